@@ -1,0 +1,143 @@
+/**
+ * The system registers (and system instructions) that KVM touches, each with its class when a guest hypervisor
+ * executes the access at virtual EL2 (physically EL1 with HCR_EL2.NV set by its host hypervisor).
+ *
+ * Classes, under FEAT_NV2 (arch/arm64/include/asm/vncr_mapping.h, arch/arm64/kvm/emulate-nested.c, sys_regs.c):
+ * - `el1`:      EL1-encoded access by a VHE guest hypervisor: reaches the hardware EL1 register, which holds its vEL2
+ *               state while it runs (__sysreg_restore_vel2_state). Never traps.
+ * - `redirect`: EL2-encoded ESR/FAR/ELR/SPSR: NV2 redirects them to the EL1 hardware registers (no trap).
+ * - `vncr`:     VNCR-mapped: with NV2 a plain memory access to the vcpu's VNCR page; nothing traps.
+ * - `trapFast`: still traps with NV2; the owning hypervisor completes it on its hyp fast path
+ *               (kvm_hyp_handle_sysreg_vhe and friends in hyp/vhe/switch.c).
+ * - `trap`:     still traps with NV2; handled by the owning hypervisor after a full exit (kvm_handle_sys_reg).
+ *
+ * Without NV2 (the documented ARMv8.3 FEAT_NV-only what-if) `redirect` and `vncr` accesses trap as well. Current
+ * kernels have no hyp fast path for them, so the model assumes the owner handles each with a full exit through
+ * kvm_handle_sys_reg (an explicit assumption: see README "NV2 off").
+ */
+export type SysRegClass = "el1" | "redirect" | "vncr" | "trapFast" | "trap";
+
+export interface SysRegInfo {
+  readonly cls: SysRegClass;
+  readonly description: string;
+}
+
+const r = (cls: SysRegClass, description: string): SysRegInfo => ({ cls, description });
+
+export const SYSREGS = {
+  // --- EL1-encoded, hardware EL1 registers holding the VHE hypervisor's own vEL2 state -----------------------
+  TPIDR_EL2_PERCPU: r("el1", "per-CPU offset (read through TPIDR_EL2; with E2H the VHE kernel's own register)"),
+  SCTLR_EL1: r("el1", "VHE kernel's own SCTLR (redirected to EL2 at L0; hardware EL1 at vEL2)"),
+  TTBR0_EL1: r("el1", "VHE kernel's own TTBR0"),
+  VBAR_EL1: r("el1", "VHE kernel's own VBAR (vectors swapped around guest entry)"),
+  ELR_EL1: r("el1", "exception link register of the running (v)EL2"),
+  SPSR_EL1: r("el1", "saved PSTATE of the running (v)EL2"),
+  ESR_EL1: r("el1", "syndrome of the running (v)EL2 (ESR_EL2 with E2H)"),
+  FAR_EL1: r("el1", "fault address of the running (v)EL2"),
+  DAIF: r("el1", "interrupt masks (local_irq_save/restore)"),
+  ICC_IAR1_EL1: r("el1", "GICv3 interrupt acknowledge (virtual CPU interface for a guest)"),
+  ICC_EOIR1_EL1: r("el1", "GICv3 end of interrupt (virtual CPU interface for a guest)"),
+  ICC_SRE_EL1: r("el1", "GICv3 system register enable"),
+  CNTVCT_EL0: r("el1", "virtual counter read"),
+  CNTV_CVAL_EL0: r("el1", "leaf's own virtual timer compare value (direct timer)"),
+  CNTV_CTL_EL0: r("el1", "leaf's own virtual timer control (direct timer)"),
+  PMUSERENR_EL0: r("el1", "PMU EL0 access control (host value restored on put)"),
+  TPIDR_EL0: r("el1", "user thread pointer"),
+  TPIDRRO_EL0: r("el1", "user read-only thread pointer"),
+  FPCR: r("el1", "FP control register"),
+  FPSR: r("el1", "FP status register"),
+  // --- EL2-encoded registers that NV2 redirects to EL1 hardware ----------------------------------------------
+  ESR_EL2: r("redirect", "exception syndrome of the trap being handled"),
+  FAR_EL2: r("redirect", "fault address of the trap being handled"),
+  ELR_EL2: r("redirect", "guest PC at the trap"),
+  SPSR_EL2: r("redirect", "guest PSTATE at the trap"),
+  // --- VNCR-mapped (memory with NV2) --------------------------------------------------------------------------
+  HCR_EL2: r("vncr", "hypervisor configuration (trap controls, NV/NV2, TGE, E2H)"),
+  HSTR_EL2: r("vncr", "hypervisor system trap register"),
+  HCRX_EL2: r("vncr", "extended hypervisor configuration (FEAT_HCX)"),
+  VTTBR_EL2: r("vncr", "stage-2 translation table base + VMID"),
+  VTCR_EL2: r("vncr", "stage-2 translation control"),
+  VMPIDR_EL2: r("vncr", "virtual MPIDR"),
+  VPIDR_EL2: r("vncr", "virtual MIDR"),
+  CNTVOFF_EL2: r("vncr", "virtual counter offset"),
+  CNTPOFF_EL2: r("vncr", "physical counter offset (FEAT_ECV)"),
+  VNCR_EL2: r("vncr", "VNCR page base"),
+  HFGRTR_EL2: r("vncr", "fine-grained read traps"),
+  HFGWTR_EL2: r("vncr", "fine-grained write traps"),
+  HFGITR_EL2: r("vncr", "fine-grained instruction traps"),
+  HDFGRTR_EL2: r("vncr", "fine-grained debug read traps"),
+  HDFGWTR_EL2: r("vncr", "fine-grained debug write traps"),
+  HAFGRTR_EL2: r("vncr", "fine-grained AMU traps"),
+  SCTLR_EL12: r("vncr", "guest SCTLR_EL1"),
+  CPACR_EL12: r("vncr", "guest CPACR_EL1"),
+  TTBR0_EL12: r("vncr", "guest TTBR0_EL1"),
+  TTBR1_EL12: r("vncr", "guest TTBR1_EL1"),
+  TCR_EL12: r("vncr", "guest TCR_EL1"),
+  ESR_EL12: r("vncr", "guest ESR_EL1"),
+  AFSR0_EL12: r("vncr", "guest AFSR0_EL1"),
+  AFSR1_EL12: r("vncr", "guest AFSR1_EL1"),
+  FAR_EL12: r("vncr", "guest FAR_EL1"),
+  MAIR_EL12: r("vncr", "guest MAIR_EL1"),
+  VBAR_EL12: r("vncr", "guest VBAR_EL1"),
+  CONTEXTIDR_EL12: r("vncr", "guest CONTEXTIDR_EL1"),
+  AMAIR_EL12: r("vncr", "guest AMAIR_EL1"),
+  SPSR_EL12: r("vncr", "guest SPSR_EL1"),
+  ELR_EL12: r("vncr", "guest ELR_EL1"),
+  SP_EL1: r("vncr", "guest SP_EL1"),
+  PAR_EL1: r("vncr", "guest PAR_EL1"),
+  MDSCR_EL1: r("vncr", "guest MDSCR_EL1"),
+  TPIDR_EL1: r("vncr", "guest TPIDR_EL1"),
+  ZCR_EL12: r("vncr", "guest ZCR_EL1 (SVE vector length of EL1/EL0)"),
+  CNTV_CTL_EL02: r("vncr", "guest virtual timer control"),
+  CNTV_CVAL_EL02: r("vncr", "guest virtual timer compare value"),
+  CNTP_CTL_EL02: r("vncr", "guest physical timer control"),
+  CNTP_CVAL_EL02: r("vncr", "guest physical timer compare value"),
+  ICH_HCR_EL2: r("vncr", "vGIC hypervisor control"),
+  ICH_VMCR_EL2: r("vncr", "vGIC virtual machine control"),
+  ICH_AP0R0_EL2: r("vncr", "vGIC active priorities group 0"),
+  ICH_AP1R0_EL2: r("vncr", "vGIC active priorities group 1"),
+  ICH_LR0_EL2: r("vncr", "vGIC list register (one access per LR in use)"),
+  VDISR_EL2: r("vncr", "virtual deferred interrupt status (RAS)"),
+  // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
+  CPACR_EL1: r("trapFast", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
+  ZCR_EL2: r("trapFast", "SVE vector length for EL2: kvm_hyp_handle_zcr_el2"),
+  CNTV_CTL_EL02_ECV: r("trapFast", "EL02 timer read with FEAT_ECV: kvm_hyp_handle_timer"),
+  TLBI_EL2_S1: r("trapFast", "TLBI for the guest hypervisor's own EL2&0 regime: kvm_hyp_handle_tlbi_el2"),
+  // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
+  CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
+  CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
+  MDCR_EL2: r("trap", "monitor debug configuration"),
+  HPFAR_EL2: r("trap", "IPA of a stage-2 fault"),
+  ICH_MISR_EL2: r("trap", "vGIC maintenance interrupt status"),
+  ICH_ELRSR_EL2: r("trap", "vGIC empty list register status"),
+  ICH_EISR_EL2: r("trap", "vGIC end-of-interrupt status"),
+  ICH_VTR_EL2: r("trap", "vGIC type register"),
+  CNTHV_CTL_EL2: r("trap", "EL2 virtual timer control (VHE kernel with the EL2 virtual timer)"),
+  CNTHV_CVAL_EL2: r("trap", "EL2 virtual timer compare value"),
+  CNTHP_CTL_EL2: r("trap", "EL2 physical timer control"),
+  CNTHP_CVAL_EL2: r("trap", "EL2 physical timer compare value"),
+  CNTPCT_EL0_TRAPPED: r("trap", "physical counter read trapped by CNTHCTL (no CNTPOFF, non-zero offset)"),
+  TLBI_VMID: r("trap", "TLBI by VMID for a stage-2 regime (HCR_EL2.TTLB)"),
+  ICC_SGI1R_EL1: r("trap", "SGI generation (IPI): trapped to the hypervisor with GICv3 virtualisation"),
+} as const satisfies Record<string, SysRegInfo>;
+
+export type SysRegName = keyof typeof SYSREGS;
+
+/** How an access by a guest hypervisor (level >= 1) resolves, given whether FEAT_NV2 is present. */
+export type AccessResolution = "native" | "vncr" | "trapFast" | "trap";
+
+export function resolveGuestHypAccess(reg: SysRegName, nv2: boolean): AccessResolution {
+  const cls = SYSREGS[reg].cls;
+  switch (cls) {
+    case "el1":
+      return "native";
+    case "redirect":
+      return nv2 ? "native" : "trap";
+    case "vncr":
+      return nv2 ? "vncr" : "trap";
+    case "trapFast":
+      return "trapFast";
+    case "trap":
+      return "trap";
+  }
+}
