@@ -7,6 +7,8 @@
  *               state while it runs (__sysreg_restore_vel2_state). Never traps.
  * - `redirect`: EL2-encoded ESR/FAR/ELR/SPSR: NV2 redirects them to the EL1 hardware registers (no trap).
  * - `vncr`:     VNCR-mapped: with NV2 a plain memory access to the vcpu's VNCR page; nothing traps.
+ * - `timer02`:  EL02 timer registers: VNCR memory without FEAT_ECV; with FEAT_ECV the host sets CNTHCTL_EL2.EL1NVVCT/
+ *               EL1NVPCT so reads trap to its fast path (kvm_hyp_handle_timer) and writes trap to a full exit.
  * - `trapFast`: still traps with NV2; the owning hypervisor completes it on its hyp fast path
  *               (kvm_hyp_handle_sysreg_vhe and friends in hyp/vhe/switch.c).
  * - `trap`:     still traps with NV2; handled by the owning hypervisor after a full exit (kvm_handle_sys_reg).
@@ -15,7 +17,7 @@
  * kernels have no hyp fast path for them, so the model assumes the owner handles each with a full exit through
  * kvm_handle_sys_reg (an explicit assumption: see README "NV2 off").
  */
-export type SysRegClass = "el1" | "redirect" | "vncr" | "trapFast" | "trap";
+export type SysRegClass = "el1" | "redirect" | "vncr" | "timer02" | "trapFast" | "trap";
 
 export interface SysRegInfo {
   readonly cls: SysRegClass;
@@ -26,7 +28,9 @@ const r = (cls: SysRegClass, description: string): SysRegInfo => ({ cls, descrip
 
 export const SYSREGS = {
   // --- EL1-encoded, hardware EL1 registers holding the VHE hypervisor's own vEL2 state -----------------------
-  TPIDR_EL2_PERCPU: r("el1", "per-CPU offset (read through TPIDR_EL2; with E2H the VHE kernel's own register)"),
+  SP_EL0: r("el1", "EL0 stack pointer (saved/restored around guest entry in __guest_enter/__guest_exit)"),
+  ISR_EL1: r("el1", "interrupt status (pending-IRQ check before entry)"),
+  APKEY_EL1: r("el1", "one pointer-authentication key half (AP{IA,IB,DA,DB,GA}KEY{LO,HI}_EL1)"),
   SCTLR_EL1: r("el1", "VHE kernel's own SCTLR (redirected to EL2 at L0; hardware EL1 at vEL2)"),
   TTBR0_EL1: r("el1", "VHE kernel's own TTBR0"),
   VBAR_EL1: r("el1", "VHE kernel's own VBAR (vectors swapped around guest entry)"),
@@ -41,7 +45,6 @@ export const SYSREGS = {
   CNTVCT_EL0: r("el1", "virtual counter read"),
   CNTV_CVAL_EL0: r("el1", "leaf's own virtual timer compare value (direct timer)"),
   CNTV_CTL_EL0: r("el1", "leaf's own virtual timer control (direct timer)"),
-  PMUSERENR_EL0: r("el1", "PMU EL0 access control (host value restored on put)"),
   TPIDR_EL0: r("el1", "user thread pointer"),
   TPIDRRO_EL0: r("el1", "user read-only thread pointer"),
   FPCR: r("el1", "FP control register"),
@@ -52,6 +55,7 @@ export const SYSREGS = {
   ELR_EL2: r("redirect", "guest PC at the trap"),
   SPSR_EL2: r("redirect", "guest PSTATE at the trap"),
   // --- VNCR-mapped (memory with NV2) --------------------------------------------------------------------------
+  TPIDR_EL2: r("vncr", "per-CPU offset of a VHE kernel (this_cpu_ptr, host_data_ptr): VNCR-backed"),
   HCR_EL2: r("vncr", "hypervisor configuration (trap controls, NV/NV2, TGE, E2H)"),
   HSTR_EL2: r("vncr", "hypervisor system trap register"),
   HCRX_EL2: r("vncr", "extended hypervisor configuration (FEAT_HCX)"),
@@ -84,24 +88,29 @@ export const SYSREGS = {
   SPSR_EL12: r("vncr", "guest SPSR_EL1"),
   ELR_EL12: r("vncr", "guest ELR_EL1"),
   SP_EL1: r("vncr", "guest SP_EL1"),
-  PAR_EL1: r("vncr", "guest PAR_EL1"),
+  PAR_EL1: r("el1", "PAR_EL1: not VNCR-mapped; shared between vEL2 and EL1 views, swapped by the host's vel2 save/restore"),
   MDSCR_EL1: r("vncr", "guest MDSCR_EL1"),
-  TPIDR_EL1: r("vncr", "guest TPIDR_EL1"),
+  TPIDR_EL1: r("el1", "TPIDR_EL1: not VNCR-mapped, hardware register (as PAR_EL1)"),
   ZCR_EL12: r("vncr", "guest ZCR_EL1 (SVE vector length of EL1/EL0)"),
-  CNTV_CTL_EL02: r("vncr", "guest virtual timer control"),
-  CNTV_CVAL_EL02: r("vncr", "guest virtual timer compare value"),
-  CNTP_CTL_EL02: r("vncr", "guest physical timer control"),
-  CNTP_CVAL_EL02: r("vncr", "guest physical timer compare value"),
+  CNTV_CTL_EL02: r("timer02", "guest virtual timer control: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
+  CNTV_CVAL_EL02: r("timer02", "guest virtual timer compare value: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
+  CNTP_CTL_EL02: r("timer02", "guest physical timer control: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
+  CNTP_CVAL_EL02: r("timer02", "guest physical timer compare value: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
   ICH_HCR_EL2: r("vncr", "vGIC hypervisor control"),
   ICH_VMCR_EL2: r("vncr", "vGIC virtual machine control"),
   ICH_AP0R0_EL2: r("vncr", "vGIC active priorities group 0"),
   ICH_AP1R0_EL2: r("vncr", "vGIC active priorities group 1"),
   ICH_LR0_EL2: r("vncr", "vGIC list register (one access per LR in use)"),
+  HFGRTR2_EL2: r("vncr", "fine-grained read traps 2 (FEAT_FGT2)"),
+  HFGWTR2_EL2: r("vncr", "fine-grained write traps 2 (FEAT_FGT2)"),
+  HFGITR2_EL2: r("vncr", "fine-grained instruction traps 2 (FEAT_FGT2)"),
+  HDFGRTR2_EL2: r("vncr", "fine-grained debug read traps 2 (FEAT_FGT2)"),
+  HDFGWTR2_EL2: r("vncr", "fine-grained debug write traps 2 (FEAT_FGT2)"),
   VDISR_EL2: r("vncr", "virtual deferred interrupt status (RAS)"),
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
   CPACR_EL1: r("trapFast", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
-  ZCR_EL2: r("trapFast", "SVE vector length for EL2: kvm_hyp_handle_zcr_el2"),
-  CNTV_CTL_EL02_ECV: r("trapFast", "EL02 timer read with FEAT_ECV: kvm_hyp_handle_timer"),
+  ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
+  CNTPCT_EL0_TRAPPED: r("trapFast", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"),
   TLBI_EL2_S1: r("trapFast", "TLBI for the guest hypervisor's own EL2&0 regime: kvm_hyp_handle_tlbi_el2"),
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
@@ -116,7 +125,9 @@ export const SYSREGS = {
   CNTHV_CVAL_EL2: r("trap", "EL2 virtual timer compare value"),
   CNTHP_CTL_EL2: r("trap", "EL2 physical timer control"),
   CNTHP_CVAL_EL2: r("trap", "EL2 physical timer compare value"),
-  CNTPCT_EL0_TRAPPED: r("trap", "physical counter read trapped by CNTHCTL (no CNTPOFF, non-zero offset)"),
+  ICC_SRE_EL2: r("trap", "GICv3 EL2 system register enable (vgic load/put: __vgic_v3_activate_traps)"),
+  PMSELR_EL0: r("trap", "PMU event select, trapped by MDCR_EL2.TPM (set for every guest by kvm_arm_setup_mdcr_el2)"),
+  PMUSERENR_EL0_TRAPPED: r("trap", "PMU EL0 enable accessed by a guest hypervisor, trapped by MDCR_EL2.TPM"),
   TLBI_VMID: r("trap", "TLBI by VMID for a stage-2 regime (HCR_EL2.TTLB)"),
   ICC_SGI1R_EL1: r("trap", "SGI generation (IPI): trapped to the hypervisor with GICv3 virtualisation"),
 } as const satisfies Record<string, SysRegInfo>;
@@ -126,9 +137,12 @@ export type SysRegName = keyof typeof SYSREGS;
 /** How an access by a guest hypervisor (level >= 1) resolves, given whether FEAT_NV2 is present. */
 export type AccessResolution = "native" | "vncr" | "trapFast" | "trap";
 
-export function resolveGuestHypAccess(reg: SysRegName, nv2: boolean): AccessResolution {
-  const cls = SYSREGS[reg].cls;
+export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: boolean, ecv: boolean): AccessResolution {
+  const cls: SysRegClass = SYSREGS[reg].cls;
   switch (cls) {
+    case "timer02":
+      if (ecv) return write ? "trap" : "trapFast";
+      return nv2 ? "vncr" : "trap";
     case "el1":
       return "native";
     case "redirect":

@@ -1,0 +1,873 @@
+import type { ExceptionClass } from "../arch/exceptions";
+import { fpStateBytes } from "../arch/sve";
+import { resolveGuestHypAccess, type SysRegName } from "../arch/sysregs";
+import type { CostName, Costs } from "../costs/table";
+import type { ModelConfig } from "../kvm/config";
+import { opLabel, type Op, type StepName } from "../kvm/ops";
+import { PATHS, type PathName } from "../kvm/paths";
+import { LimitError } from "../util/errors";
+import { type LevelCounters, newLevelCounters } from "./counters";
+
+/**
+ * The nesting engine (exact: every operation is stepped).
+ *
+ * Software at level k performs operations. At k = 0 they run on hardware. At k >= 1 each privileged operation is
+ * native, a VNCR memory access (NV2), or a trap to L0; L0 handles the trap or forwards it up the levels by nested
+ * exception injection, the handling level's own operations recurse the same way, and every ERET of a guest hypervisor
+ * is itself a trapped operation. Nothing here multiplies: amplification is the recursion.
+ *
+ *   trap(k, ev)            hardware exception from software at level k: L0 takes it
+ *     handleAt(0, ev)      L0: exit path; forward (inject nested: put/load) or handle (fast path / full exit)
+ *       eret(0)            hardware ERET into L1's vEL2
+ *     handleAt(1, ev)      L1 runs the same code at vEL2: its ops call exec(1, op) -> trap(1, ...) recursion
+ *       ...
+ *     handleAt(owner, ev)  the level whose configuration claimed the trap handles it, then ERETs: eret(owner)
+ *   eret(j >= 1)           = trap(j, ERET): the level below emulates it (kvm_emulate_nested_eret: put/load) ...
+ */
+
+export type VcpuContext = "hyp" | "nested" | "guest";
+
+/** Why an exception was taken (finer than the exception class). */
+export type TrapReason =
+  | "hvc"
+  | "mmio-kernel"
+  | "mmio-user"
+  | "sysreg"
+  | "eret"
+  | "fp"
+  | "irq-timer"
+  | "irq-ipi"
+  | "sgi";
+
+export interface TrapEvent {
+  readonly ec: ExceptionClass;
+  readonly reason: TrapReason;
+  readonly reg?: SysRegName;
+  readonly write?: boolean;
+  /** ERET target: the guest's EL1/EL0 (nested ERET) or the hypervisor's own userspace (InHost). */
+  readonly eretTo?: "guest" | "inhost";
+}
+
+/** Per-level hypervisor state (one vcpu of each level runs on the modelled physical CPU). */
+export interface LevelState {
+  ctx: VcpuContext;
+  /** per-CPU fp_owner == FP_STATE_GUEST_OWNED for this level's vcpu */
+  guestOwnsFp: boolean;
+  /** TIF_FOREIGN_FPSTATE of the vcpu thread */
+  foreignFp: boolean;
+  /** the host task's (VMM thread's) FP state is live in the registers */
+  hostFpLive: boolean;
+  inNestedEret: boolean;
+  inNestedException: boolean;
+  patched: boolean;
+  /** vgic list registers hold an interrupt injected into this level's guest */
+  lrInUse: boolean;
+  /** timer map last loaded (NV: hyp or nested) */
+  timerMap: VcpuContext;
+}
+
+/** Listener for everything the engine does; absent listeners cost nothing. */
+export type EngineEvent =
+  | { readonly type: "op"; readonly level: number; readonly op: string; readonly res: "native" | "vncr" | "trap" }
+  | { readonly type: "trap"; readonly from: number; readonly ec: ExceptionClass; readonly reason: TrapReason; readonly owner: number; readonly detail?: string }
+  | { readonly type: "exit"; readonly level: number; readonly ec: ExceptionClass; readonly how: "fast" | "full" | "forward" }
+  | { readonly type: "put" | "load"; readonly level: number; readonly ctx: VcpuContext; readonly fpElided: boolean }
+  | { readonly type: "nestedException"; readonly level: number }
+  | { readonly type: "nestedEret"; readonly level: number }
+  | { readonly type: "fastEret"; readonly level: number }
+  | { readonly type: "fpSave" | "fpRestore" | "hostFpSave" | "hostFpRestore"; readonly level: number; readonly bytes: number }
+  | { readonly type: "fpTrap"; readonly level: number; readonly from: number };
+
+export type EngineListener = (ev: EngineEvent) => void;
+
+export const MECHANISMS = ["guest", "exception", "exit", "handler", "putload", "fp"] as const;
+export type Mechanism = (typeof MECHANISMS)[number];
+const MECH_INDEX: Record<Mechanism, number> = { guest: 0, exception: 1, exit: 2, handler: 3, putload: 4, fp: 5 };
+
+export class Machine {
+  readonly depth: number;
+  readonly levels: LevelState[];
+  readonly counters: LevelCounters[];
+  /** cycles by [level][mechanism], level = whose software ran (0..depth, depth = the leaf) */
+  readonly attribution: number[][];
+  cycles = 0;
+  /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
+  fpInclusive = { trap: 0, save: 0, restore: 0 };
+  /** stop the run once this many L0 traps have been taken (exact-engine guard) */
+  trapBudget = Number.POSITIVE_INFINITY;
+  /** cycle count when L0 last sent a physical SGI (the IPI micro benchmark's send point) */
+  lastSgiAt = -1;
+
+  private readonly costs: Costs;
+  private readonly fpBytes: number;
+  private mech: Mechanism = "guest";
+  private fpFrame = 0;
+  listener: EngineListener | undefined;
+
+  constructor(readonly cfg: ModelConfig) {
+    this.depth = cfg.depth;
+    this.costs = cfg.costs;
+    this.fpBytes = fpStateBytes(cfg.sveVl);
+    this.levels = [];
+    for (let j = 0; j < cfg.depth; j++) {
+      const ctx: VcpuContext = j === cfg.depth - 1 ? "guest" : "nested";
+      this.levels.push({
+        ctx,
+        guestOwnsFp: false,
+        foreignFp: true,
+        hostFpLive: false,
+        inNestedEret: false,
+        inNestedException: false,
+        patched: cfg.patch.includes(j),
+        lrInUse: false,
+        timerMap: ctx,
+      });
+    }
+    this.counters = Array.from({ length: cfg.depth }, () => newLevelCounters());
+    this.attribution = Array.from({ length: cfg.depth + 1 }, () => MECHANISMS.map(() => 0));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Cycle accounting
+
+  private charge(level: number, cycles: number): void {
+    this.cycles += cycles;
+    const row = this.attribution[level];
+    if (row) row[MECH_INDEX[this.mech]]! += cycles;
+    if (level < this.depth) this.counters[level]!.cycles += cycles;
+    if (this.cycles > Number.MAX_SAFE_INTEGER) {
+      throw new LimitError("depth", "cycle total exceeds 2^53 in the exact engine; use a smaller depth or NV2");
+    }
+  }
+
+  private cost(level: number, name: CostName): void {
+    this.charge(level, this.costs[name]);
+  }
+
+  withMech<T>(m: Mechanism, f: () => T): T {
+    const prev = this.mech;
+    this.mech = m;
+    try {
+      return f();
+    } finally {
+      this.mech = prev;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Operations by software at level k
+
+  /**
+   * Runs a path at level k. With a listener every op is stepped and reported; without one, runs of operations whose
+   * outcome cannot depend on state (native accesses, VNCR memory, barriers, plain code) are folded into one charge
+   * (compiled once per machine), so the exact engine pays only for what can trap or change state. The two give
+   * identical counts and cycles (tested).
+   */
+  runPath(k: number, name: PathName): void {
+    if (this.listener) {
+      const ops = PATHS[name].ops;
+      for (let i = 0; i < ops.length; i++) this.exec(k, ops[i]!);
+      return;
+    }
+    const segs = this.compiled(k === 0 ? 0 : 1, name);
+    const c = this.counters[k];
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (seg.cost !== 0) this.charge(k, seg.cost);
+      if (seg.vncr !== 0 && c) c.vncrAccesses += seg.vncr;
+      if (seg.op) this.exec(k, seg.op);
+    }
+  }
+
+  private readonly compiledPaths: [Map<PathName, Segment[]>, Map<PathName, Segment[]>] = [new Map(), new Map()];
+
+  private compiled(cls: 0 | 1, name: PathName): Segment[] {
+    const cache = this.compiledPaths[cls];
+    let segs = cache.get(name);
+    if (segs) return segs;
+    segs = [];
+    let cost = 0;
+    let vncr = 0;
+    const flush = (op?: Op): void => {
+      if (cost !== 0 || vncr !== 0 || op) segs!.push({ cost, vncr, op });
+      cost = 0;
+      vncr = 0;
+    };
+    for (const op of PATHS[name].ops) {
+      switch (op.kind) {
+        case "isb":
+        case "dsb":
+          cost += this.costs[op.kind];
+          break;
+        case "gpr":
+          cost += this.costs.gprSwitch;
+          break;
+        case "code":
+          cost += this.costs[op.cost];
+          break;
+        case "sysreg": {
+          const res = cls === 0 ? "native" : resolveGuestHypAccess(op.reg, op.write, this.cfg.nv2, this.cfg.ecv);
+          if (res === "native") cost += op.write ? this.costs.sysregWrite : this.costs.sysregRead;
+          else if (res === "vncr") {
+            cost += this.costs.vncrAccess;
+            vncr++;
+          } else flush(op);
+          break;
+        }
+        case "mmio":
+          if (cls === 0) cost += this.costs.sysregWrite;
+          else flush(op);
+          break;
+        default:
+          flush(op);
+      }
+    }
+    flush();
+    cache.set(name, segs);
+    return segs;
+  }
+
+  exec(k: number, op: Op): void {
+    switch (op.kind) {
+      case "sysreg":
+        this.sysreg(k, op.reg, op.write);
+        return;
+      case "isb":
+        this.emitOp(k, op, "native");
+        this.cost(k, "isb");
+        return;
+      case "dsb":
+        this.emitOp(k, op, "native");
+        this.cost(k, "dsb");
+        return;
+      case "gpr":
+        this.emitOp(k, op, "native");
+        this.cost(k, "gprSwitch");
+        return;
+      case "code":
+        this.emitOp(k, op, "native");
+        this.cost(k, op.cost);
+        return;
+      case "mmio":
+        this.mmioGicr(k);
+        return;
+      case "step":
+        this.step(k, op.step);
+        return;
+      case "call":
+        this.runPath(k, op.path as PathName);
+        return;
+    }
+  }
+
+  private emitOp(k: number, op: Op, res: "native" | "vncr" | "trap"): void {
+    if (this.listener) this.listener({ type: "op", level: k, op: opLabel(op), res });
+  }
+
+  /** A system register access by software at level k. */
+  sysreg(k: number, reg: SysRegName, write: boolean): void {
+    if (k === 0) {
+      if (reg === "ICC_SGI1R_EL1") this.lastSgiAt = this.cycles;
+      if (this.listener) this.listener({ type: "op", level: 0, op: `${write ? "W" : "R"} ${reg}`, res: "native" });
+      this.cost(0, write ? "sysregWrite" : "sysregRead");
+      return;
+    }
+    const res = resolveGuestHypAccess(reg, write, this.cfg.nv2, this.cfg.ecv);
+    if (this.listener) {
+      this.listener({ type: "op", level: k, op: `${write ? "W" : "R"} ${reg}`, res: res === "trapFast" ? "trap" : res });
+    }
+    switch (res) {
+      case "native":
+        this.cost(k, write ? "sysregWrite" : "sysregRead");
+        return;
+      case "vncr":
+        this.counters[k]!.vncrAccesses++;
+        this.cost(k, "vncrAccess");
+        return;
+      case "trapFast":
+      case "trap":
+        this.trap(k, { ec: "SYS64", reason: reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg", reg, write });
+        return;
+    }
+  }
+
+  /** An MMIO access to the GIC redistributor by level k's kernel (irq_set_irqchip_state -> gic_poke_irq). */
+  private mmioGicr(k: number): void {
+    if (k === 0) {
+      if (this.listener) this.listener({ type: "op", level: 0, op: "mmio gicr", res: "native" });
+      this.cost(0, "sysregWrite"); // a device register write; posted
+      return;
+    }
+    if (this.listener) this.listener({ type: "op", level: k, op: "mmio gicr", res: "trap" });
+    this.trap(k, { ec: "DABT_LOW", reason: "mmio-kernel" });
+  }
+
+  /**
+   * Software at level k touches the FP/SIMD/SVE registers. Architecturally this traps when any hypervisor below
+   * traps FP for the context that runs: level i (< k) does so unless it has given the registers to its vcpu
+   * (fp_owner == GUEST_OWNED; __activate_cptr_traps_vhe), and in nested context the host merges the guest
+   * hypervisor's own CPTR_EL2 on top. The trap goes to L0, which forwards it while a guest hypervisor above traps
+   * it (guest_hyp_fpsimd_traps_enabled): the highest level that traps handles it (kvm_hyp_handle_fpsimd).
+   */
+  fpAccess(k: number): void {
+    for (;;) {
+      let owner = -1;
+      for (let i = k - 1; i >= 0; i--) {
+        if (!this.levels[i]!.guestOwnsFp) {
+          owner = i;
+          break;
+        }
+      }
+      if (owner < 0) return;
+      this.trap(k, { ec: this.cfg.sveVl > 0 ? "SVE" : "FP_ASIMD", reason: "fp" });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Traps and their handling
+
+  private routeOwner(k: number, ev: TrapEvent): number {
+    if (ev.reason === "fp") {
+      for (let i = k - 1; i >= 0; i--) if (!this.levels[i]!.guestOwnsFp) return i;
+      throw new Error("FP trap with no trapping level");
+    }
+    if (ev.reason === "irq-timer" || ev.reason === "irq-ipi") return this.depth - 1;
+    return k - 1;
+  }
+
+  /** A hardware exception taken from software at level k (k >= 1). */
+  trap(k: number, ev: TrapEvent): void {
+    const owner = this.routeOwner(k, ev);
+    const c0 = this.counters[0]!;
+    c0.l0Traps++;
+    if (c0.l0Traps > this.trapBudget) {
+      throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget`);
+    }
+    if (this.listener) {
+      this.listener({ type: "trap", from: k, ec: ev.ec, reason: ev.reason, owner, ...(ev.reg ? { detail: ev.reg } : {}) });
+    }
+    const outerFp = ev.reason === "fp" && this.fpFrame === 0;
+    const start = this.cycles;
+    if (ev.reason === "fp") this.fpFrame++;
+    const prev = this.mech;
+    try {
+      this.mech = "exception";
+      this.cost(0, "excEntry");
+      this.handleAt(0, ev, owner);
+    } finally {
+      this.mech = prev;
+      if (ev.reason === "fp") this.fpFrame--;
+    }
+    if (outerFp) this.fpInclusive.trap += this.cycles - start;
+  }
+
+  /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
+  private handleAt(j: number, ev: TrapEvent, owner: number): void {
+    const cj = this.counters[j]!;
+    cj.exits++;
+    cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
+    this.withMech("exit", () => this.runPath(j, "guestExit"));
+    if (j < owner) {
+      this.forward(j, ev);
+      this.handleAt(j + 1, ev, owner);
+      return;
+    }
+    HANDLERS[ev.reason](this, j, ev);
+  }
+
+  /** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
+  private forward(j: number, ev: TrapEvent): void {
+    const cj = this.counters[j]!;
+    cj.fullExits++;
+    if (this.listener) this.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
+    if (ev.ec === "DABT_LOW") this.withMech("exit", () => this.runPath(j, "dabtFaultInfo"));
+    this.withMech("exit", () => this.runPath(j, "runLoopExit"));
+    this.withMech("handler", () => {
+      if (ev.reason === "irq-timer") this.runPath(j, "hostTimerIrq");
+      this.runPath(j, ev.ec === "DABT_LOW" ? "forwardS2Walk" : "forwardRoute");
+    });
+    this.injectNested(j);
+    this.enterGuest(j);
+  }
+
+  /** kvm_inject_nested: L(j+1) goes from its nested context into its vEL2, with put/load at level j. */
+  injectNested(j: number): void {
+    const lv = this.levels[j]!;
+    if (lv.ctx === "hyp") {
+      // Taken from vEL2 (or InHost EL0): pend the exception, no put/load.
+      this.counters[j]!.directInjects++;
+      this.withMech("handler", () => this.cost(j, "injectCode"));
+      return;
+    }
+    if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
+    this.counters[j]!.nestedExceptions++;
+    if (this.listener) this.listener({ type: "nestedException", level: j });
+    lv.inNestedException = true;
+    this.withMech("putload", () => {
+      this.cost(j, "routeCode");
+      this.vcpuPut(j);
+      this.cost(j, "injectCode");
+      lv.ctx = "hyp";
+      this.vcpuLoad(j);
+    });
+    lv.inNestedException = false;
+  }
+
+  /** kvm_emulate_nested_eret: L(j+1) ERETs from vEL2 into its own guest; put/load at level j. */
+  emulateNestedEret(j: number): void {
+    const lv = this.levels[j]!;
+    if (lv.ctx !== "hyp") throw new Error(`level ${j}: nested ERET while not in hyp context`);
+    this.counters[j]!.nestedErets++;
+    if (this.listener) this.listener({ type: "nestedEret", level: j });
+    this.withMech("putload", () => {
+      this.sysreg(j, "SPSR_EL12", false);
+      this.cost(j, "eretEmulCode");
+      lv.inNestedEret = true;
+      this.vcpuPut(j);
+      lv.ctx = "nested";
+      this.vcpuLoad(j);
+      lv.inNestedEret = false;
+    });
+  }
+
+  vcpuPut(j: number): void {
+    this.counters[j]!.vcpuPuts++;
+    const lv = this.levels[j]!;
+    const elided = lv.patched && (lv.inNestedEret || lv.inNestedException);
+    if (this.listener) this.listener({ type: "put", level: j, ctx: lv.ctx, fpElided: elided });
+    this.withMech("putload", () => this.runPath(j, "vcpuPut"));
+  }
+
+  vcpuLoad(j: number): void {
+    this.counters[j]!.vcpuLoads++;
+    const lv = this.levels[j]!;
+    const elided = lv.patched && (lv.inNestedEret || lv.inNestedException);
+    if (this.listener) this.listener({ type: "load", level: j, ctx: lv.ctx, fpElided: elided });
+    this.withMech("putload", () => this.runPath(j, "vcpuLoad"));
+  }
+
+  /** Run loop entry and the ERET into level j's guest. */
+  enterGuest(j: number): void {
+    this.withMech("exit", () => this.runPath(j, "runLoopEntry"));
+    this.eret(j, "guest");
+  }
+
+  /** After a fast-path handler: straight back through __guest_enter. */
+  fastReenter(j: number): void {
+    this.withMech("exit", () => this.runPath(j, "fastReenter"));
+    this.eret(j, "guest");
+  }
+
+  /** ERET by level j's software: into its guest, or (InHost) to its own userspace. */
+  eret(j: number, to: "guest" | "inhost"): void {
+    if (j === 0) {
+      if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native" });
+      const prev = this.mech;
+      this.mech = "exception";
+      this.cost(0, "excReturn");
+      this.mech = prev;
+      return;
+    }
+    if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap" });
+    this.trap(j, { ec: "ERET", reason: "eret", eretTo: to });
+  }
+
+  /** A software exception (SVC) from a hypervisor's userspace into its kernel: never reaches L0 (vTGE). */
+  svc(k: number): void {
+    this.cost(k, "excEntry");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Stateful steps
+
+  private step(j: number, s: StepName): void {
+    STEPS[s](this, j);
+  }
+
+  /** save the FP/SVE registers of the context bound to this CPU (fpsimd_save_and_flush_cpu_state / __fpsimd_save_state) */
+  fpSaveRegs(j: number, host: boolean): void {
+    this.fpAccess(j);
+    const c = this.counters[j]!;
+    this.cost(j, "fpCallOverhead");
+    this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
+    this.sysreg(j, "FPSR", false);
+    this.sysreg(j, "FPCR", false);
+    c.fpBytes += this.fpBytes;
+    if (host) c.hostFpSaves++;
+    else c.fpSaves++;
+    if (this.listener) this.listener({ type: host ? "hostFpSave" : "fpSave", level: j, bytes: this.fpBytes });
+  }
+
+  fpRestoreRegs(j: number, host: boolean): void {
+    this.fpAccess(j);
+    const c = this.counters[j]!;
+    this.cost(j, "fpCallOverhead");
+    this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
+    this.sysreg(j, "FPSR", true);
+    this.sysreg(j, "FPCR", true);
+    c.fpBytes += this.fpBytes;
+    if (host) c.hostFpRestores++;
+    else c.fpRestores++;
+    if (this.listener) this.listener({ type: host ? "hostFpRestore" : "fpRestore", level: j, bytes: this.fpBytes });
+  }
+
+  /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
+  fpFrameRun(kind: "save" | "restore", f: () => void): void {
+    const outer = this.fpFrame === 0;
+    const start = this.cycles;
+    this.fpFrame++;
+    try {
+      this.withMech("fp", f);
+    } finally {
+      this.fpFrame--;
+    }
+    if (outer) this.fpInclusive[kind] += this.cycles - start;
+  }
+
+  /** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu. */
+  hypHandleFpsimd(j: number): void {
+    const lv = this.levels[j]!;
+    this.counters[j]!.fpTraps++;
+    this.fpFrameRun("restore", () => {
+      this.sysreg(j, "CPACR_EL1", true); // __deactivate_cptr_traps
+      this.exec(j, ISB);
+      if (this.cfg.sveVl > 0) {
+        // __hyp_sve_restore_guest: sve_cond_update_zcr_vq(max, SYS_ZCR_EL2), restore, vZCR in nested context, ZCR_EL12
+        this.sysreg(j, "ZCR_EL2", false);
+        this.fpRestoreRegs(j, false);
+        if (lv.ctx === "nested") this.sysreg(j, "ZCR_EL2", false);
+        this.sysreg(j, "ZCR_EL12", true);
+      } else {
+        this.fpRestoreRegs(j, false);
+      }
+      this.sysreg(j, "HCR_EL2", false);
+      lv.guestOwnsFp = true;
+      this.sysreg(j, "CPACR_EL1", true); // __activate_cptr_traps
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Leaf operations (software at level depth)
+
+  /** The leaf (or a guest hypervisor's userspace) using FP/SIMD: may trap if the registers are not its own. */
+  leafFp(): void {
+    this.withMech("guest", () => this.fpAccess(this.depth));
+  }
+
+  leafWork(cycles: number): void {
+    const prev = this.mech;
+    this.mech = "guest";
+    this.charge(this.depth, cycles);
+    this.mech = prev;
+  }
+
+  leafTrap(ev: TrapEvent): void {
+    this.withMech("guest", () => this.trap(this.depth, ev));
+  }
+
+  /** A timer or IPI interrupt for the leaf, taken physically at L0 and routed up to the leaf's hypervisor. */
+  leafIrq(reason: "irq-timer" | "irq-ipi"): void {
+    this.withMech("guest", () => this.trap(this.depth, { ec: "IRQ", reason }));
+    this.withMech("guest", () => this.runPath(this.depth, reason === "irq-timer" ? "guestTimerIrq" : "guestIpiIrq"));
+  }
+
+  snapshotCounters(): LevelCounters[] {
+    return this.counters.map((c) => ({ ...c, exitsByClass: { ...c.exitsByClass } }));
+  }
+}
+
+const ISB: Op = { kind: "isb" };
+
+interface Segment {
+  readonly cost: number;
+  readonly vncr: number;
+  readonly op: Op | undefined;
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+// Stateful steps: each follows one kernel function.
+
+const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
+  /** hyp/include/hyp/switch.h fpsimd_lazy_switch_to_guest: only when the guest owns the FP regs and has SVE. */
+  lazySwitchToGuest(m, j) {
+    const lv = m.levels[j]!;
+    if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
+    // write_sysreg_el2(SYS_ZCR): the EL1 encoding with E2H; needs SVE enabled for this level's own context.
+    m.fpAccess(j);
+    m.sysreg(j, "ZCR_EL12", true);
+  },
+  /** fpsimd_lazy_switch_to_host: save the guest's ZCR_EL1 and set ZCR_EL2 back to max. */
+  lazySwitchToHost(m, j) {
+    const lv = m.levels[j]!;
+    if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
+    m.sysreg(j, "ZCR_EL12", false);
+    m.fpAccess(j);
+  },
+  /** hyp/vhe/switch.c __compute_hcr + ___activate_traps: VNCR_EL2 in hyp context (and for recursive NV). */
+  computeHcr(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.ctx === "hyp" || (lv.ctx === "nested" && j + 2 < m.depth)) m.sysreg(j, "VNCR_EL2", true);
+    m.sysreg(j, "HCR_EL2", true);
+  },
+  /**
+   * hyp/vhe/switch.c __activate_traps: with CNTPOFF (has_cntpoff()) the direct physical timer's CVAL is written.
+   * Only L0 has CNTPOFF: KVM exposes FEAT_ECV to a guest hypervisor without CNTPOFF (nested.c limit_nv_id_reg,
+   * inference), so has_cntpoff() is false there.
+   */
+  cntpoffEnter(m, j) {
+    if (j !== 0 || !m.cfg.ecv) return;
+    m.sysreg(0, "CNTP_CVAL_EL02", true);
+    m.exec(0, ISB);
+  },
+  /** hyp/vhe/switch.c __deactivate_traps: read back the direct ptimer CVAL and CNTPOFF (has_cntpoff() only). */
+  cntpoffExit(m, j) {
+    if (j !== 0 || !m.cfg.ecv) return;
+    m.sysreg(0, "CNTP_CVAL_EL02", false);
+    m.sysreg(0, "CNTPOFF_EL2", false);
+  },
+  /** vgic.c kvm_vgic_flush_hwstate -> vgic_v3_flush_nested / __vgic_v3_restore_state (only with LRs in use). */
+  vgicFlush(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.ctx === "nested") {
+      m.sysreg(j, "ICH_HCR_EL2", true);
+      return;
+    }
+    if (!lv.lrInUse) return;
+    m.sysreg(j, "ICH_HCR_EL2", true);
+    m.sysreg(j, "ICH_LR0_EL2", true);
+  },
+  /** vgic.c kvm_vgic_sync_hwstate -> __vgic_v3_save_state (only with LRs in use). */
+  vgicSync(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.ctx === "nested" || !lv.lrInUse) return;
+    m.sysreg(j, "ICH_ELRSR_EL2", false);
+    m.sysreg(j, "ICH_HCR_EL2", true);
+    m.sysreg(j, "ICH_LR0_EL2", false);
+    m.sysreg(j, "ICH_LR0_EL2", true);
+    lv.lrInUse = false;
+  },
+  /** arch_timer.c kvm_timer_sync_nested (hyp context only): timer_set_traps with ECV, else a timer put + load. */
+  timerSyncNested(m, j) {
+    if (m.levels[j]!.ctx !== "hyp") return;
+    if (m.cfg.ecv) {
+      m.sysreg(j, "CNTHCTL_EL2", false);
+      m.sysreg(j, "CNTHCTL_EL2", true);
+    } else {
+      STEPS.putTimer(m, j);
+      STEPS.loadTimer(m, j);
+    }
+  },
+  /** fpsimd.c kvm_arch_vcpu_ctxflush_fp: TIF_FOREIGN_FPSTATE -> fp_owner = FREE. */
+  ctxflushFp(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.foreignFp) lv.guestOwnsFp = false;
+  },
+  /** fpsimd.c kvm_arch_vcpu_ctxsync_fp: bind the vcpu's state to the CPU when the guest owns the regs. */
+  ctxsyncFp(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.guestOwnsFp) lv.foreignFp = false;
+  },
+  /** fpsimd.c kvm_arch_vcpu_put_fp (+ the patch's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION). */
+  putFp(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.patched && (lv.inNestedEret || lv.inNestedException)) {
+      m.counters[j]!.fpSavesElided++;
+      return;
+    }
+    m.sysreg(j, "DAIF", true); // local_irq_save
+    if (lv.guestOwnsFp) {
+      m.fpFrameRun("save", () => m.fpSaveRegs(j, false));
+      lv.foreignFp = true; // fpsimd_flush_cpu_state
+    }
+    m.sysreg(j, "DAIF", true); // local_irq_restore
+  },
+  /** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */
+  loadFp(m, j) {
+    const lv = m.levels[j]!;
+    if (lv.patched && (lv.inNestedEret || lv.inNestedException)) {
+      m.counters[j]!.fpLoadsElided++;
+      return;
+    }
+    if (lv.hostFpLive) {
+      m.fpFrameRun("save", () => m.fpSaveRegs(j, true));
+      lv.hostFpLive = false;
+    }
+    lv.foreignFp = true;
+    lv.guestOwnsFp = false;
+  },
+  /** sysreg-sr.c __vcpu_put_switch_sysregs: __sysreg_save_vel2_state or __sysreg_save_el1_state, user state. */
+  putSysregs(m, j) {
+    m.runPath(j, m.levels[j]!.ctx === "hyp" ? "putSysregsVel2" : "putSysregsEl1");
+  },
+  /** sysreg-sr.c __vcpu_load_switch_sysregs: user state, dsb(nsh) with NV, vEL2 or EL1 set. */
+  loadSysregs(m, j) {
+    const ctx = m.levels[j]!.ctx;
+    m.runPath(j, ctx === "hyp" ? "loadSysregsVel2" : ctx === "nested" ? "loadSysregsEl1Nested" : "loadSysregsEl1");
+  },
+  /** arch_timer.c kvm_timer_vcpu_put: save + disable the direct timers, cancel the emulated ones' hrtimers. */
+  putTimer(m, j) {
+    const nv = m.levels[j]!.ctx !== "guest";
+    for (const [ctl, cval] of TIMER_REGS) {
+      m.sysreg(j, ctl, false);
+      m.sysreg(j, cval, false);
+      m.sysreg(j, ctl, true);
+      m.exec(j, ISB);
+    }
+    m.sysreg(j, "CNTVOFF_EL2", true);
+    if (nv) m.exec(j, { kind: "code", cost: "putLoadCode" }); // soft_timer_cancel x2
+  },
+  /** arch_timer.c kvm_timer_vcpu_load (+ kvm_timer_vcpu_load_nested_switch, timer_set_traps). */
+  loadTimer(m, j) {
+    const lv = m.levels[j]!;
+    const nv = lv.ctx !== "guest";
+    if (nv && lv.timerMap !== lv.ctx) {
+      // kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity)
+      m.exec(j, { kind: "code", cost: "putLoadCode" });
+      lv.timerMap = lv.ctx;
+    }
+    // kvm_timer_vcpu_load_gic per direct timer: irq_set_irqchip_state(ACTIVE) -> GICR I[SC]ACTIVER0 (inference)
+    m.exec(j, { kind: "mmio" });
+    m.exec(j, { kind: "mmio" });
+    m.sysreg(j, "CNTVOFF_EL2", true);
+    if (j === 0 && m.cfg.ecv) m.sysreg(j, "CNTPOFF_EL2", true); // set_cntpoff: CNTPOFF only on hardware
+    for (const [ctl, cval] of TIMER_REGS) {
+      m.sysreg(j, cval, true);
+      m.exec(j, ISB);
+      m.sysreg(j, ctl, true);
+    }
+    if (nv) {
+      // timer_emulate x2 -> soft_timer_start -> hrtimer_start: reads the clock
+      STEPS.counterRead(m, j);
+      STEPS.counterRead(m, j);
+      m.sysreg(j, "CNTHCTL_EL2", false); // timer_set_traps
+      m.sysreg(j, "CNTHCTL_EL2", true);
+    }
+  },
+  /** vgic-v3.c vgic_v3_put / vgic-v3-nested.c vgic_v3_put_nested. */
+  putVgic(m, j) {
+    m.runPath(j, m.levels[j]!.ctx === "nested" ? "putVgicNested" : "putVgic");
+  },
+  /** vgic-v3.c vgic_v3_load / vgic-v3-nested.c vgic_v3_load_nested. */
+  loadVgic(m, j) {
+    m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
+  },
+  /** nested.c kvm_vcpu_load_hw_mmu: shadow stage-2 lookup in nested context; VMID update. */
+  loadHwMmu(m, j) {
+    if (m.levels[j]!.ctx === "nested") m.exec(j, { kind: "code", cost: "shadowS2Lookup" });
+  },
+  /** A kernel clock read (ktime_get): the virtual counter with the EL2 virtual timer, else the trapped CNTPCT. */
+  counterRead(m, j) {
+    if (j === 0 || m.cfg.el2Vtimer) m.sysreg(j, "CNTVCT_EL0", false);
+    else m.sysreg(j, "CNTPCT_EL0_TRAPPED", false);
+  },
+};
+
+const USER_REGS: readonly SysRegName[] = ["TPIDR_EL0", "TPIDRRO_EL0"];
+/** the two direct timers (virtual, physical): control and compare-value registers through the EL02 encodings */
+const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
+  ["CNTV_CTL_EL02", "CNTV_CVAL_EL02"],
+  ["CNTP_CTL_EL02", "CNTP_CVAL_EL02"],
+];
+
+// -------------------------------------------------------------------------------------------------------------------
+// Handlers at the owning level: Record over every reason, so a new reason does not compile until handled.
+
+type Handler = (m: Machine, j: number, ev: TrapEvent) => void;
+
+function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
+  m.counters[j]!.fullExits++;
+  if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
+  withMech(m, "exit", () => m.runPath(j, "runLoopExit"));
+  withMech(m, "handler", body);
+  m.enterGuest(j);
+}
+
+function fastExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
+  m.counters[j]!.fastExits++;
+  if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "fast" });
+  withMech(m, "handler", body);
+  m.fastReenter(j);
+}
+
+function withMech(m: Machine, mech: Mechanism, f: () => void): void {
+  m.withMech(mech, f);
+}
+
+const FAST_SYSREGS: Partial<Record<SysRegName, PathName>> = {
+  CPACR_EL1: "fastCpacr",
+  CNTPCT_EL0_TRAPPED: "fastTimer",
+  TLBI_EL2_S1: "fastTlbi",
+};
+
+export const HANDLERS: Record<TrapReason, Handler> = {
+  hvc: (m, j, ev) => fullExit(m, j, ev, () => m.runPath(j, "hvcHandler")),
+  "mmio-kernel": (m, j, ev) => {
+    m.runPath(j, "dabtFaultInfo");
+    fullExit(m, j, ev, () => m.runPath(j, "mmioKernel"));
+  },
+  "mmio-user": (m, j, ev) => {
+    m.runPath(j, "dabtFaultInfo");
+    fullExit(m, j, ev, () => vmmRoundTrip(m, j));
+  },
+  sysreg: (m, j, ev) => {
+    const reg = ev.reg;
+    const fastPath = reg ? FAST_SYSREGS[reg] : undefined;
+    const timerRead = reg !== undefined && reg.endsWith("_EL02") && reg.startsWith("CNT") && !ev.write;
+    if (fastPath || timerRead) {
+      fastExit(m, j, ev, () => m.runPath(j, fastPath ?? "fastTimer"));
+      return;
+    }
+    if (reg === "ZCR_EL2" && !m.levels[j]!.guestOwnsFp) {
+      // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
+      m.hypHandleFpsimd(j);
+    }
+    fullExit(m, j, ev, () => m.runPath(j, "sysregEmulate"));
+  },
+  eret: (m, j, ev) => {
+    if (ev.eretTo === "inhost") {
+      m.counters[j]!.fastErets++;
+      if (m.listener) m.listener({ type: "fastEret", level: j });
+      fastExit(m, j, ev, () => m.runPath(j, "fastEret"));
+      return;
+    }
+    fullExit(m, j, ev, () => m.emulateNestedEret(j));
+  },
+  fp: (m, j, ev) => {
+    if (m.listener) m.listener({ type: "fpTrap", level: j, from: -1 });
+    fastExit(m, j, ev, () => m.hypHandleFpsimd(j));
+  },
+  "irq-timer": (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, "hostTimerIrq");
+      m.levels[j]!.lrInUse = true;
+    }),
+  "irq-ipi": (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, "hostTimerIrq");
+      m.levels[j]!.lrInUse = true;
+    }),
+  sgi: (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, "sgiDispatch");
+      // kvm_vcpu_kick -> smp_send_reschedule: this level's own IPI to the target vcpu's CPU
+      m.sysreg(j, "ICC_SGI1R_EL1", true);
+    }),
+};
+
+/** KVM_EXIT_MMIO: the hypervisor at level j returns to its userspace VMM and comes back with KVM_RUN. */
+function vmmRoundTrip(m: Machine, j: number): void {
+  const lv = m.levels[j]!;
+  m.exec(j, { kind: "code", cost: "mmioDecode" }); // io_mem_abort: no in-kernel device -> KVM_EXIT_MMIO
+  m.runPath(j, "vmmExitToUser"); // vcpu_put + syscall return path
+  // fpsimd_restore_current_state on the way out to userspace: the VMM's FP state comes back
+  if (!lv.hostFpLive) {
+    m.fpFrameRun("restore", () => m.fpRestoreRegs(j, true));
+    lv.hostFpLive = true;
+  }
+  m.eret(j, "inhost");
+  // the VMM (userspace) decodes and emulates the access; libc string/memory routines use FP/SIMD
+  m.exec(j, { kind: "code", cost: "vmmMmio" });
+  m.fpAccess(j);
+  m.svc(j); // ioctl(KVM_RUN)
+  m.runPath(j, "vmmReenterKernel"); // kvm_handle_mmio_return + vcpu_load
+}

@@ -1,0 +1,381 @@
+import { parseOp, type Op, type OpSpec } from "./ops";
+
+/**
+ * The KVM/arm64 code paths that every level runs, as ordered operation lists. One model, instantiated at every level:
+ * at L0 every access runs on hardware; at a guest hypervisor each is classified by lib/arch/sysregs.ts (native, VNCR
+ * memory, or a trap to L0 that the owning hypervisor handles).
+ *
+ * Read against a VHE host kernel with FEAT_NV2, FEAT_ECV (CNTPOFF), GICv3 (no GICv4), pointer authentication in use
+ * by guests, PMUv3 visible to every vcpu, no RAS/MTE/SME/MPAM/FEAT_FGT2, debug not in use. Sources are mainline
+ * trees of 2025-2026 (arch/arm64/kvm/...). Each path cites the functions it follows; "inference" marks steps
+ * deduced rather than read.
+ */
+export interface PathDef {
+  readonly cite: string;
+  readonly ops: readonly OpSpec[];
+}
+
+const APKEYS_10_R: OpSpec[] = Array.from({ length: 10 }, () => "R APKEY_EL1" as const);
+const APKEYS_10_W: OpSpec[] = Array.from({ length: 10 }, () => "W APKEY_EL1" as const);
+
+export const PATH_DEFS = {
+  /** Entry half of the run: everything between the run loop's decision to enter and the ERET into the guest. */
+  guestEnter: {
+    cite:
+      "hyp/vhe/switch.c __kvm_vcpu_run, __kvm_vcpu_run_vhe (entry half): local_daif_mask, sysreg_save_host_state_vhe " +
+      "(__sysreg_save_common_state), fpsimd_lazy_switch_to_guest, __activate_traps (__compute_hcr, ___activate_traps, " +
+      "__activate_cptr_traps, VBAR), sysreg_restore_guest_state_vhe; hyp/entry.S __guest_enter (ptrauth_switch_to_guest)",
+    ops: [
+      "W DAIF",
+      "R TPIDR_EL2", // host_data_ptr(host_ctxt)
+      "R MDSCR_EL1", // __sysreg_save_common_state(host)
+      "step lazySwitchToGuest",
+      "step computeHcr", // W HCR_EL2 (+ W VNCR_EL2 in hyp context or recursive NV)
+      "step cntpoffEnter", // has_cntpoff(): W CNTP_CVAL_EL02; isb
+      "W CPACR_EL1", // __activate_cptr_traps_vhe -> CPTR_EL2 (E2H)
+      "R TPIDR_EL2", // this_cpu_ptr(kvm_hyp_vector)
+      "W VBAR_EL1",
+      "code hypExitCode",
+      "W MDSCR_EL1", // __sysreg_restore_common_state(guest)
+      "W ELR_EL1", // __sysreg_restore_el2_return_state: write_sysreg_el2(SYS_ELR) (EL1 encoding with E2H)
+      "W SPSR_EL1",
+      // __guest_enter
+      "R TPIDR_EL2", // adr_this_cpu kvm_hyp_ctxt
+      "gpr", // save host callee-saved registers
+      "R SP_EL0",
+      "R TPIDR_EL2", // set_loaded_vcpu
+      "R HCR_EL2", // ptrauth_switch_to_guest: test HCR_EL2.API|APK
+      ...APKEYS_10_W,
+      "W SP_EL0",
+      "gpr", // load guest x0-x30
+    ],
+  },
+  /** Exception vector + __guest_exit + fixup_guest_exit up to the fast-path decision. */
+  guestExit: {
+    cite:
+      "hyp/hyp-entry.S el1_sync/el1_irq (get_vcpu_ptr); hyp/entry.S __guest_exit (ptrauth_switch_to_hyp); " +
+      "hyp/vhe/switch.c fixup_guest_exit; hyp/include/hyp/switch.h synchronize_vcpu_pstate, __fixup_guest_exit",
+    ops: [
+      "R TPIDR_EL2", // get_vcpu_ptr
+      "gpr", // store guest x0-x30
+      "R SP_EL0",
+      "R TPIDR_EL2", // adr_this_cpu kvm_hyp_ctxt
+      "R HCR_EL2", // ptrauth_switch_to_hyp
+      ...APKEYS_10_R,
+      ...APKEYS_10_W,
+      "W SP_EL0",
+      "gpr", // restore host callee-saved registers
+      "dsb", // no RAS: dsb sy; isb; mrs isr_el1
+      "isb",
+      "R ISR_EL1",
+      "R SPSR_EL1", // synchronize_vcpu_pstate: read_sysreg_el2(SYS_SPSR)
+      "R HCR_EL2", // fixup_guest_exit: vcpu_has_nv && HCR_EL2.NV check
+      "R ESR_EL1", // __fixup_guest_exit: read_sysreg_el2(SYS_ESR)
+    ],
+  },
+  /** fixup_guest_exit returned true: re-enter without leaving hyp (back to __guest_enter). */
+  fastReenter: {
+    cite: "hyp/vhe/switch.c __kvm_vcpu_run_vhe do { __guest_enter } while (fixup_guest_exit()); hyp/entry.S __guest_enter",
+    ops: [
+      "R TPIDR_EL2",
+      "gpr",
+      "R SP_EL0",
+      "R TPIDR_EL2",
+      "R HCR_EL2",
+      ...APKEYS_10_W,
+      "W SP_EL0",
+      "gpr",
+    ],
+  },
+  /** The exit half of __kvm_vcpu_run_vhe after the loop ends (a full exit). */
+  exitHalf: {
+    cite:
+      "hyp/vhe/switch.c __kvm_vcpu_run_vhe (exit half): sysreg_save_guest_state_vhe, __deactivate_traps, " +
+      "fpsimd_lazy_switch_to_host, sysreg_restore_host_state_vhe; __kvm_vcpu_run local_daif_restore",
+    ops: [
+      "R MDSCR_EL1", // __sysreg_save_common_state(guest)
+      "R ELR_EL1", // __sysreg_save_el2_return_state
+      "W HCR_EL2", // __deactivate_traps: HCR_HOST_VHE_FLAGS
+      "step cntpoffExit", // has_cntpoff(): direct ptimer CVAL fix-up
+      "W CPACR_EL1", // __deactivate_cptr_traps_vhe
+      "R TPIDR_EL2",
+      "W VBAR_EL1", // host vectors
+      "step lazySwitchToHost",
+      "W MDSCR_EL1", // __sysreg_restore_common_state(host)
+      "W DAIF",
+      "code hypExitCode",
+    ],
+  },
+  /** Run loop work before entering the guest (per iteration). */
+  runLoopEntry: {
+    cite:
+      "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_pmu_flush_hwstate, kvm_vgic_flush_hwstate, kvm_arch_vcpu_ctxflush_fp, " +
+      "kvm_arm_vcpu_enter_exit",
+    ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp", "call guestEnter"],
+  },
+  /** Run loop work after a full exit until the exit handler is chosen. */
+  runLoopExit: {
+    cite:
+      "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_vgic_sync_hwstate, kvm_timer_sync_nested (hyp context), " +
+      "kvm_arch_vcpu_ctxsync_fp, handle_exit_early; handle_exit.c handle_exit -> handle_trap_exceptions",
+    ops: ["call exitHalf", "step vgicSync", "step timerSyncNested", "step ctxsyncFp", "code handleExitCode"],
+  },
+  /** kvm_arch_vcpu_put, component by component. */
+  vcpuPut: {
+    cite:
+      "arm.c kvm_arch_vcpu_put: kvm_vcpu_put_debug, kvm_arch_vcpu_put_fp, kvm_vcpu_put_vhe (__deactivate_traps_common, " +
+      "__vcpu_put_switch_sysregs), kvm_timer_vcpu_put, kvm_vgic_put, kvm_vcpu_pmu_restore_host, kvm_vcpu_put_hw_mmu, " +
+      "kvm_arm_vmid_clear_active",
+    ops: [
+      "step putFp",
+      "R TPIDR_EL2",
+      "W MDCR_EL2", // __deactivate_traps_common
+      "W HSTR_EL2",
+      "W PMUSERENR_EL0_TRAPPED",
+      "W HCRX_EL2",
+      "W HFGRTR_EL2",
+      "W HFGWTR_EL2",
+      "W HFGITR_EL2",
+      "W HDFGRTR_EL2",
+      "W HDFGWTR_EL2",
+      "step putSysregs",
+      "step putTimer",
+      "step putVgic",
+      "code putLoadCode",
+    ],
+  },
+  /** kvm_arch_vcpu_load, component by component. */
+  vcpuLoad: {
+    cite:
+      "arm.c kvm_arch_vcpu_load: kvm_vcpu_load_hw_mmu, kvm_arm_vmid_update, kvm_timer_vcpu_load, kvm_vgic_load, " +
+      "kvm_vcpu_load_debug, kvm_vcpu_load_vhe (__vcpu_load_switch_sysregs, __activate_traps_common, __load_stage2), " +
+      "kvm_arch_vcpu_load_fp, kvm_vcpu_pmu_restore_guest, vcpu_set_pauth_traps (ptrauth_save_keys)",
+    ops: [
+      "step loadHwMmu",
+      "step loadTimer",
+      "step loadVgic",
+      "R TPIDR_EL2",
+      "step loadSysregs",
+      "W HSTR_EL2", // __activate_traps_common
+      "W PMSELR_EL0",
+      "R PMUSERENR_EL0_TRAPPED",
+      "W PMUSERENR_EL0_TRAPPED",
+      "R MDCR_EL2",
+      "W MDCR_EL2",
+      "R HCRX_EL2",
+      "W HCRX_EL2",
+      "R HFGRTR_EL2",
+      "W HFGRTR_EL2",
+      "R HFGWTR_EL2",
+      "W HFGWTR_EL2",
+      "R HFGITR_EL2",
+      "W HFGITR_EL2",
+      "R HDFGRTR_EL2",
+      "W HDFGRTR_EL2",
+      "R HDFGWTR_EL2",
+      "W HDFGWTR_EL2",
+      "W VTCR_EL2", // __load_stage2
+      "W VTTBR_EL2",
+      "step loadFp",
+      "code putLoadCode",
+      ...APKEYS_10_R, // vcpu_set_pauth_traps -> ptrauth_save_keys(host)
+    ],
+  },
+  /** sysreg-sr.c __sysreg_save_vel2_state (VHE guest hypervisor in hyp context) + user state switch. */
+  putSysregsVel2: {
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs -> __sysreg_save_vel2_state, __sysreg_save_user_state, __sysreg_restore_user_state(host)",
+    ops: [
+      "R PAR_EL1", "R TPIDR_EL1", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12",
+      "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R SCTLR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R CNTKCTL_EL12",
+      "R SP_EL1", "R ELR_EL12", "R SPSR_EL12",
+      "R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0",
+    ],
+  },
+  /** sysreg-sr.h __sysreg_save_el1_state (a guest's EL1 set) + user state switch. */
+  putSysregsEl1: {
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state, user state",
+    ops: [
+      "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12",
+      "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R CNTKCTL_EL12",
+      "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12",
+      "R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0",
+    ],
+  },
+  /** sysreg-sr.c __vcpu_load_switch_sysregs, hyp context: user state, dsb(nsh) (NV), __sysreg_restore_vel2_state. */
+  loadSysregsVel2: {
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> __sysreg_restore_vel2_state",
+    ops: [
+      "R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0",
+      "W PAR_EL1", "W TPIDR_EL1", "W VPIDR_EL2", "W VMPIDR_EL2", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12",
+      "W AMAIR_EL12", "W SCTLR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12", "W TCR_EL12", "W CNTKCTL_EL12",
+      "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
+    ],
+  },
+  /** __vcpu_load_switch_sysregs, a guest's EL1 set (nested context: dsb(nsh) too). */
+  loadSysregsEl1Nested: {
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
+    ops: [
+      "R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0",
+      "W VPIDR_EL2", "W VMPIDR_EL2", "W SCTLR_EL12", "W TCR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12",
+      "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12",
+      "W AMAIR_EL12", "W CNTKCTL_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
+    ],
+  },
+  /** __vcpu_load_switch_sysregs for a vcpu without NV (no dsb). */
+  loadSysregsEl1: {
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
+    ops: [
+      "R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0",
+      "W VPIDR_EL2", "W VMPIDR_EL2", "W SCTLR_EL12", "W TCR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12",
+      "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12",
+      "W AMAIR_EL12", "W CNTKCTL_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
+    ],
+  },
+  /** vgic-v3.c vgic_v3_put: __vgic_v3_save_vmcr_aprs, __vgic_v3_deactivate_traps. */
+  putVgic: {
+    cite: "vgic/vgic-v3.c vgic_v3_put -> hyp/vgic-v3-sr.c __vgic_v3_save_vmcr_aprs, __vgic_v3_deactivate_traps",
+    ops: ["R ICH_VTR_EL2", "R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "R ICH_VMCR_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2"],
+  },
+  /** vgic-v3-nested.c vgic_v3_put_nested: as vgic_v3_put plus __vgic_v3_save_state and the copy back to L1's memory. */
+  putVgicNested: {
+    cite: "vgic/vgic-v3-nested.c vgic_v3_put_nested",
+    ops: [
+      "R ICH_VTR_EL2", "R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "R ICH_VMCR_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2",
+      "R ICH_ELRSR_EL2", "W ICH_HCR_EL2",
+    ],
+  },
+  /** vgic-v3.c vgic_v3_load: __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps. */
+  loadVgic: {
+    cite: "vgic/vgic-v3.c vgic_v3_load -> hyp/vgic-v3-sr.c __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps",
+    ops: ["W ICH_VMCR_EL2", "R ICH_VTR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2"],
+  },
+  /** vgic-v3-nested.c vgic_v3_load_nested: shadow built from L1's memory, then the same register restore + ICH_HCR. */
+  loadVgicNested: {
+    cite: "vgic/vgic-v3-nested.c vgic_v3_load_nested",
+    ops: [
+      "code vgicInjectCode", "W ICH_VMCR_EL2", "R ICH_VTR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "R ICC_SRE_EL2",
+      "W ICC_SRE_EL2", "W ICH_HCR_EL2",
+    ],
+  },
+  /** __kvm_skip_instr / kvm_incr_pc committed at the next entry. */
+  skipInstr: {
+    cite: "hyp/include/hyp/adjust_pc.h __kvm_skip_instr (inference: ELR/SPSR through the EL1 encodings with E2H)",
+    ops: ["R ELR_EL1", "W ELR_EL1", "R SPSR_EL1", "W SPSR_EL1"],
+  },
+  /** kvm_inject_nested, the put/load case (an exception from the guest's guest into the guest hypervisor's vEL2). */
+  injectNestedPutLoad: {
+    cite:
+      "emulate-nested.c kvm_inject_nested: preempt_disable, [IN_NESTED_EXCEPTION set], __kvm_adjust_pc, " +
+      "kvm_arch_vcpu_put, kvm_inject_el2_exception, __kvm_adjust_pc -> enter_exception64 (memory), kvm_arch_vcpu_load, " +
+      "[IN_NESTED_EXCEPTION clear], preempt_enable, kvm_pmu_nested_transition",
+    ops: ["code routeCode", "call vcpuPut", "code injectCode", "call vcpuLoad"],
+  },
+  /** kvm_emulate_nested_eret (ERET from vEL2 into the guest hypervisor's own guest). */
+  emulateNestedEret: {
+    cite:
+      "handle_exit.c kvm_handle_eret -> emulate-nested.c kvm_emulate_nested_eret: vcpu_read_sys_reg(SPSR_EL2), " +
+      "kvm_check_illegal_exception_return, preempt_disable, IN_NESTED_ERET, kvm_arch_vcpu_put, PC/PSTATE update, " +
+      "kvm_arch_vcpu_load, preempt_enable",
+    ops: ["R SPSR_EL12", "code eretEmulCode", "call vcpuPut", "call vcpuLoad"],
+  },
+  /** kvm_hyp_handle_eret: an ERET to vEL2 or to InHost EL0 completed in hyp. */
+  fastEret: {
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_eret",
+    ops: ["code fastPathCode", "R SPSR_EL12", "R ELR_EL12", "W SPSR_EL1", "W ELR_EL1"],
+  },
+  /** kvm_hyp_handle_cpacr_el1 (CPACR_EL1 trapped by CPTR_EL2.TCPAC in hyp context). */
+  fastCpacr: {
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_cpacr_el1 (write: __activate_cptr_traps), __kvm_skip_instr",
+    ops: ["code fastPathCode", "W CPACR_EL1", "call skipInstr"],
+  },
+  /** kvm_hyp_handle_timer (EL02 timer or counter reads with ECV). */
+  fastTimer: {
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_timer, __kvm_skip_instr",
+    ops: ["code fastPathCode", "R CNTVCT_EL0", "call skipInstr"],
+  },
+  /** kvm_hyp_handle_tlbi_el2 -> __kvm_tlbi_s1e2 (inference for the TLBI body). */
+  fastTlbi: {
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_tlbi_el2; hyp/vhe/tlb.c __kvm_tlbi_s1e2 (inference)",
+    ops: ["code fastPathCode", "code tlbiLocal", "dsb", "isb", "call skipInstr"],
+  },
+  /** Full-exit sysreg emulation at the owner. */
+  sysregEmulate: {
+    cite: "sys_regs.c kvm_handle_sys_reg -> triage_sysreg_trap -> emulate_sys_reg -> access function; kvm_incr_pc",
+    ops: ["code sysregEmulCode", "call skipInstr"],
+  },
+  /** DABT_LOW: fault info captured on the exit (kvm_hyp_handle_dabt_low -> __populate_fault_info). */
+  dabtFaultInfo: {
+    cite: "hyp/include/hyp/fault.h __get_fault_info: FAR_EL2, HPFAR_EL2 (kvm_hyp_handle_dabt_low returns false for MMIO)",
+    ops: ["R FAR_EL1", "R HPFAR_EL2"],
+  },
+  hvcHandler: {
+    cite: "handle_exit.c handle_hvc -> hypercalls.c kvm_smccc_call_handler (null/unknown function ID)",
+    ops: ["code hvcHandler"],
+  },
+  mmioKernel: {
+    cite: "mmu.c kvm_handle_guest_abort -> mmio.c io_mem_abort -> kvm_io_bus_read -> vgic_mmio_read_*; kvm_incr_pc",
+    ops: ["code mmioDecode", "code vgicDistRead", "call skipInstr"],
+  },
+  /** A forward from this level to the guest hypervisor above: routing decision before kvm_inject_nested. */
+  forwardRoute: {
+    cite: "handle_exit.c handle_trap_exceptions -> EC handler -> routing (triage_sysreg_trap, kvm_handle_eret, handle_hvc, ...)",
+    ops: ["code routeCode"],
+  },
+  /** Stage-2 fault from a nested context: walk the guest hypervisor's stage-2 first (kvm_walk_nested_s2). */
+  forwardS2Walk: {
+    cite: "mmu.c kvm_handle_guest_abort -> nested.c kvm_walk_nested_s2 -> kvm_inject_s2_fault",
+    ops: ["code s2WalkCode", "code routeCode"],
+  },
+  /** Host interrupt taken in the run loop after an IRQ exit (timer PPI). */
+  hostTimerIrq: {
+    cite: "arm.c run loop local_irq_enable(); isb(); -> gic_handle_irq -> arch_timer.c kvm_arch_timer_handler -> kvm_timer_update_irq",
+    ops: ["isb", "R ICC_IAR1_EL1", "code timerIrqCode", "code vgicInjectCode", "W ICC_EOIR1_EL1"],
+  },
+  /** A guest kernel's handling of a virtual timer interrupt: ack, handler, EOI, timer reprogram. */
+  guestTimerIrq: {
+    cite: "guest Linux: gic_handle_irq (ICC_IAR1_EL1, ICC_EOIR1_EL1 on the virtual CPU interface), arch_timer handler",
+    ops: ["R ICC_IAR1_EL1", "code guestIrqCode", "R CNTVCT_EL0", "W CNTV_CVAL_EL0", "W CNTV_CTL_EL0", "W ICC_EOIR1_EL1"],
+  },
+  /** Sending an SGI (IPI) from a guest: ICC_SGI1R_EL1 traps to the hypervisor, which dispatches it. */
+  sgiDispatch: {
+    cite: "sys_regs.c access_gic_sgi -> vgic-v3.c vgic_v3_dispatch_sgi -> kvm_vcpu_kick; kvm_incr_pc",
+    ops: ["code sgiDispatchCode", "call skipInstr"],
+  },
+  /** A guest kernel receiving an IPI. */
+  guestIpiIrq: {
+    cite: "guest Linux: gic_handle_irq -> ipi_handler",
+    ops: ["R ICC_IAR1_EL1", "code guestIrqCode", "W ICC_EOIR1_EL1"],
+  },
+  /** A hypervisor's return to its userspace VMM on an MMIO exit (KVM_EXIT_MMIO) and back into KVM_RUN. */
+  vmmExitToUser: {
+    cite: "arm.c kvm_arch_vcpu_ioctl_run returns 0 -> vcpu_put; el0_svc return path",
+    ops: ["call vcpuPut", "code syscallCode"],
+  },
+  vmmReenterKernel: {
+    cite: "ioctl(KVM_RUN) -> kvm_arch_vcpu_ioctl_run: kvm_handle_mmio_return, vcpu_load",
+    ops: ["code syscallCode", "code mmioDecode", "call vcpuLoad"],
+  },
+} as const satisfies Record<string, PathDef>;
+
+export type PathName = keyof typeof PATH_DEFS;
+
+export interface Path {
+  readonly name: PathName;
+  readonly cite: string;
+  readonly ops: readonly Op[];
+}
+
+function compile(): Record<PathName, Path> {
+  const out = {} as Record<PathName, Path>;
+  for (const name of Object.keys(PATH_DEFS) as PathName[]) {
+    const def: PathDef = PATH_DEFS[name];
+    const ops = def.ops.map(parseOp);
+    for (const op of ops) {
+      if (op.kind === "call" && !(op.path in PATH_DEFS)) throw new Error(`path ${name} calls unknown path ${op.path}`);
+    }
+    out[name] = { name, cite: def.cite, ops };
+  }
+  return out;
+}
+
+export const PATHS: Record<PathName, Path> = compile();

@@ -1,0 +1,22 @@
+/** Bad user input: the CLI prints `message` on one line and exits 2. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    readonly accepted: string,
+  ) {
+    super(`invalid --${field} '${value}': accepted ${accepted}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Input that is well-formed but beyond what an engine can do (e.g. too many traps for the exact engine). */
+export class LimitError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LimitError";
+  }
+}
