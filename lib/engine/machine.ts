@@ -762,7 +762,6 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   },
 };
 
-const USER_REGS: readonly SysRegName[] = ["TPIDR_EL0", "TPIDRRO_EL0"];
 /** the two direct timers (virtual, physical): control and compare-value registers through the EL02 encodings */
 const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
   ["CNTV_CTL_EL02", "CNTV_CVAL_EL02"],

@@ -77,7 +77,11 @@ function oneIteration(m: Machine, peer: Machine, op: MicroOp, leafFp: boolean): 
   return m.cycles - start;
 }
 
-export function runMicro(cfg: ModelConfig, opts: MicroOptions): MicroResult {
+export function runMicro(
+  cfg: ModelConfig,
+  opts: MicroOptions,
+  progress?: (done: number, total: number, what: string) => void,
+): MicroResult {
   validateModelConfig(cfg);
   if (!Number.isInteger(opts.iterations) || opts.iterations < 1 || opts.iterations > 1_000_000) {
     throw new ConfigError("iterations", String(opts.iterations), "an integer 1..1000000");
@@ -90,7 +94,10 @@ export function runMicro(cfg: ModelConfig, opts: MicroOptions): MicroResult {
   const before = m.snapshotCounters();
   const peerBefore = peer.snapshotCounters();
   let cycles = 0;
-  for (let i = 0; i < opts.iterations; i++) cycles += oneIteration(m, peer, opts.op, opts.leafFp);
+  for (let i = 0; i < opts.iterations; i++) {
+    cycles += oneIteration(m, peer, opts.op, opts.leafFp);
+    if (progress) progress(i + 1, opts.iterations, `micro ${opts.op} iterations`);
+  }
   const after = m.snapshotCounters();
   const peerAfter = peer.snapshotCounters();
   const n = opts.iterations;

@@ -4,11 +4,15 @@ export class ConfigError extends Error {
     readonly field: string,
     readonly value: string,
     readonly accepted: string,
+    message?: string,
   ) {
-    super(`invalid --${field} '${value}': accepted ${accepted}`);
+    super(message ?? `invalid ${POSITIONAL.has(field) ? field : "--" + field} '${value}': accepted ${accepted}`);
     this.name = "ConfigError";
   }
 }
+
+/** fields given as positional arguments rather than --options */
+const POSITIONAL = new Set(["command", "op"]);
 
 /** Input that is well-formed but beyond what an engine can do (e.g. too many traps for the exact engine). */
 export class LimitError extends Error {

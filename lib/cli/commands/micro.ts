@@ -1,0 +1,89 @@
+import { COUNTER_FIELDS } from "../../engine/counters";
+import { isMicroOp, MICRO_DEFAULT_ITERATIONS, MICRO_OPS, MICRO_WARMUP, runMicro } from "../../micro/micro";
+import { ConfigError } from "../../util/errors";
+import { COMMON_OPTIONS, commonOptions, helpText, intOpt, type OptionSpec, parseArgs } from "../args";
+import type { Command, CommandIO } from "../command";
+import { formatTable } from "../format";
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "iterations", kind: "value", accepted: "an integer 1..1000000", help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
+  { name: "leaf-fp", kind: "bool", help: "the leaf uses FP/SIMD between iterations (where the FP-elision patch shows)" },
+  ...COMMON_OPTIONS,
+];
+
+export const microCommand: Command = {
+  name: "micro",
+  summary: "per-iteration cost of one leaf operation (kvm-unit-tests micro-bench style)",
+  help: () =>
+    helpText(
+      `nestlab micro <${MICRO_OPS.join("|")}> [options]`,
+      "Runs one leaf operation in a loop and prints the average per iteration: cycles, time, L0 traps, FP traps,\n" +
+        "FP saves/restores, nested exceptions/ERETs, and the same by level.",
+      OPTIONS,
+    ),
+  run(argv: readonly string[], io: CommandIO): number {
+    const p = parseArgs(argv, OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(microCommand.help());
+      return 0;
+    }
+    const op = p.positionals[0];
+    if (op === undefined || !isMicroOp(op) || p.positionals.length > 1) {
+      throw new ConfigError("op", p.positionals.join(" ") || "(missing)", MICRO_OPS.join(", "));
+    }
+    const common = commonOptions(p);
+    const iterations = intOpt(p, "iterations", MICRO_DEFAULT_ITERATIONS, 1, 1_000_000);
+    const r = runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false }, io.progress);
+    const ns = r.cycles / common.clockGhz;
+    const result = {
+      op: r.op,
+      depth: r.depth,
+      iterations: r.iterations,
+      leafFp: r.leafFp,
+      cycles: r.cycles,
+      ns,
+      l0Traps: r.l0Traps,
+      fpTraps: r.fpTraps,
+      fpSaves: r.fpSaves,
+      fpRestores: r.fpRestores,
+      nestedExceptions: r.nestedExceptions,
+      nestedErets: r.nestedErets,
+      byLevel: r.byLevel,
+      config: {
+        nv2: common.model.nv2,
+        ecv: common.model.ecv,
+        guestHyp: common.model.guestHyp,
+        patch: common.model.patch,
+        sveVl: common.model.sveVl,
+        el2Vtimer: common.model.el2Vtimer,
+        clockGhz: common.clockGhz,
+      },
+    };
+    if (common.json) {
+      io.out(JSON.stringify(result) + "\n");
+      return 0;
+    }
+    const head = `micro ${r.op}  depth ${r.depth}  ${common.model.nv2 ? "NV2" : "NV only"}  patch ${
+      common.model.patch.length ? common.model.patch.join(",") : "none"
+    }  sve-vl ${common.model.sveVl}${r.leafFp ? "  leaf-fp" : ""}  (${r.iterations} iterations)`;
+    const fields = ["exits", "fullExits", "fastExits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "fpSavesElided", "cycles"] as const;
+    const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => fmt(l[f]))]);
+    io.out(
+      [
+        head,
+        `  cycles/iteration  ${fmt(r.cycles)}  (${fmt(ns)} ns at ${common.clockGhz} GHz)`,
+        `  L0 traps ${fmt(r.l0Traps)}  FP traps ${fmt(r.fpTraps)}  FP saves ${fmt(r.fpSaves)}  FP restores ${fmt(r.fpRestores)}`,
+        `  nested exceptions ${fmt(r.nestedExceptions)}  nested ERETs ${fmt(r.nestedErets)}`,
+        "",
+        formatTable(["level", ...fields], rows),
+      ].join("\n") + "\n",
+    );
+    return 0;
+  },
+};
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+void COUNTER_FIELDS;
