@@ -69,7 +69,16 @@ export interface LevelState {
 /** Listener for everything the engine does; absent listeners cost nothing. */
 export type EngineEvent =
   | { readonly type: "op"; readonly level: number; readonly op: string; readonly res: "native" | "vncr" | "trap" }
-  | { readonly type: "trap"; readonly from: number; readonly ec: ExceptionClass; readonly reason: TrapReason; readonly owner: number; readonly detail?: string }
+  | {
+      readonly type: "trap";
+      readonly from: number;
+      readonly ec: ExceptionClass;
+      readonly reason: TrapReason;
+      readonly owner: number;
+      readonly detail?: string;
+      /** raised while FP/SVE state or ZCR is being saved, restored or switched (incl. the traps those cause) */
+      readonly fpWork: boolean;
+    }
   | { readonly type: "exit"; readonly level: number; readonly ec: ExceptionClass; readonly how: "fast" | "full" | "forward" }
   | { readonly type: "put" | "load"; readonly level: number; readonly ctx: VcpuContext; readonly fpElided: boolean }
   | { readonly type: "nestedException"; readonly level: number }
@@ -92,7 +101,7 @@ export class Machine {
   readonly attribution: number[][];
   cycles = 0;
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
-  fpInclusive = { trap: 0, save: 0, restore: 0 };
+  fpInclusive = { trap: 0, save: 0, restore: 0, zcr: 0 };
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   /** cycle count when L0 last sent a physical SGI (the IPI micro benchmark's send point) */
@@ -344,7 +353,9 @@ export class Machine {
       throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget`);
     }
     if (this.listener) {
-      this.listener({ type: "trap", from: k, ec: ev.ec, reason: ev.reason, owner, ...(ev.reg ? { detail: ev.reg } : {}) });
+      this.listener({
+        type: "trap", from: k, ec: ev.ec, reason: ev.reason, owner, ...(ev.reg ? { detail: ev.reg } : {}), fpWork: this.fpFrame > 0,
+      });
     }
     const outerFp = ev.reason === "fp" && this.fpFrame === 0;
     const start = this.cycles;
@@ -512,7 +523,7 @@ export class Machine {
   }
 
   /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
-  fpFrameRun(kind: "save" | "restore", f: () => void): void {
+  fpFrameRun(kind: "save" | "restore" | "zcr", f: () => void): void {
     const outer = this.fpFrame === 0;
     const start = this.cycles;
     this.fpFrame++;
@@ -593,15 +604,19 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     const lv = m.levels[j]!;
     if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
     // write_sysreg_el2(SYS_ZCR): the EL1 encoding with E2H; needs SVE enabled for this level's own context.
-    m.fpAccess(j);
-    m.sysreg(j, "ZCR_EL12", true);
+    m.fpFrameRun("zcr", () => {
+      m.fpAccess(j);
+      m.sysreg(j, "ZCR_EL12", true);
+    });
   },
   /** fpsimd_lazy_switch_to_host: save the guest's ZCR_EL1 and set ZCR_EL2 back to max. */
   lazySwitchToHost(m, j) {
     const lv = m.levels[j]!;
     if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
-    m.sysreg(j, "ZCR_EL12", false);
-    m.fpAccess(j);
+    m.fpFrameRun("zcr", () => {
+      m.sysreg(j, "ZCR_EL12", false);
+      m.fpAccess(j);
+    });
   },
   /** hyp/vhe/switch.c __compute_hcr + ___activate_traps: VNCR_EL2 in hyp context (and for recursive NV). */
   computeHcr(m, j) {
@@ -818,7 +833,7 @@ export const HANDLERS: Record<TrapReason, Handler> = {
     }
     if (reg === "ZCR_EL2" && !m.levels[j]!.guestOwnsFp) {
       // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
-      m.hypHandleFpsimd(j);
+      m.fpFrameRun("zcr", () => m.hypHandleFpsimd(j));
     }
     fullExit(m, j, ev, () => m.runPath(j, "sysregEmulate"));
   },

@@ -1,0 +1,160 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { defaultCosts } from "../../lib/costs/table";
+import { Machine } from "../../lib/engine/machine";
+import { defaultModelConfig } from "../../lib/kvm/config";
+import { MICRO_OPS, type MicroOp, runMicro } from "../../lib/micro/micro";
+import { record } from "../helpers";
+
+const all = (d: number): number[] => Array.from({ length: d }, (_, i) => i);
+
+function micro(depth: number, op: MicroOp, o: { nv2?: boolean; patch?: number[]; sveVl?: number; leafFp?: boolean; ecv?: boolean } = {}) {
+  return runMicro(
+    defaultModelConfig({ depth, nv2: o.nv2 ?? true, ecv: o.ecv ?? true, patch: o.patch ?? all(depth), sveVl: o.sveVl ?? 0 }),
+    { op, iterations: 3, leafFp: o.leafFp ?? false },
+  );
+}
+
+describe("mechanism properties", () => {
+  it("depth 1: --patch none and --patch all give identical results (no nested transitions)", () => {
+    for (const op of MICRO_OPS) {
+      for (const leafFp of [false, true]) {
+        const a = micro(1, op, { patch: [], leafFp });
+        const b = micro(1, op, { patch: [0], leafFp });
+        expect(b).toEqual(a);
+        expect(a.nestedExceptions + a.nestedErets).toBe(0);
+      }
+    }
+  });
+
+  it("the leaf's own hypervisor L(d-1) carrying the patch or not changes nothing, at every depth", () => {
+    for (const depth of [2, 3, 4]) {
+      for (const op of ["hvc", "mmio-user"] as const) {
+        for (const nv2 of depth <= 3 ? [true, false] : [true]) {
+          const withTop = micro(depth, op, { nv2, patch: all(depth), leafFp: true });
+          const withoutTop = micro(depth, op, { nv2, patch: all(depth - 1), leafFp: true });
+          expect(withoutTop).toEqual(withTop);
+        }
+      }
+    }
+  });
+
+  it("trap amplification grows with depth, and NV2 reduces L0 traps", () => {
+    for (const op of ["hvc", "mmio-kernel"] as const) {
+      let prev = 0;
+      for (let d = 1; d <= 5; d++) {
+        const r = micro(d, op);
+        expect(r.l0Traps).toBeGreaterThan(prev);
+        // superlinear: each level multiplies the work of the one below
+        if (d >= 3) expect(r.l0Traps).toBeGreaterThan(2 * prev);
+        prev = r.l0Traps;
+      }
+      for (let d = 2; d <= 4; d++) expect(micro(d, op, { nv2: false }).l0Traps).toBeGreaterThan(micro(d, op).l0Traps);
+      expect(micro(1, op, { nv2: false })).toEqual(micro(1, op));
+    }
+  });
+
+  it("a larger SVE VL changes only FP save/restore and ZCR work", () => {
+    for (const depth of [1, 2, 3]) {
+      // no FP use anywhere: the VL is irrelevant
+      const base = micro(depth, "hvc", { sveVl: 0 });
+      for (const vl of [128, 512, 2048]) expect(micro(depth, "hvc", { sveVl: vl })).toEqual(base);
+      // with FP use: the non-FP, non-ZCR traps are the same trap for trap
+      const traps = (vl: number): string[] => {
+        const m = new Machine(defaultModelConfig({ depth, sveVl: vl, patch: [] }));
+        for (let i = 0; i < 2; i++) {
+          m.leafFp();
+          m.leafTrap({ ec: "HVC64", reason: "hvc" });
+        }
+        return record(m, () => {
+          m.leafFp();
+          m.leafTrap({ ec: "HVC64", reason: "hvc" });
+        }).flatMap((e) =>
+          e.type === "trap" && !e.fpWork && e.reason !== "fp" ? [`${e.from}>${e.owner} ${e.reason} ${e.detail ?? ""}`] : [],
+        );
+      };
+      const t0 = traps(0);
+      for (const vl of [128, 2048]) expect(traps(vl)).toEqual(t0);
+    }
+  });
+
+  it("FP bytes moved scale with the vector length (546 * VL/128 per save or restore)", () => {
+    const a = micro(3, "hvc", { sveVl: 512, patch: [], leafFp: true });
+    const l0 = a.byLevel[0]!;
+    expect(l0.fpBytes).toBeCloseTo((l0.fpSaves + l0.fpRestores + l0.hostFpSaves + l0.hostFpRestores) * 2184, 6);
+  });
+
+  it("the patch elides exactly the put_fp/load_fp calls of nested transitions at patched levels", () => {
+    for (const depth of [2, 3, 4]) {
+      for (const op of ["hvc", "mmio-user", "timer"] as const) {
+        const r = micro(depth, op, { leafFp: true });
+        for (const l of r.byLevel) {
+          expect(l.fpSavesElided).toBe(l.nestedExceptions + l.nestedErets);
+          expect(l.fpLoadsElided).toBe(l.nestedExceptions + l.nestedErets);
+        }
+        const u = micro(depth, op, { leafFp: true, patch: [] });
+        for (const l of u.byLevel) expect(l.fpSavesElided + l.fpLoadsElided).toBe(0);
+        // the patch never adds FP saves or FP traps
+        expect(r.fpSaves).toBeLessThanOrEqual(u.fpSaves);
+        expect(r.fpTraps).toBeLessThanOrEqual(u.fpTraps);
+      }
+    }
+  });
+
+  it("stepping every op (listener attached) and the folded fast path agree exactly", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(0, 128, 2048),
+        fc.array(fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "fp"), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 7 }),
+        (depth, nv2, ecv, sveVl, ops, patchMask) => {
+          const patch = all(depth).filter((l) => (patchMask >> l) & 1);
+          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, patch, costs: defaultCosts() });
+          const a = new Machine(cfg);
+          const b = new Machine(cfg);
+          b.listener = () => {};
+          for (const m of [a, b]) {
+            for (const op of ops) {
+              if (op === "fp") m.leafFp();
+              else if (op === "timer") m.leafIrq("irq-timer");
+              else m.leafTrap({ ec: op === "hvc" ? "HVC64" : "DABT_LOW", reason: op });
+            }
+          }
+          expect(b.cycles).toBe(a.cycles);
+          expect(b.snapshotCounters()).toEqual(a.snapshotCounters());
+          expect(b.attribution).toEqual(a.attribution);
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it("random schedules keep the vcpu contexts consistent and counters exact integers", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "ipi-recv", "fp"), { maxLength: 20 }),
+        (depth, ops) => {
+          const m = new Machine(defaultModelConfig({ depth, patch: [] }));
+          for (const op of ops) {
+            if (op === "fp") m.leafFp();
+            else if (op === "timer") m.leafIrq("irq-timer");
+            else if (op === "ipi-recv") m.leafIrq("irq-ipi");
+            else m.leafTrap({ ec: op === "hvc" ? "HVC64" : "DABT_LOW", reason: op });
+            // between leaf events every hypervisor below the leaf's is in nested context
+            m.levels.forEach((l, j) => expect(l.ctx).toBe(j === depth - 1 ? "guest" : "nested"));
+          }
+          for (const c of m.counters) {
+            for (const v of Object.values(c)) if (typeof v === "number") expect(Number.isSafeInteger(v)).toBe(true);
+            expect(c.nestedExceptions).toBe(c.nestedErets);
+          }
+          expect(m.counters[0]!.l0Traps).toBe(m.counters[0]!.exits);
+        },
+      ),
+      { numRuns: 80, seed: 11 },
+    );
+  });
+});
