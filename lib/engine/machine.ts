@@ -114,6 +114,9 @@ export class Machine {
   listener: EngineListener | undefined;
 
   constructor(readonly cfg: ModelConfig) {
+    if (cfg.guestHyp === "nvhe") {
+      throw new LimitError("guest-hyp", "invalid --guest-hyp 'nvhe': accepted vhe (the nVHE guest-hypervisor paths are not modelled yet)");
+    }
     this.depth = cfg.depth;
     this.costs = cfg.costs;
     this.fpBytes = fpStateBytes(cfg.sveVl);
