@@ -1,4 +1,4 @@
-import type { ExceptionClass } from "../arch/exceptions";
+import { EXCEPTION_CLASS_NAMES, type ExceptionClass } from "../arch/exceptions";
 import { fpStateBytes } from "../arch/sve";
 import { resolveGuestHypAccess, type SysRegName } from "../arch/sysregs";
 import type { CostName, Costs } from "../costs/table";
@@ -6,7 +6,7 @@ import type { ModelConfig } from "../kvm/config";
 import { opLabel, type Op, type StepName } from "../kvm/ops";
 import { PATHS, type PathName } from "../kvm/paths";
 import { LimitError } from "../util/errors";
-import { type LevelCounters, newLevelCounters } from "./counters";
+import { COUNTER_FIELDS, type LevelCounters, newLevelCounters } from "./counters";
 
 /**
  * The nesting engine (exact: every operation is stepped).
@@ -349,11 +349,16 @@ export class Machine {
 
   /** A hardware exception taken from software at level k (k >= 1). */
   trap(k: number, ev: TrapEvent): void {
+    if (this.memo && !this.listener) this.trapMemo(k, ev);
+    else this.trapExact(k, ev);
+  }
+
+  private trapExact(k: number, ev: TrapEvent): void {
     const owner = this.routeOwner(k, ev);
     const c0 = this.counters[0]!;
     c0.l0Traps++;
     if (c0.l0Traps > this.trapBudget) {
-      throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget`);
+      throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget (use --engine fast)`);
     }
     if (this.listener) {
       this.listener({
@@ -373,6 +378,95 @@ export class Machine {
       if (ev.reason === "fp") this.fpFrame--;
     }
     if (outerFp) this.fpInclusive.trap += this.cycles - start;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The fast engine: a trap's whole handling (counts, cycles, attribution and the state it leaves) is a pure function
+  // of the trap and of the state that the handling reads (every level's vcpu context and FP ownership flags, the
+  // attribution context). It is recorded the first time and replayed after, so the exponential recursion is
+  // stepped once per distinct state; nested traps inside a recorded one are themselves memoized.
+
+  /** replay recorded trap handling (no listener may be attached: listeners always get the exact engine) */
+  memo = false;
+  private readonly memoTable = new Map<string, MemoRecord>();
+
+  private stateKey(k: number, ev: TrapEvent): string {
+    let key = `${k}|${ev.reason}|${ev.ec}|${ev.reg ?? ""}|${ev.write ? 1 : 0}|${ev.eretTo ?? ""}|${MECH_INDEX[this.mech]}|${this.fpFrame > 0 ? 1 : 0}`;
+    // the handling of a trap from level k reads and writes only the levels below k
+    for (let j = 0; j < k && j < this.levels.length; j++) key += "|" + packLevel(this.levels[j]!);
+    return key;
+  }
+
+  private flatTotals(): number[] {
+    const out: number[] = [];
+    for (const c of this.counters) {
+      for (const f of COUNTER_FIELDS) out.push(c[f]);
+      for (const ec of EXCEPTION_CLASS_NAMES) out.push(c.exitsByClass[ec] ?? 0);
+    }
+    for (const row of this.attribution) for (const v of row) out.push(v);
+    out.push(this.fpInclusive.trap, this.fpInclusive.save, this.fpInclusive.restore, this.fpInclusive.zcr);
+    return out;
+  }
+
+  private addFlat(d: readonly number[]): void {
+    let i = 0;
+    for (const c of this.counters) {
+      for (const f of COUNTER_FIELDS) c[f] += d[i++]!;
+      for (const ec of EXCEPTION_CLASS_NAMES) {
+        const v = d[i++]!;
+        if (v !== 0) c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
+      }
+    }
+    for (const row of this.attribution) for (let m = 0; m < row.length; m++) row[m]! += d[i++]!;
+    this.fpInclusive.trap += d[i++]!;
+    this.fpInclusive.save += d[i++]!;
+    this.fpInclusive.restore += d[i++]!;
+    this.fpInclusive.zcr += d[i++]!;
+  }
+
+  private trapMemo(k: number, ev: TrapEvent): void {
+    const key = this.stateKey(k, ev);
+    const rec = this.memoTable.get(key);
+    if (rec) {
+      const start = this.cycles;
+      this.cycles += rec.cycles;
+      if (this.cycles > Number.MAX_SAFE_INTEGER) {
+        throw new LimitError("duration-ms", "cycle total exceeds 2^53 within one machine; drain totals more often");
+      }
+      this.addFlat(rec.delta);
+      for (let j = 0; j < rec.endState.length; j++) unpackLevel(this.levels[j]!, rec.endState[j]!);
+      if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
+      return;
+    }
+    const before = this.flatTotals();
+    const start = this.cycles;
+    const prevSgi = this.lastSgiAt;
+    this.lastSgiAt = -1;
+    this.trapExact(k, ev);
+    const after = this.flatTotals();
+    const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
+    if (sgiOffset < 0) this.lastSgiAt = prevSgi;
+    this.memoTable.set(key, {
+      cycles: this.cycles - start,
+      delta: after.map((v, i) => v - before[i]!),
+      endState: this.levels.slice(0, k).map(packLevel),
+      sgiOffset,
+    });
+  }
+
+  /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
+  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: { trap: number; save: number; restore: number; zcr: number } } {
+    const out = {
+      cycles: this.cycles,
+      counters: this.snapshotCounters(),
+      attribution: this.attribution.map((r) => r.slice()),
+      fpInclusive: { ...this.fpInclusive },
+    };
+    this.cycles = 0;
+    for (let j = 0; j < this.counters.length; j++) this.counters[j] = newLevelCounters();
+    for (const row of this.attribution) row.fill(0);
+    this.fpInclusive = { trap: 0, save: 0, restore: 0, zcr: 0 };
+    return out;
   }
 
   /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
@@ -591,6 +685,41 @@ export class Machine {
 }
 
 const ISB: Op = { kind: "isb" };
+
+interface MemoRecord {
+  readonly cycles: number;
+  readonly delta: readonly number[];
+  readonly endState: readonly number[];
+  readonly sgiOffset: number;
+}
+
+const CTX_CODE: Record<VcpuContext, number> = { hyp: 0, nested: 1, guest: 2 };
+const CTX_OF: readonly VcpuContext[] = ["hyp", "nested", "guest"];
+
+/** Everything in a level's state that the handling of a trap can read (the patch flag is configuration). */
+function packLevel(l: LevelState): number {
+  return (
+    CTX_CODE[l.ctx] |
+    (+l.guestOwnsFp << 2) |
+    (+l.foreignFp << 3) |
+    (+l.hostFpLive << 4) |
+    (+l.inNestedEret << 5) |
+    (+l.inNestedException << 6) |
+    (+l.lrInUse << 7) |
+    (CTX_CODE[l.timerMap] << 8)
+  );
+}
+
+function unpackLevel(l: LevelState, v: number): void {
+  l.ctx = CTX_OF[v & 3]!;
+  l.guestOwnsFp = (v & 4) !== 0;
+  l.foreignFp = (v & 8) !== 0;
+  l.hostFpLive = (v & 16) !== 0;
+  l.inNestedEret = (v & 32) !== 0;
+  l.inNestedException = (v & 64) !== 0;
+  l.lrInUse = (v & 128) !== 0;
+  l.timerMap = CTX_OF[(v >> 8) & 3]!;
+}
 
 interface Segment {
   readonly cost: number;

@@ -13,14 +13,19 @@ export type MicroOp = (typeof MICRO_OPS)[number];
 export const MICRO_WARMUP = 2;
 export const MICRO_DEFAULT_ITERATIONS = 8;
 /** Guard for the exact engine: refuse configurations that would step more L0 traps than this per micro run. */
-export const MICRO_TRAP_BUDGET = 60_000_000;
+export const MICRO_TRAP_BUDGET = 5_000_000;
 
 export interface MicroOptions {
   readonly op: MicroOp;
   readonly iterations: number;
   /** the leaf uses FP/SIMD between iterations */
   readonly leafFp: boolean;
+  /** "fast" (default) replays memoized trap handling; "exact" steps every operation (trap budget applies) */
+  readonly engine?: EngineKind;
 }
+
+export type EngineKind = "exact" | "fast";
+export const ENGINE_KINDS: readonly EngineKind[] = ["exact", "fast"];
 
 export type LevelAverages = { [K in CounterField]: number } & { level: number };
 
@@ -88,8 +93,13 @@ export function runMicro(
   }
   const m = new Machine(cfg);
   const peer = new Machine(cfg);
-  m.trapBudget = MICRO_TRAP_BUDGET;
-  peer.trapBudget = MICRO_TRAP_BUDGET;
+  if ((opts.engine ?? "fast") === "fast") {
+    m.memo = true;
+    peer.memo = true;
+  } else {
+    m.trapBudget = MICRO_TRAP_BUDGET;
+    peer.trapBudget = MICRO_TRAP_BUDGET;
+  }
   for (let i = 0; i < MICRO_WARMUP; i++) oneIteration(m, peer, opts.op, opts.leafFp);
   const before = m.snapshotCounters();
   const peerBefore = peer.snapshotCounters();

@@ -158,3 +158,53 @@ describe("mechanism properties", () => {
     );
   });
 });
+
+describe("fast engine (memoized trap handling)", () => {
+  it("agrees with the exact engine on every count, cycle and attribution over random schedules and configs", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(0, 256, 2048),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 15 }),
+        fc.array(fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "ipi-recv", "fp", "sgi"), { minLength: 1, maxLength: 16 }),
+        (depth, nv2, ecv, sveVl, el2Vtimer, patchMask, ops) => {
+          if (!nv2 && depth > 3) return;
+          const patch = all(depth).filter((l) => (patchMask >> l) & 1);
+          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, el2Vtimer, patch });
+          const exact = new Machine(cfg);
+          const fast = new Machine(cfg);
+          fast.memo = true;
+          for (const m of [exact, fast]) {
+            for (const op of ops) {
+              if (op === "fp") m.leafFp();
+              else if (op === "timer") m.leafIrq("irq-timer");
+              else if (op === "ipi-recv") m.leafIrq("irq-ipi");
+              else if (op === "sgi") m.sysreg(depth, "ICC_SGI1R_EL1", true);
+              else m.leafTrap({ ec: op === "hvc" ? "HVC64" : "DABT_LOW", reason: op });
+            }
+          }
+          expect(fast.cycles).toBe(exact.cycles);
+          expect(fast.snapshotCounters()).toEqual(exact.snapshotCounters());
+          expect(fast.attribution).toEqual(exact.attribution);
+          expect(fast.fpInclusive).toEqual(exact.fpInclusive);
+          expect(fast.levels).toEqual(exact.levels);
+        },
+      ),
+      { numRuns: 150, seed: 23 },
+    );
+  });
+
+  it("micro gives identical results with either engine", () => {
+    for (const op of MICRO_OPS) {
+      for (const depth of [2, 4]) {
+        const cfg = defaultModelConfig({ depth, patch: [0], sveVl: 512 });
+        const a = runMicro(cfg, { op, iterations: 2, leafFp: true, engine: "exact" });
+        const b = runMicro(cfg, { op, iterations: 2, leafFp: true, engine: "fast" });
+        expect(b).toEqual(a);
+      }
+    }
+  });
+});

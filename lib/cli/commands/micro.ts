@@ -8,6 +8,7 @@ import { formatTable } from "../format";
 const OPTIONS: readonly OptionSpec[] = [
   { name: "iterations", kind: "value", accepted: "an integer 1..1000000", help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
   { name: "leaf-fp", kind: "bool", help: "the leaf uses FP/SIMD between iterations (where the FP-elision patch shows)" },
+  { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling, any depth; exact: every operation stepped" },
   ...COMMON_OPTIONS,
 ];
 
@@ -33,7 +34,9 @@ export const microCommand: Command = {
     }
     const common = commonOptions(p);
     const iterations = intOpt(p, "iterations", MICRO_DEFAULT_ITERATIONS, 1, 1_000_000);
-    const r = runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false }, io.progress);
+    const engine = p.values.get("engine") ?? "fast";
+    if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
+    const r = runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false, engine }, io.progress);
     const ns = r.cycles / common.clockGhz;
     const result = {
       op: r.op,
