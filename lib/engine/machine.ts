@@ -37,7 +37,15 @@ export type TrapReason =
   | "fp"
   | "irq-timer"
   | "irq-ipi"
-  | "sgi";
+  | "sgi"
+  | "wfi"
+  | "s2fault"
+  | "s2-shadow"
+  | "host-irq"
+  | "irq-hyptick";
+
+/** What a host interrupt taken at L0 does besides its handler (host-irq events). */
+export type HostIrqWork = "neon" | "preempt" | "none";
 
 export interface TrapEvent {
   readonly ec: ExceptionClass;
@@ -46,6 +54,9 @@ export interface TrapEvent {
   readonly write?: boolean;
   /** ERET target: the guest's EL1/EL0 (nested ERET) or the hypervisor's own userspace (InHost). */
   readonly eretTo?: "guest" | "inhost";
+  /** the level that handles it, when not implied by the reason (shadow stage-2 fills, a guest hypervisor's tick) */
+  readonly owner?: number;
+  readonly hostWork?: HostIrqWork;
 }
 
 /** Per-level hypervisor state (one vcpu of each level runs on the modelled physical CPU). */
@@ -101,9 +112,13 @@ export class Machine {
   readonly attribution: number[][];
   cycles = 0;
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
-  fpInclusive = { trap: 0, save: 0, restore: 0, zcr: 0 };
+  fpInclusive: FpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
+  leafTimerTicks = 0;
+  /** exceptions taken from the leaf's own context (its exits, incl. FP traps and interrupts while it runs) */
+  leafExits = 0;
+
   /** cycle count when L0 last sent a physical SGI (the IPI micro benchmark's send point) */
   lastSgiAt = -1;
 
@@ -152,7 +167,7 @@ export class Machine {
     }
   }
 
-  private cost(level: number, name: CostName): void {
+  cost(level: number, name: CostName): void {
     this.charge(level, this.costs[name]);
   }
 
@@ -343,12 +358,15 @@ export class Machine {
       for (let i = k - 1; i >= 0; i--) if (!this.levels[i]!.guestOwnsFp) return i;
       throw new Error("FP trap with no trapping level");
     }
+    if (ev.owner !== undefined) return ev.owner;
     if (ev.reason === "irq-timer" || ev.reason === "irq-ipi") return this.depth - 1;
+    if (ev.reason === "host-irq") return 0;
     return k - 1;
   }
 
   /** A hardware exception taken from software at level k (k >= 1). */
   trap(k: number, ev: TrapEvent): void {
+    if (k === this.depth) this.leafExits++;
     if (this.memo && !this.listener) this.trapMemo(k, ev);
     else this.trapExact(k, ev);
   }
@@ -377,7 +395,10 @@ export class Machine {
       this.mech = prev;
       if (ev.reason === "fp") this.fpFrame--;
     }
-    if (outerFp) this.fpInclusive.trap += this.cycles - start;
+    if (outerFp) {
+      this.fpInclusive.trap += this.cycles - start;
+      this.fpInclusive.traps++;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -391,7 +412,7 @@ export class Machine {
   private readonly memoTable = new Map<string, MemoRecord>();
 
   private stateKey(k: number, ev: TrapEvent): string {
-    let key = `${k}|${ev.reason}|${ev.ec}|${ev.reg ?? ""}|${ev.write ? 1 : 0}|${ev.eretTo ?? ""}|${MECH_INDEX[this.mech]}|${this.fpFrame > 0 ? 1 : 0}`;
+    let key = `${k}|${ev.reason}|${ev.ec}|${ev.reg ?? ""}|${ev.write ? 1 : 0}|${ev.eretTo ?? ""}|${ev.owner ?? ""}|${ev.hostWork ?? ""}|${MECH_INDEX[this.mech]}|${this.fpFrame > 0 ? 1 : 0}`;
     // the handling of a trap from level k reads and writes only the levels below k
     for (let j = 0; j < k && j < this.levels.length; j++) key += "|" + packLevel(this.levels[j]!);
     return key;
@@ -404,7 +425,7 @@ export class Machine {
       for (const ec of EXCEPTION_CLASS_NAMES) out.push(c.exitsByClass[ec] ?? 0);
     }
     for (const row of this.attribution) for (const v of row) out.push(v);
-    out.push(this.fpInclusive.trap, this.fpInclusive.save, this.fpInclusive.restore, this.fpInclusive.zcr);
+    out.push(this.fpInclusive.trap, this.fpInclusive.traps, this.fpInclusive.save, this.fpInclusive.restore, this.fpInclusive.zcr);
     return out;
   }
 
@@ -419,6 +440,7 @@ export class Machine {
     }
     for (const row of this.attribution) for (let m = 0; m < row.length; m++) row[m]! += d[i++]!;
     this.fpInclusive.trap += d[i++]!;
+    this.fpInclusive.traps += d[i++]!;
     this.fpInclusive.save += d[i++]!;
     this.fpInclusive.restore += d[i++]!;
     this.fpInclusive.zcr += d[i++]!;
@@ -455,7 +477,7 @@ export class Machine {
   }
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
-  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: { trap: number; save: number; restore: number; zcr: number } } {
+  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
     const out = {
       cycles: this.cycles,
       counters: this.snapshotCounters(),
@@ -465,7 +487,7 @@ export class Machine {
     this.cycles = 0;
     for (let j = 0; j < this.counters.length; j++) this.counters[j] = newLevelCounters();
     for (const row of this.attribution) row.fill(0);
-    this.fpInclusive = { trap: 0, save: 0, restore: 0, zcr: 0 };
+    this.fpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
     return out;
   }
 
@@ -491,7 +513,7 @@ export class Machine {
     if (ev.ec === "DABT_LOW") this.withMech("exit", () => this.runPath(j, "dabtFaultInfo"));
     this.withMech("exit", () => this.runPath(j, "runLoopExit"));
     this.withMech("handler", () => {
-      if (ev.reason === "irq-timer") this.runPath(j, "hostTimerIrq");
+      if (ev.ec === "IRQ") this.runPath(j, "hostTimerIrq");
       this.runPath(j, ev.ec === "DABT_LOW" ? "forwardS2Walk" : "forwardRoute");
     });
     this.injectNested(j);
@@ -578,6 +600,23 @@ export class Machine {
     }
     if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap" });
     this.trap(j, { ec: "ERET", reason: "eret", eretTo: to });
+  }
+
+  /**
+   * kernel_neon_begin/end at level j (arch/arm64/kernel/fpsimd.c): the state bound to the CPU (the vcpu's, if
+   * ctxsync bound it) is saved to its buffer and TIF_FOREIGN_FPSTATE set, so the next ctxflush frees fp_owner.
+   */
+  kernelNeon(j: number): void {
+    const lv = this.levels[j]!;
+    if (lv.guestOwnsFp && !lv.foreignFp) {
+      this.fpFrameRun("save", () => this.fpSaveRegs(j, true));
+    } else if (lv.hostFpLive) {
+      this.fpFrameRun("save", () => this.fpSaveRegs(j, true));
+      lv.hostFpLive = false;
+    }
+    lv.foreignFp = true;
+    this.fpAccess(j); // the NEON code itself
+    this.cost(j, "neonWork");
   }
 
   /** A software exception (SVC) from a hypervisor's userspace into its kernel: never reaches L0 (vTGE). */
@@ -675,6 +714,7 @@ export class Machine {
 
   /** A timer or IPI interrupt for the leaf, taken physically at L0 and routed up to the leaf's hypervisor. */
   leafIrq(reason: "irq-timer" | "irq-ipi"): void {
+    if (reason === "irq-timer") this.leafTimerTicks++;
     this.withMech("guest", () => this.trap(this.depth, { ec: "IRQ", reason }));
     this.withMech("guest", () => this.runPath(this.depth, reason === "irq-timer" ? "guestTimerIrq" : "guestIpiIrq"));
   }
@@ -685,6 +725,15 @@ export class Machine {
 }
 
 const ISB: Op = { kind: "isb" };
+
+/** Inclusive cycles of FP work: outermost FP traps (and how many), FP saves, restores and ZCR switching. */
+export interface FpInclusive {
+  trap: number;
+  traps: number;
+  save: number;
+  restore: number;
+  zcr: number;
+}
 
 interface MemoRecord {
   readonly cycles: number;
@@ -991,6 +1040,44 @@ export const HANDLERS: Record<TrapReason, Handler> = {
     fullExit(m, j, ev, () => {
       m.runPath(j, "hostTimerIrq");
       m.levels[j]!.lrInUse = true;
+    }),
+  /** kvm_handle_wfx -> kvm_vcpu_wfi: vgic put, kvm_vcpu_halt (schedule: preempt notifiers put/load), vgic load. */
+  wfi: (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, m.levels[j]!.ctx === "nested" ? "putVgicNested" : "putVgic");
+      m.vcpuPut(j); // kvm_sched_out
+      // this level's own CPU idles: a guest hypervisor's idle WFI traps to its own host in turn
+      if (j > 0) m.trap(j, { ec: "WFx", reason: "wfi" });
+      else m.cost(0, "schedCode");
+      m.vcpuLoad(j); // kvm_sched_in
+      m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
+      m.runPath(j, "skipInstr");
+    }),
+  /** stage-2 fault on RAM: kvm_handle_guest_abort -> user_mem_abort (gup + stage-2 map). */
+  s2fault: (m, j, ev) => {
+    m.runPath(j, "dabtFaultInfo");
+    fullExit(m, j, ev, () => m.runPath(j, "s2Fault"));
+  },
+  /** the re-executed access faults in a lower level's shadow stage-2: walk the guest's tables, fill the shadow. */
+  "s2-shadow": (m, j, ev) => {
+    m.runPath(j, "dabtFaultInfo");
+    fullExit(m, j, ev, () => m.runPath(j, "s2ShadowFill"));
+  },
+  /** A host interrupt at L0 while a guest runs: the IRQ exit, the handler, then softirq NEON or a preemption. */
+  "host-irq": (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, "hostTimerIrq");
+      if (ev.hostWork === "neon") m.kernelNeon(j);
+      else if (ev.hostWork === "preempt") {
+        m.vcpuPut(j); // kvm_sched_out (not a nested transition: no IN_NESTED_* flag)
+        m.cost(j, "schedCode");
+        m.vcpuLoad(j); // kvm_sched_in
+      }
+    }),
+  /** A guest hypervisor's own tick (its EL2 timer, emulated by the level below): timer ISR and clock reads. */
+  "irq-hyptick": (m, j, ev) =>
+    fullExit(m, j, ev, () => {
+      m.runPath(j, "hypTick");
     }),
   sgi: (m, j, ev) =>
     fullExit(m, j, ev, () => {

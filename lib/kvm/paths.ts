@@ -312,6 +312,25 @@ export const PATH_DEFS = {
     cite: "handle_exit.c handle_hvc -> hypercalls.c kvm_smccc_call_handler (null/unknown function ID)",
     ops: ["code hvcHandler"],
   },
+  s2Fault: {
+    cite: "mmu.c kvm_handle_guest_abort -> user_mem_abort: memslot lookup, gfn_to_pfn (gup), stage-2 map (no TLBI for a new mapping)",
+    ops: ["code s2FaultCode"],
+  },
+  s2ShadowFill: {
+    cite: "mmu.c kvm_handle_guest_abort (nested) -> nested.c kvm_walk_nested_s2 -> user_mem_abort on the shadow stage-2",
+    ops: ["code s2WalkCode", "code s2FaultCode"],
+  },
+  /** A guest hypervisor kernel's periodic tick at (v)EL2: timer interrupt, tick work, clock reads, re-arm. */
+  hypTick: {
+    cite:
+      "kernel/time/tick-sched.c tick_nohz_handler -> update_process_times, sched_tick (sched_clock reads); " +
+      "drivers/clocksource/arm_arch_timer.c: the EL2 timer through the EL1 encodings with E2H (direct)",
+    ops: [
+      "isb", "R ICC_IAR1_EL1", "code hypTickCode",
+      "step counterRead", "step counterRead", "step counterRead", "step counterRead",
+      "W CNTV_CVAL_EL0", "W ICC_EOIR1_EL1",
+    ],
+  },
   mmioKernel: {
     cite: "mmu.c kvm_handle_guest_abort -> mmio.c io_mem_abort -> kvm_io_bus_read -> vgic_mmio_read_*; kvm_incr_pc",
     ops: ["code mmioDecode", "code vgicDistRead", "call skipInstr"],

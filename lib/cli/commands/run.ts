@@ -1,0 +1,144 @@
+import { type CompareResult, runCompare } from "../../run/compare";
+import { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "../../run/run";
+import { ConfigError } from "../../util/errors";
+import { exactJson } from "../../util/json";
+import { loadProfile, PROFILE_NAMES } from "../../workload/profiles";
+import { COMMON_OPTIONS, commonOptions, helpText, numOpt, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
+import type { Command, CommandIO } from "../command";
+import { formatTable } from "../format";
+
+export const RUN_OPTIONS: readonly OptionSpec[] = [
+  { name: "workload", kind: "value", accepted: `${PROFILE_NAMES.join(", ")}, or a JSON profile file`, help: "the leaf's workload profile; default io-heavy" },
+  { name: "io-rate", kind: "value", accepted: "a number 0..1000000 (Hz)", help: "I/O exits per second of work time (overrides the profile's)" },
+  { name: "duration-ms", kind: "value", accepted: "a number > 0 and <= 600000", help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
+  { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling; exact: every operation stepped" },
+  ...COMMON_OPTIONS,
+];
+
+export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { json: boolean } {
+  const common = commonOptions(p);
+  const engine = p.values.get("engine") ?? "fast";
+  if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
+  const ioRaw = p.values.get("io-rate");
+  return {
+    model: common.model,
+    profile: loadProfile(p.values.get("workload") ?? "io-heavy"),
+    ...(ioRaw !== undefined ? { ioRate: numOpt(p, "io-rate", 0, (v) => v >= 0 && v <= 1e6, "a number 0..1000000 (Hz)") } : {}),
+    durationMs: numOpt(p, "duration-ms", RUN_DEFAULTS.durationMs.value, (v) => v > 0 && v <= 600_000, "a number > 0 and <= 600000"),
+    seed: common.seed,
+    clockGhz: common.clockGhz,
+    hostPreemptRate: common.hostPreemptRate,
+    hostNeonRate: common.hostNeonRate,
+    engine,
+    ...(io.progress ? { progress: io.progress } : {}),
+    json: common.json,
+  };
+}
+
+export function runJson(r: RunResult): unknown {
+  return {
+    workload: r.workload,
+    depth: r.depth,
+    seed: r.seed,
+    cycles: r.cycles,
+    seconds: r.seconds,
+    usefulCycles: r.usefulCycles,
+    leafExits: r.leafExits,
+    l0Traps: r.l0Traps,
+    fpTraps: r.fpTraps,
+    fpSaves: r.fpSaves,
+    fpRestores: r.fpRestores,
+    nestedExceptions: r.nestedExceptions,
+    nestedErets: r.nestedErets,
+    byLevel: r.byLevel,
+    attribution: r.attribution,
+    fpInclusive: r.fpInclusive,
+    events: r.events,
+  };
+}
+
+const big = (v: bigint): string => v.toLocaleString("en-US");
+
+function runText(r: RunResult): string {
+  const fields = ["exits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "cycles"] as const;
+  const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => big(l[f]))]);
+  return [
+    `run ${r.workload}  depth ${r.depth}  seed ${r.seed}`,
+    `  cycles ${big(r.cycles)}  (${r.seconds.toFixed(4)} s)  useful ${big(r.usefulCycles)}  overhead x${(Number(r.cycles) / Number(r.usefulCycles)).toFixed(3)}`,
+    `  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
+    "",
+    formatTable(["level", ...fields], rows),
+  ].join("\n");
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "a fixed-work run of a leaf workload",
+  help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS),
+  run(argv, io) {
+    const p = parseArgs(argv, RUN_OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(runCommand.help());
+      return 0;
+    }
+    if (p.positionals.length) throw new ConfigError("command", `run ${p.positionals.join(" ")}`, "run takes no positional arguments");
+    const o = runOptionsFrom(p, io);
+    const r = runWorkload(o);
+    io.out(o.json ? exactJson(runJson(r)) + "\n" : runText(r) + "\n");
+    return 0;
+  },
+};
+
+export function compareJson(c: CompareResult): unknown {
+  return {
+    baseline: runJson(c.baseline),
+    patched: runJson(c.patched),
+    speedup: c.speedup,
+    wallReduction: c.wallReduction,
+    attribution: c.attribution,
+  };
+}
+
+function compareText(c: CompareResult, patch: readonly number[]): string {
+  const a = c.attribution;
+  const lines = [
+    `compare ${c.baseline.workload}  depth ${c.baseline.depth}  patch none vs ${patch.length ? patch.join(",") : "none"}  seed ${c.baseline.seed}`,
+    `  baseline ${big(c.baseline.cycles)} cycles (${c.baseline.seconds.toFixed(4)} s)   patched ${big(c.patched.cycles)} cycles (${c.patched.seconds.toFixed(4)} s)`,
+    `  speedup ${c.speedup.toFixed(4)}   wall-clock reduction ${(100 * c.wallReduction).toFixed(2)}%`,
+    `  L0 traps avoided ${big(a.l0TrapsAvoided)}   FP traps avoided ${big(a.fpTrapsAvoided)} (each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
+    `  inclusive cycles saved: FP traps ${big(a.fpTrapCyclesSaved)}, FP saves ${big(a.fpSaveCyclesSaved)}, FP restores ${big(a.fpRestoreCyclesSaved)}, ZCR ${big(a.zcrCyclesSaved)}`,
+    "",
+    formatTable(
+      ["level", "FP saves avoided", "FP restores avoided", "FP traps avoided", "bytes avoided", "nested transitions"],
+      a.fpByLevel.map((l) => [`L${l.level}`, big(l.fpSavesAvoided), big(l.fpRestoresAvoided), big(l.fpTrapsAvoided), big(l.fpBytesAvoided), big(l.nestedTransitions)]),
+    ),
+    "",
+    "cycles saved by the level whose software ran, and mechanism:",
+    formatTable(["level", "mechanism", "saved"], a.byLevelMechanism.map((x) => [x.level === c.baseline.depth ? `L${x.level} (leaf)` : `L${x.level}`, x.mechanism, big(x.saved)])),
+  ];
+  return lines.join("\n");
+}
+
+export const compareCommand: Command = {
+  name: "compare",
+  summary: "the same run with --patch none and with the given --patch: speedup and where it comes from",
+  help: () =>
+    helpText(
+      "nestlab compare [options]",
+      "Runs the identical leaf stream twice (same seed): without the FP-elision patch and with --patch (default all).",
+      RUN_OPTIONS,
+    ),
+  run(argv, io) {
+    const p = parseArgs(argv, RUN_OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(compareCommand.help());
+      return 0;
+    }
+    if (p.positionals.length) throw new ConfigError("command", `compare ${p.positionals.join(" ")}`, "compare takes no positional arguments");
+    const o = runOptionsFrom(p, io);
+    const c = runCompare(o);
+    io.out(o.json ? exactJson(compareJson(c)) + "\n" : compareText(c, o.model.patch) + "\n");
+    return 0;
+  },
+};
+

@@ -1,0 +1,324 @@
+import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
+import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
+import { Machine, MECHANISMS, type Mechanism } from "../engine/machine";
+import { type ModelConfig, validateModelConfig } from "../kvm/config";
+import { ConfigError } from "../util/errors";
+import type { WorkloadProfile } from "../workload/profiles";
+import { Rng } from "./rng";
+
+/**
+ * A fixed-work run (DESIGN.md "Fixed work"):
+ *   1. the leaf's event stream is drawn from the seed in WORK time, independently of the model, so two
+ *      configurations execute the identical stream (same I/O exits, IPIs, faults, idle entries, FP-using slices);
+ *   2. periodic and asynchronous events (the leaf's timer tick, each guest hypervisor's tick, L0's tick, host
+ *      preemption, host kernel-mode NEON) follow SIMULATED WALL time, so a slower configuration takes more of them;
+ *   3. events are delivered between leaf events, where both engines step;
+ *   4. totals are drained from the machine after every event into exact BigInt accumulators.
+ */
+
+/** Defaults of the run-level parameters, each with its one home here. */
+export const RUN_DEFAULTS = {
+  durationMs: { value: 1000, help: "length of the leaf's work stream in native work time (ms)" },
+  guestHypHz: {
+    value: 250,
+    help: "timer tick of every hypervisor kernel (L0 and each guest hypervisor); Debian's CONFIG_HZ=250",
+  },
+} as const;
+
+export interface RunOptions {
+  readonly model: ModelConfig;
+  readonly profile: WorkloadProfile;
+  /** overrides profile.ioRate */
+  readonly ioRate?: number;
+  readonly durationMs: number;
+  readonly seed: number;
+  readonly clockGhz: number;
+  readonly hostPreemptRate: number;
+  readonly hostNeonRate: number;
+  readonly engine?: "fast" | "exact";
+  readonly progress?: (done: number, total: number, what: string) => void;
+}
+
+export type LevelTotals = { [K in CounterField]: bigint } & { level: number; exitsByClass: Record<string, bigint> };
+
+export interface RunEvents {
+  io: number;
+  ioUser: number;
+  ioIrq: number;
+  ipi: number;
+  s2fault: number;
+  wfi: number;
+  fpSlices: number;
+  leafTicks: number;
+  hypTicks: number;
+  hostPreempts: number;
+  hostNeon: number;
+}
+
+export interface RunResult {
+  readonly workload: string;
+  readonly depth: number;
+  readonly seed: number;
+  readonly cycles: bigint;
+  readonly seconds: number;
+  readonly usefulCycles: bigint;
+  readonly leafExits: bigint;
+  readonly l0Traps: bigint;
+  readonly fpTraps: bigint;
+  readonly fpSaves: bigint;
+  readonly fpRestores: bigint;
+  readonly nestedExceptions: bigint;
+  readonly nestedErets: bigint;
+  readonly byLevel: readonly LevelTotals[];
+  /** cycles by the level whose software ran (0..depth, depth = the leaf) and mechanism */
+  readonly attribution: readonly { level: number; mechanism: Mechanism; cycles: bigint }[];
+  /** inclusive cycles of FP traps (outermost ones, and how many), FP saves/restores and ZCR switching */
+  readonly fpInclusive: { trap: bigint; traps: bigint; save: bigint; restore: bigint; zcr: bigint };
+  readonly events: RunEvents;
+}
+
+type LeafEventKind = "io-user" | "io-kernel" | "ipi" | "s2fault" | "wfi";
+
+class Totals {
+  cycles = 0n;
+  byLevel: { c: bigint[]; ec: bigint[] }[];
+  attribution: bigint[][];
+  fp = { trap: 0n, traps: 0n, save: 0n, restore: 0n, zcr: 0n };
+  constructor(depth: number) {
+    this.byLevel = Array.from({ length: depth }, () => ({
+      c: COUNTER_FIELDS.map(() => 0n),
+      ec: EXCEPTION_CLASS_NAMES.map(() => 0n),
+    }));
+    this.attribution = Array.from({ length: depth + 1 }, () => MECHANISMS.map(() => 0n));
+  }
+  drain(m: Machine): void {
+    const d = m.drain();
+    this.cycles += BigInt(d.cycles);
+    d.counters.forEach((c, j) => {
+      const t = this.byLevel[j]!;
+      COUNTER_FIELDS.forEach((f, i) => {
+        if (c[f] !== 0) t.c[i]! += BigInt(c[f]);
+      });
+      EXCEPTION_CLASS_NAMES.forEach((ec, i) => {
+        const v = c.exitsByClass[ec];
+        if (v) t.ec[i]! += BigInt(v);
+      });
+    });
+    d.attribution.forEach((row, j) => row.forEach((v, i) => v !== 0 && (this.attribution[j]![i]! += BigInt(v))));
+    this.fp.trap += BigInt(d.fpInclusive.trap);
+    this.fp.traps += BigInt(d.fpInclusive.traps);
+    this.fp.save += BigInt(d.fpInclusive.save);
+    this.fp.restore += BigInt(d.fpInclusive.restore);
+    this.fp.zcr += BigInt(d.fpInclusive.zcr);
+  }
+}
+
+/** Wall-time event sources, each with the simulated cycle at which it next fires. */
+interface Periodic {
+  readonly name: "leafTick" | "hypTick" | "hostPreempt" | "hostNeon";
+  readonly level: number;
+  next: number;
+  readonly period: () => number;
+}
+
+export function validateRunOptions(o: RunOptions): void {
+  validateModelConfig(o.model);
+  if (!(o.durationMs > 0 && o.durationMs <= 600_000)) throw new ConfigError("duration-ms", String(o.durationMs), "a number > 0 and <= 600000");
+  if (o.ioRate !== undefined && !(o.ioRate >= 0 && o.ioRate <= 1e6)) throw new ConfigError("io-rate", String(o.ioRate), "a number 0..1000000 (Hz)");
+}
+
+export function runWorkload(o: RunOptions): RunResult {
+  validateRunOptions(o);
+  const cfg = o.model;
+  const d = cfg.depth;
+  const m = new Machine(cfg);
+  if ((o.engine ?? "fast") === "fast") m.memo = true;
+  const clock = o.clockGhz * 1e9;
+  const p = o.profile;
+  const ioRate = o.ioRate ?? p.ioRate;
+  const totalWork = Math.round((o.durationMs / 1000) * clock);
+  const work = new Rng(o.seed, 1); // the leaf's stream: work time only
+  const async = new Rng(o.seed, 2); // asynchronous host events: wall time
+  const rates: [LeafEventKind | "io", number][] = [
+    ["io", ioRate],
+    ["ipi", p.ipiRate],
+    ["s2fault", p.s2FaultRate],
+    ["wfi", p.wfiRate],
+  ];
+  const rateSum = rates.reduce((s, [, r]) => s + r, 0);
+  const meanGap = rateSum > 0 ? clock / rateSum : Number.POSITIVE_INFINITY;
+
+  const ev: RunEvents = { io: 0, ioUser: 0, ioIrq: 0, ipi: 0, s2fault: 0, wfi: 0, fpSlices: 0, leafTicks: 0, hypTicks: 0, hostPreempts: 0, hostNeon: 0 };
+  const totals = new Totals(d);
+  let wall = 0; // simulated cycles so far (float: only used to schedule wall-time events)
+
+  const periodic: Periodic[] = [];
+  if (p.timerHz > 0) periodic.push({ name: "leafTick", level: d, next: clock / p.timerHz, period: () => clock / p.timerHz });
+  for (let j = 0; j < d; j++) {
+    const hz = RUN_DEFAULTS.guestHypHz.value;
+    // stagger the hypervisors' ticks so they do not coincide
+    periodic.push({ name: "hypTick", level: j, next: (clock / hz) * ((j + 1) / (d + 1)), period: () => clock / hz });
+  }
+  if (o.hostPreemptRate > 0) {
+    const mean = clock / o.hostPreemptRate;
+    periodic.push({ name: "hostPreempt", level: 0, next: async.exp(mean), period: () => async.exp(mean) });
+  }
+  if (o.hostNeonRate > 0) {
+    const mean = clock / o.hostNeonRate;
+    periodic.push({ name: "hostNeon", level: 0, next: async.exp(mean), period: () => async.exp(mean) });
+  }
+
+  // the machine's float totals stay exact below 2^53: drain them into BigInt well before (one event adds < 2^50)
+  const DRAIN_AT = 2 ** 51;
+  const step = (f: () => void): void => {
+    const before = m.cycles;
+    f();
+    wall += m.cycles - before;
+    if (m.cycles > DRAIN_AT) totals.drain(m);
+  };
+
+  const deliver = (pe: Periodic): void => {
+    switch (pe.name) {
+      case "leafTick":
+        ev.leafTicks++;
+        step(() => m.leafIrq("irq-timer"));
+        break;
+      case "hypTick":
+        ev.hypTicks++;
+        step(() =>
+          pe.level === 0
+            ? m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "none" })
+            : m.leafTrap({ ec: "IRQ", reason: "irq-hyptick", owner: pe.level }),
+        );
+        break;
+      case "hostPreempt":
+        ev.hostPreempts++;
+        step(() => m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "preempt" }));
+        break;
+      case "hostNeon":
+        ev.hostNeon++;
+        step(() => m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "neon" }));
+        break;
+    }
+    pe.next += pe.period();
+  };
+
+  /** run `cycles` of native leaf work, delivering every wall-time event that falls inside it */
+  const compute = (cycles: number): void => {
+    let left = cycles;
+    for (;;) {
+      let first: Periodic | undefined;
+      for (const pe of periodic) if (!first || pe.next < first.next) first = pe;
+      if (!first || wall + left < first.next) {
+        if (left > 0) step(() => m.leafWork(left));
+        return;
+      }
+      const adv = Math.max(0, Math.min(left, Math.floor(first.next - wall)));
+      if (adv > 0) step(() => m.leafWork(adv));
+      left -= adv;
+      deliver(first);
+    }
+  };
+
+  const leafEvent = (kind: LeafEventKind): void => {
+    switch (kind) {
+      case "io-user":
+      case "io-kernel":
+        ev.io++;
+        if (kind === "io-user") ev.ioUser++;
+        step(() => m.leafTrap({ ec: "DABT_LOW", reason: kind === "io-user" ? "mmio-user" : "mmio-kernel" }));
+        break;
+      case "ipi":
+        // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
+        ev.ipi++;
+        step(() => m.withMech("guest", () => m.sysreg(d, "ICC_SGI1R_EL1", true)));
+        step(() => m.leafIrq("irq-ipi"));
+        break;
+      case "s2fault":
+        ev.s2fault++;
+        step(() => {
+          m.leafTrap({ ec: "DABT_LOW", reason: "s2fault" });
+          // the re-executed access then faults in each lower shadow stage-2, filled from the top down
+          for (let j = d - 2; j >= 0; j--) m.leafTrap({ ec: "DABT_LOW", reason: "s2-shadow", owner: j });
+        });
+        break;
+      case "wfi":
+        ev.wfi++;
+        step(() => m.leafTrap({ ec: "WFx", reason: "wfi" }));
+        break;
+    }
+  };
+
+  let done = 0;
+  let slices = 0;
+  while (done < totalWork) {
+    // a compute slice up to the next leaf event; it starts by touching FP/SIMD with probability fpUse
+    const gap = Math.max(1, Math.round(work.exp(meanGap)));
+    const usesFp = work.next() < p.fpUse;
+    const pick = work.next() * rateSum;
+    const u1 = work.next();
+    const u2 = work.next();
+    const slice = Math.min(gap, totalWork - done);
+    if (usesFp) {
+      ev.fpSlices++;
+      step(() => m.leafFp());
+    }
+    compute(slice);
+    done += slice;
+    if (done >= totalWork) break;
+    let acc = 0;
+    let kind: LeafEventKind | "io" = "io";
+    for (const [k, r] of rates) {
+      acc += r;
+      if (pick < acc) {
+        kind = k;
+        break;
+      }
+    }
+    if (kind === "io") {
+      leafEvent(u1 < p.ioUserFraction ? "io-user" : "io-kernel");
+      if (u2 < p.ioIrqFraction) {
+        ev.ioIrq++;
+        step(() => m.leafIrq("irq-ipi"));
+      }
+    } else leafEvent(kind);
+    if (o.progress && ++slices % 2048 === 0) o.progress(Math.floor((done / totalWork) * 1000), 1000, "run work");
+  }
+  o.progress?.(1000, 1000, "run work");
+  totals.drain(m);
+
+  const byLevel: LevelTotals[] = totals.byLevel.map((t, level) => {
+    const row = { level, exitsByClass: {} } as LevelTotals;
+    COUNTER_FIELDS.forEach((f, i) => (row[f] = t.c[i]!));
+    EXCEPTION_CLASS_NAMES.forEach((ec, i) => {
+      if (t.ec[i]! !== 0n) row.exitsByClass[ec] = t.ec[i]!;
+    });
+    return row;
+  });
+  const sum = (f: CounterField): bigint => byLevel.reduce((s, r) => s + r[f], 0n);
+  const attribution: { level: number; mechanism: Mechanism; cycles: bigint }[] = [];
+  totals.attribution.forEach((row, level) =>
+    row.forEach((v, i) => {
+      if (v !== 0n) attribution.push({ level, mechanism: MECHANISMS[i]!, cycles: v });
+    }),
+  );
+  return {
+    workload: p.name,
+    depth: d,
+    seed: o.seed,
+    cycles: totals.cycles,
+    seconds: Number(totals.cycles) / clock,
+    usefulCycles: BigInt(totalWork),
+    leafExits: BigInt(m.leafExits),
+    l0Traps: byLevel[0]!.l0Traps,
+    fpTraps: sum("fpTraps"),
+    fpSaves: sum("fpSaves"),
+    fpRestores: sum("fpRestores"),
+    nestedExceptions: sum("nestedExceptions"),
+    nestedErets: sum("nestedErets"),
+    byLevel,
+    attribution,
+    fpInclusive: totals.fp,
+    events: ev,
+  };
+}
