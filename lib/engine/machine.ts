@@ -116,6 +116,11 @@ export class Machine {
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   leafTimerTicks = 0;
+  /** set by requestStop(): drivers end the run after the current event */
+  stopRequested = false;
+  requestStop(): void {
+    this.stopRequested = true;
+  }
   /** exceptions taken from the leaf's own context (its exits, incl. FP traps and interrupts while it runs) */
   leafExits = 0;
 

@@ -37,6 +37,11 @@ export interface RunOptions {
   readonly hostNeonRate: number;
   readonly engine?: "fast" | "exact";
   readonly progress?: (done: number, total: number, what: string) => void;
+  /**
+   * Called once with the machine before the run starts, e.g. to attach a listener (which forces the exact engine:
+   * listeners see every operation). A listener may call machine.requestStop() to end the run after the current event.
+   */
+  readonly instrument?: (m: Machine) => void;
 }
 
 export type LevelTotals = { [K in CounterField]: bigint } & { level: number; exitsByClass: Record<string, bigint> };
@@ -75,6 +80,8 @@ export interface RunResult {
   /** inclusive cycles of FP traps (outermost ones, and how many), FP saves/restores and ZCR switching */
   readonly fpInclusive: { trap: bigint; traps: bigint; save: bigint; restore: bigint; zcr: bigint };
   readonly events: RunEvents;
+  /** true when a listener stopped the run early (the totals cover the work done until then) */
+  readonly stopped: boolean;
 }
 
 type LeafEventKind = "io-user" | "io-kernel" | "ipi" | "s2fault" | "wfi";
@@ -133,6 +140,7 @@ export function runWorkload(o: RunOptions): RunResult {
   const d = cfg.depth;
   const m = new Machine(cfg);
   if ((o.engine ?? "fast") === "fast") m.memo = true;
+  o.instrument?.(m);
   const clock = o.clockGhz * 1e9;
   const p = o.profile;
   const ioRate = o.ioRate ?? p.ioRate;
@@ -251,7 +259,7 @@ export function runWorkload(o: RunOptions): RunResult {
 
   let done = 0;
   let slices = 0;
-  while (done < totalWork) {
+  while (done < totalWork && !m.stopRequested) {
     // a compute slice up to the next leaf event; it starts by touching FP/SIMD with probability fpUse
     const gap = Math.max(1, Math.round(work.exp(meanGap)));
     const usesFp = work.next() < p.fpUse;
@@ -320,5 +328,6 @@ export function runWorkload(o: RunOptions): RunResult {
     attribution,
     fpInclusive: totals.fp,
     events: ev,
+    stopped: m.stopRequested,
   };
 }
