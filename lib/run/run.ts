@@ -2,7 +2,7 @@ import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
 import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
 import { Machine, MECHANISMS, type Mechanism } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
-import { ConfigError } from "../util/errors";
+import { ConfigError, LimitError } from "../util/errors";
 import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
 
@@ -209,9 +209,22 @@ export function runWorkload(o: RunOptions): RunResult {
         break;
     }
     pe.next += pe.period();
+    // a periodic tick that fell due while the previous one was handled is not replayed: the kernel's tick
+    // hrtimer forwards past missed periods (hrtimer_forward in tick_sched_timer); likewise for host events
+    if (pe.next <= wall) {
+      const period = pe.period();
+      pe.next += Math.ceil((wall - pe.next) / period + 1e-9) * period;
+      if (pe.next <= wall) pe.next = wall + period;
+    }
   };
 
-  /** run `cycles` of native leaf work, delivering every wall-time event that falls inside it */
+  /**
+   * Run `cycles` of native leaf work, delivering every wall-time event that falls inside it. When handling the
+   * periodic events takes longer than their periods, the leaf never runs again (a livelock, as the real system
+   * would show): detected after LIVELOCK_EVENTS deliveries without any work, and reported as an error.
+   */
+  const LIVELOCK_EVENTS = 10_000;
+  let starved = 0;
   const compute = (cycles: number): void => {
     let left = cycles;
     for (;;) {
@@ -219,10 +232,20 @@ export function runWorkload(o: RunOptions): RunResult {
       for (const pe of periodic) if (!first || pe.next < first.next) first = pe;
       if (!first || wall + left < first.next) {
         if (left > 0) step(() => m.leafWork(left));
+        starved = 0;
         return;
       }
       const adv = Math.max(0, Math.min(left, Math.floor(first.next - wall)));
-      if (adv > 0) step(() => m.leafWork(adv));
+      if (adv > 0) {
+        step(() => m.leafWork(adv));
+        starved = 0;
+      } else if (++starved > LIVELOCK_EVENTS) {
+        throw new LimitError(
+          "depth",
+          `livelock: at this configuration the timer ticks and host events cost more than their periods ` +
+            `(${LIVELOCK_EVENTS} deliveries without any leaf work); the leaf makes no progress`,
+        );
+      }
       left -= adv;
       deliver(first);
     }
