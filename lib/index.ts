@@ -22,3 +22,67 @@ export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, 
 export { PATH_DEFS, type PathName, PATHS } from "./kvm/paths";
 export { MICRO_OPS, type MicroOp, type MicroResult, runMicro } from "./micro/micro";
 export { ConfigError, LimitError } from "./util/errors";
+// instrumentation (lib/trace): tracepoints, subscriptions, collectors, export
+export {
+  type ExitHow,
+  type FieldDef,
+  recordKey,
+  type TraceEc,
+  type TraceFields,
+  TRACE_GROUPS,
+  type TraceGroup,
+  TRACEPOINT_NAMES,
+  TRACEPOINTS,
+  type TracepointDef,
+  type TracepointName,
+  type TraceReason,
+  type TraceRecord,
+  type TraceRecordOf,
+} from "./trace/tracepoints";
+export { type Disposer, flushTrace, isTraced, selectTracepoints, subscribe, type TraceCallback, type TraceFilter, type TraceSelector } from "./trace/bus";
+export {
+  attach,
+  type AttributionRow,
+  attributionTable,
+  type Collector,
+  CounterCollector,
+  type CounterRow,
+  machineAttribution,
+  StatCollector,
+  type StatEventRow,
+  type StatExitRow,
+  type StatSummary,
+} from "./trace/collectors";
+export {
+  type ChromeTrace,
+  chromeTrace,
+  type ChromeTraceEvent,
+  type ChromeTraceOptions,
+  ChromeTraceWriter,
+  formatFtrace,
+  FTRACE_HEADER,
+  ftraceText,
+  ftraceTimestamp,
+} from "./trace/export";
+export { AtomicFileSink, ChunkedWriter, RingBuffer } from "./trace/sink";
+export { runTraced, TRACE_DEFAULTS } from "./trace/run";
+// sweeps (lib/sweep): axes, grids, the worker pool, resumable and sharded output, arquero tables
+export { type Axis, AXES, type AxisType, type AxisValue, COST_AXES, findAxis, SEED_AXIS } from "./sweep/axes";
+export {
+  deriveSeeds,
+  type GridInput,
+  gridSpec,
+  planSpec,
+  planSweep,
+  readGridFile,
+  type SkippedPoint,
+  type SweepPlan,
+  type SweepPoint,
+  type SweepSpec,
+} from "./sweep/grid";
+export { pointRunOptions, type RunParams, runPoint } from "./sweep/point";
+export { type Cell, type ColumnInfo, type ColumnType, METRIC_COLUMNS, type SweepRow } from "./sweep/rows";
+export { readResults, type ResultsDocument, type ShardInfo, writeResults } from "./sweep/output";
+export { mergeDirs, mergeResults } from "./sweep/merge";
+export { parseShard, runSweep, type SweepOptions, type SweepProgress } from "./sweep/sweep";
+export { loadResultsTable, resultsTable, seedSummary, type SeedSummaryOptions, speedupTable, type SpeedupOptions, t95 } from "./sweep/table";

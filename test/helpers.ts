@@ -41,6 +41,8 @@ export function summarize(evs: readonly EngineEvent[]): string[] {
       case "hostFpRestore":
         out.push(`L${e.level} ${e.type} ${e.bytes}B`);
         break;
+      case "trapDone":
+        break;
       case "fpTrap":
         out.push(`L${e.level} fpTrap`);
         break;

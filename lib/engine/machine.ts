@@ -26,6 +26,30 @@ import { COUNTER_FIELDS, type LevelCounters, newLevelCounters } from "./counters
  */
 
 export type VcpuContext = "hyp" | "nested" | "guest";
+export type FpBinding = "none" | "host" | "vcpu";
+
+/**
+ * FP/SVE save/restore policies a level's KVM can run (DESIGN.md "FP/SVE correctness oracle"):
+ * - baseline: mainline before the change; nv-fp-elision: the change (early return under IN_NESTED_*);
+ * - unsound variants a reviewer could plausibly propose, which the oracle must catch:
+ *   elide-always (skip FP put/load on every put/load), elide-save-only (under IN_NESTED_* skip the save but still
+ *   flush and let load mark FREE), no-zcr-reset (elide as the change, and also drop the "ZCR_EL2 back to max" on exit
+ *   that lets the host save at the maximum VL).
+ */
+export const FP_POLICIES = ["baseline", "nv-fp-elision", "elide-always", "elide-save-only", "no-zcr-reset"] as const;
+export type FpPolicy = (typeof FP_POLICIES)[number];
+
+/** Receives every movement of FP/SVE register contents (the correctness oracle); attaching one forces exact mode. */
+export interface FpObserver {
+  /** level j saves the registers into a buffer (its vcpu's state or its thread's user state) */
+  save(level: number, buffer: "vcpu" | "host", truncateToGuestVl: boolean): void;
+  /** level j loads a buffer into the registers */
+  restore(level: number, buffer: "vcpu" | "host"): void;
+  /** a context uses FP/SIMD at level j: the leaf or a VMM reads its own values and writes new ones; NEON and other tasks clobber */
+  use(level: number, who: "leaf" | "vmm" | "neon" | "other"): void;
+  /** the vcpu thread of L0 now runs on another physical CPU */
+  switchCpu(cpu: number): void;
+}
 
 /** Why an exception was taken (finer than the exception class). */
 export type TrapReason =
@@ -66,8 +90,8 @@ export interface LevelState {
   guestOwnsFp: boolean;
   /** TIF_FOREIGN_FPSTATE of the vcpu thread */
   foreignFp: boolean;
-  /** the host task's (VMM thread's) FP state is live in the registers */
-  hostFpLive: boolean;
+  /** which buffer the CPU's FP registers are bound to (fpsimd_last_state): the thread's user state, the vcpu's, none */
+  bound: FpBinding;
   inNestedEret: boolean;
   inNestedException: boolean;
   patched: boolean;
@@ -79,7 +103,16 @@ export interface LevelState {
 
 /** Listener for everything the engine does; absent listeners cost nothing. */
 export type EngineEvent =
-  | { readonly type: "op"; readonly level: number; readonly op: string; readonly res: "native" | "vncr" | "trap" }
+  | {
+      readonly type: "op";
+      readonly level: number;
+      readonly op: string;
+      readonly res: "native" | "vncr" | "trap";
+      /** for an ERET: into the guest, or (InHost) to the hypervisor's own userspace */
+      readonly eretTo?: "guest" | "inhost";
+    }
+  /** the exception's handling is complete: software at `level` (the one that trapped) runs again */
+  | { readonly type: "trapDone"; readonly level: number; readonly owner: number; readonly reason: TrapReason }
   | {
       readonly type: "trap";
       readonly from: number;
@@ -116,6 +149,17 @@ export class Machine {
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   leafTimerTicks = 0;
+  /** the FP correctness oracle, if attached (forces the exact engine) */
+  oracle: FpObserver | undefined;
+  /** called inside the IN_NESTED_* windows (preemption disabled, interrupts on) of level j's put/load */
+  onNestedWindow: ((j: number) => void) | undefined;
+  /** preempt_disable() depth (nested put/loads, preempt notifiers) */
+  preemptOff = 0;
+  /** the physical CPU the vcpu thread of L0 runs on, and each CPU's fp_owner as last left (L0 is on hardware) */
+  cpu = 0;
+  readonly cpuFpOwner: boolean[] = [false, false];
+  /** no-zcr-reset variant: ZCR_EL2 left at the guest's VL after an exit at this level */
+  readonly zcrLeftAtGuestVl: boolean[] = [];
   /** set by requestStop(): drivers end the run after the current event */
   stopRequested = false;
   requestStop(): void {
@@ -147,7 +191,7 @@ export class Machine {
         ctx,
         guestOwnsFp: false,
         foreignFp: true,
-        hostFpLive: false,
+        bound: "none",
         inNestedEret: false,
         inNestedException: false,
         patched: cfg.patch.includes(j),
@@ -365,14 +409,14 @@ export class Machine {
     }
     if (ev.owner !== undefined) return ev.owner;
     if (ev.reason === "irq-timer" || ev.reason === "irq-ipi") return this.depth - 1;
-    if (ev.reason === "host-irq") return 0;
+    if (ev.reason === "host-irq") return 0; // owner set explicitly for a guest hypervisor's own interrupts
     return k - 1;
   }
 
   /** A hardware exception taken from software at level k (k >= 1). */
   trap(k: number, ev: TrapEvent): void {
     if (k === this.depth) this.leafExits++;
-    if (this.memo && !this.listener) this.trapMemo(k, ev);
+    if (this.memo && !this.listener && !this.oracle && !this.onNestedWindow) this.trapMemo(k, ev);
     else this.trapExact(k, ev);
   }
 
@@ -395,7 +439,7 @@ export class Machine {
     try {
       this.mech = "exception";
       this.cost(0, "excEntry");
-      this.handleAt(0, ev, owner);
+      this.handleAt(0, ev, owner, k);
     } finally {
       this.mech = prev;
       if (ev.reason === "fp") this.fpFrame--;
@@ -404,6 +448,7 @@ export class Machine {
       this.fpInclusive.trap += this.cycles - start;
       this.fpInclusive.traps++;
     }
+    if (this.listener) this.listener({ type: "trapDone", level: k, owner, reason: ev.reason });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -497,17 +542,17 @@ export class Machine {
   }
 
   /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
-  private handleAt(j: number, ev: TrapEvent, owner: number): void {
+  private handleAt(j: number, ev: TrapEvent, owner: number, from: number): void {
     const cj = this.counters[j]!;
     cj.exits++;
     cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
     this.withMech("exit", () => this.runPath(j, "guestExit"));
     if (j < owner) {
       this.forward(j, ev);
-      this.handleAt(j + 1, ev, owner);
+      this.handleAt(j + 1, ev, owner, from);
       return;
     }
-    HANDLERS[ev.reason](this, j, ev);
+    HANDLERS[ev.reason](this, j, ev, from);
   }
 
   /** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
@@ -537,15 +582,18 @@ export class Machine {
     if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
     this.counters[j]!.nestedExceptions++;
     if (this.listener) this.listener({ type: "nestedException", level: j });
+    this.preemptOff++;
     lv.inNestedException = true;
     this.withMech("putload", () => {
       this.cost(j, "routeCode");
       this.vcpuPut(j);
+      this.onNestedWindow?.(j);
       this.cost(j, "injectCode");
       lv.ctx = "hyp";
       this.vcpuLoad(j);
     });
     lv.inNestedException = false;
+    this.preemptOff--;
   }
 
   /** kvm_emulate_nested_eret: L(j+1) ERETs from vEL2 into its own guest; put/load at level j. */
@@ -557,18 +605,27 @@ export class Machine {
     this.withMech("putload", () => {
       this.sysreg(j, "SPSR_EL12", false);
       this.cost(j, "eretEmulCode");
+      this.preemptOff++;
       lv.inNestedEret = true;
       this.vcpuPut(j);
+      this.onNestedWindow?.(j);
       lv.ctx = "nested";
       this.vcpuLoad(j);
       lv.inNestedEret = false;
+      this.preemptOff--;
     });
+  }
+
+  private fpElided(j: number): boolean {
+    const lv = this.levels[j]!;
+    const pol = this.policyAt(j);
+    return pol === "elide-always" || ((lv.inNestedEret || lv.inNestedException) && pol !== "baseline");
   }
 
   vcpuPut(j: number): void {
     this.counters[j]!.vcpuPuts++;
     const lv = this.levels[j]!;
-    const elided = lv.patched && (lv.inNestedEret || lv.inNestedException);
+    const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "put", level: j, ctx: lv.ctx, fpElided: elided });
     this.withMech("putload", () => this.runPath(j, "vcpuPut"));
   }
@@ -576,7 +633,7 @@ export class Machine {
   vcpuLoad(j: number): void {
     this.counters[j]!.vcpuLoads++;
     const lv = this.levels[j]!;
-    const elided = lv.patched && (lv.inNestedEret || lv.inNestedException);
+    const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "load", level: j, ctx: lv.ctx, fpElided: elided });
     this.withMech("putload", () => this.runPath(j, "vcpuLoad"));
   }
@@ -596,37 +653,91 @@ export class Machine {
   /** ERET by level j's software: into its guest, or (InHost) to its own userspace. */
   eret(j: number, to: "guest" | "inhost"): void {
     if (j === 0) {
-      if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native" });
+      if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native", eretTo: to });
       const prev = this.mech;
       this.mech = "exception";
       this.cost(0, "excReturn");
       this.mech = prev;
       return;
     }
-    if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap" });
+    if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap", eretTo: to });
     this.trap(j, { ec: "ERET", reason: "eret", eretTo: to });
   }
 
   /**
-   * kernel_neon_begin/end at level j (arch/arm64/kernel/fpsimd.c): the state bound to the CPU (the vcpu's, if
-   * ctxsync bound it) is saved to its buffer and TIF_FOREIGN_FPSTATE set, so the next ctxflush frees fp_owner.
+   * arch/arm64/kernel/fpsimd.c fpsimd_save_and_flush_cpu_state: fpsimd_save_user_state() writes the registers back
+   * to the buffer bound to this CPU (fpsimd_last_state: the thread's user state, or the vcpu's state bound by
+   * kvm_arch_vcpu_ctxsync_fp) unless TIF_FOREIGN_FPSTATE says the registers are not the thread's; then
+   * fpsimd_flush_cpu_state() unbinds and sets TIF_FOREIGN_FPSTATE.
+   */
+  fpsimdSaveAndFlush(j: number, kernelSave = false): void {
+    const lv = this.levels[j]!;
+    if (!lv.foreignFp && lv.bound !== "none") {
+      const buffer = lv.bound;
+      this.fpFrameRun("save", () => this.fpSaveRegs(j, buffer, kernelSave));
+    }
+    lv.bound = "none";
+    lv.foreignFp = true;
+  }
+
+  /**
+   * kernel_neon_begin/end at level j (fpsimd.c): the bound state is saved and flushed first, then the NEON code
+   * clobbers the registers; the thread's state comes back lazily (TIF_FOREIGN_FPSTATE, ctxflush -> fp_owner FREE).
    */
   kernelNeon(j: number): void {
-    const lv = this.levels[j]!;
-    if (lv.guestOwnsFp && !lv.foreignFp) {
-      this.fpFrameRun("save", () => this.fpSaveRegs(j, true));
-    } else if (lv.hostFpLive) {
-      this.fpFrameRun("save", () => this.fpSaveRegs(j, true));
-      lv.hostFpLive = false;
-    }
-    lv.foreignFp = true;
+    this.fpsimdSaveAndFlush(j, true);
     this.fpAccess(j); // the NEON code itself
+    this.oracle?.use(j, "neon");
     this.cost(j, "neonWork");
+  }
+
+  /** fpsimd_thread_switch: another task runs on this CPU at level j and uses FP; the thread comes back foreign. */
+  contextSwitch(j: number): void {
+    this.fpsimdSaveAndFlush(j, true);
+    this.cost(j, "schedCode");
+    this.fpAccess(j);
+    this.oracle?.use(j, "other");
+  }
+
+  /** fpsimd_restore_current_state on the return to userspace at level j: reload the thread's own state. */
+  restoreCurrentState(j: number): void {
+    const lv = this.levels[j]!;
+    if (!lv.foreignFp) return;
+    this.fpFrameRun("restore", () => this.fpRestoreRegs(j, "host"));
+    lv.bound = "host";
+    lv.foreignFp = false;
+  }
+
+  /**
+   * The vcpu thread of L0 migrates to the other physical CPU: sched out (kvm_arch_vcpu_put, another task runs),
+   * wake up on the other CPU, whose per-CPU fp_owner is whatever it was left as, then sched in (kvm_arch_vcpu_load).
+   */
+  migrate(): void {
+    const l0 = this.levels[0]!;
+    this.withMech("putload", () => {
+      this.preemptOff++;
+      this.vcpuPut(0);
+      this.contextSwitch(0);
+      this.cpuFpOwner[this.cpu] = l0.guestOwnsFp;
+      this.cpu = 1 - this.cpu;
+      this.oracle?.switchCpu(this.cpu);
+      l0.guestOwnsFp = this.cpuFpOwner[this.cpu]!;
+      l0.foreignFp = true;
+      l0.bound = "none";
+      this.vcpuLoad(0);
+      this.preemptOff--;
+    });
   }
 
   /** A software exception (SVC) from a hypervisor's userspace into its kernel: never reaches L0 (vTGE). */
   svc(k: number): void {
     this.cost(k, "excEntry");
+  }
+
+  /** the FP save/restore policy this level's KVM runs */
+  policyAt(j: number): FpPolicy {
+    if (!this.levels[j]!.patched) return "baseline";
+    return this.cfg.fpPolicy ?? "nv-fp-elision";
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -637,8 +748,10 @@ export class Machine {
   }
 
   /** save the FP/SVE registers of the context bound to this CPU (fpsimd_save_and_flush_cpu_state / __fpsimd_save_state) */
-  fpSaveRegs(j: number, host: boolean): void {
+  fpSaveRegs(j: number, buffer: "host" | "vcpu", kernelSave = false): void {
+    const host = buffer === "host" || kernelSave;
     this.fpAccess(j);
+    this.oracle?.save(j, buffer, this.zcrLeftAtGuestVl[j] === true);
     const c = this.counters[j]!;
     this.cost(j, "fpCallOverhead");
     this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
@@ -650,8 +763,10 @@ export class Machine {
     if (this.listener) this.listener({ type: host ? "hostFpSave" : "fpSave", level: j, bytes: this.fpBytes });
   }
 
-  fpRestoreRegs(j: number, host: boolean): void {
+  fpRestoreRegs(j: number, buffer: "host" | "vcpu"): void {
+    const host = buffer === "host";
     this.fpAccess(j);
+    this.oracle?.restore(j, buffer);
     const c = this.counters[j]!;
     this.cost(j, "fpCallOverhead");
     this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
@@ -677,20 +792,21 @@ export class Machine {
   }
 
   /** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu. */
-  hypHandleFpsimd(j: number): void {
+  hypHandleFpsimd(j: number, from = -1): void {
     const lv = this.levels[j]!;
     this.counters[j]!.fpTraps++;
+    if (this.listener) this.listener({ type: "fpTrap", level: j, from });
     this.fpFrameRun("restore", () => {
       this.sysreg(j, "CPACR_EL1", true); // __deactivate_cptr_traps
       this.exec(j, ISB);
       if (this.cfg.sveVl > 0) {
         // __hyp_sve_restore_guest: sve_cond_update_zcr_vq(max, SYS_ZCR_EL2), restore, vZCR in nested context, ZCR_EL12
         this.sysreg(j, "ZCR_EL2", false);
-        this.fpRestoreRegs(j, false);
+        this.fpRestoreRegs(j, "vcpu");
         if (lv.ctx === "nested") this.sysreg(j, "ZCR_EL2", false);
         this.sysreg(j, "ZCR_EL12", true);
       } else {
-        this.fpRestoreRegs(j, false);
+        this.fpRestoreRegs(j, "vcpu");
       }
       this.sysreg(j, "HCR_EL2", false);
       lv.guestOwnsFp = true;
@@ -704,6 +820,7 @@ export class Machine {
   /** The leaf (or a guest hypervisor's userspace) using FP/SIMD: may trap if the registers are not its own. */
   leafFp(): void {
     this.withMech("guest", () => this.fpAccess(this.depth));
+    this.oracle?.use(this.depth, "leaf");
   }
 
   leafWork(cycles: number): void {
@@ -749,6 +866,8 @@ interface MemoRecord {
 
 const CTX_CODE: Record<VcpuContext, number> = { hyp: 0, nested: 1, guest: 2 };
 const CTX_OF: readonly VcpuContext[] = ["hyp", "nested", "guest"];
+const BOUND_CODE: Record<FpBinding, number> = { none: 0, host: 1, vcpu: 2 };
+const BOUND_OF: readonly FpBinding[] = ["none", "host", "vcpu"];
 
 /** Everything in a level's state that the handling of a trap can read (the patch flag is configuration). */
 function packLevel(l: LevelState): number {
@@ -756,11 +875,11 @@ function packLevel(l: LevelState): number {
     CTX_CODE[l.ctx] |
     (+l.guestOwnsFp << 2) |
     (+l.foreignFp << 3) |
-    (+l.hostFpLive << 4) |
-    (+l.inNestedEret << 5) |
-    (+l.inNestedException << 6) |
-    (+l.lrInUse << 7) |
-    (CTX_CODE[l.timerMap] << 8)
+    (BOUND_CODE[l.bound] << 4) |
+    (+l.inNestedEret << 6) |
+    (+l.inNestedException << 7) |
+    (+l.lrInUse << 8) |
+    (CTX_CODE[l.timerMap] << 9)
   );
 }
 
@@ -768,11 +887,11 @@ function unpackLevel(l: LevelState, v: number): void {
   l.ctx = CTX_OF[v & 3]!;
   l.guestOwnsFp = (v & 4) !== 0;
   l.foreignFp = (v & 8) !== 0;
-  l.hostFpLive = (v & 16) !== 0;
-  l.inNestedEret = (v & 32) !== 0;
-  l.inNestedException = (v & 64) !== 0;
-  l.lrInUse = (v & 128) !== 0;
-  l.timerMap = CTX_OF[(v >> 8) & 3]!;
+  l.bound = BOUND_OF[(v >> 4) & 3]!;
+  l.inNestedEret = (v & 64) !== 0;
+  l.inNestedException = (v & 128) !== 0;
+  l.lrInUse = (v & 256) !== 0;
+  l.timerMap = CTX_OF[(v >> 9) & 3]!;
 }
 
 interface Segment {
@@ -801,7 +920,13 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
     m.fpFrameRun("zcr", () => {
       m.sysreg(j, "ZCR_EL12", false);
+      if (m.policyAt(j) === "no-zcr-reset") {
+        // unsound variant: ZCR_EL2 stays at the guest's VL, so a later save at this level truncates
+        m.zcrLeftAtGuestVl[j] = true;
+        return;
+      }
       m.fpAccess(j);
+      m.zcrLeftAtGuestVl[j] = false;
     });
   },
   /** hyp/vhe/switch.c __compute_hcr + ___activate_traps: VNCR_EL2 in hyp context (and for recursive NV). */
@@ -866,34 +991,41 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   /** fpsimd.c kvm_arch_vcpu_ctxsync_fp: bind the vcpu's state to the CPU when the guest owns the regs. */
   ctxsyncFp(m, j) {
     const lv = m.levels[j]!;
-    if (lv.guestOwnsFp) lv.foreignFp = false;
+    if (lv.guestOwnsFp) {
+      lv.bound = "vcpu";
+      lv.foreignFp = false;
+    }
   },
-  /** fpsimd.c kvm_arch_vcpu_put_fp (+ the patch's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION). */
+  /** fpsimd.c kvm_arch_vcpu_put_fp (+ the change's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION). */
   putFp(m, j) {
     const lv = m.levels[j]!;
-    if (lv.patched && (lv.inNestedEret || lv.inNestedException)) {
+    const pol = m.policyAt(j);
+    const nested = lv.inNestedEret || lv.inNestedException;
+    if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
       m.counters[j]!.fpSavesElided++;
       return;
     }
     m.sysreg(j, "DAIF", true); // local_irq_save
     if (lv.guestOwnsFp) {
-      m.fpFrameRun("save", () => m.fpSaveRegs(j, false));
-      lv.foreignFp = true; // fpsimd_flush_cpu_state
+      if (nested && pol === "elide-save-only") {
+        // unsound variant: no save, but still flushed
+        m.counters[j]!.fpSavesElided++;
+        lv.bound = "none";
+        lv.foreignFp = true;
+      } else m.fpsimdSaveAndFlush(j);
     }
     m.sysreg(j, "DAIF", true); // local_irq_restore
   },
   /** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */
   loadFp(m, j) {
     const lv = m.levels[j]!;
-    if (lv.patched && (lv.inNestedEret || lv.inNestedException)) {
+    const pol = m.policyAt(j);
+    const nested = lv.inNestedEret || lv.inNestedException;
+    if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
       m.counters[j]!.fpLoadsElided++;
       return;
     }
-    if (lv.hostFpLive) {
-      m.fpFrameRun("save", () => m.fpSaveRegs(j, true));
-      lv.hostFpLive = false;
-    }
-    lv.foreignFp = true;
+    m.fpsimdSaveAndFlush(j);
     lv.guestOwnsFp = false;
   },
   /** sysreg-sr.c __vcpu_put_switch_sysregs: __sysreg_save_vel2_state or __sysreg_save_el1_state, user state. */
@@ -972,7 +1104,7 @@ const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
 // -------------------------------------------------------------------------------------------------------------------
 // Handlers at the owning level: Record over every reason, so a new reason does not compile until handled.
 
-type Handler = (m: Machine, j: number, ev: TrapEvent) => void;
+type Handler = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
 
 function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
   m.counters[j]!.fullExits++;
@@ -1032,10 +1164,7 @@ export const HANDLERS: Record<TrapReason, Handler> = {
     }
     fullExit(m, j, ev, () => m.emulateNestedEret(j));
   },
-  fp: (m, j, ev) => {
-    if (m.listener) m.listener({ type: "fpTrap", level: j, from: -1 });
-    fastExit(m, j, ev, () => m.hypHandleFpsimd(j));
-  },
+  fp: (m, j, ev, from) => fastExit(m, j, ev, () => m.hypHandleFpsimd(j, from)),
   "irq-timer": (m, j, ev) =>
     fullExit(m, j, ev, () => {
       m.runPath(j, "hostTimerIrq");
@@ -1074,9 +1203,11 @@ export const HANDLERS: Record<TrapReason, Handler> = {
       m.runPath(j, "hostTimerIrq");
       if (ev.hostWork === "neon") m.kernelNeon(j);
       else if (ev.hostWork === "preempt") {
-        m.vcpuPut(j); // kvm_sched_out (not a nested transition: no IN_NESTED_* flag)
-        m.cost(j, "schedCode");
+        m.preemptOff++;
+        m.vcpuPut(j); // kvm_sched_out (preempt notifier; not a nested transition: no IN_NESTED_* flag)
+        m.contextSwitch(j); // another task runs on this CPU
         m.vcpuLoad(j); // kvm_sched_in
+        m.preemptOff--;
       }
     }),
   /** A guest hypervisor's own tick (its EL2 timer, emulated by the level below): timer ISR and clock reads. */
@@ -1094,18 +1225,15 @@ export const HANDLERS: Record<TrapReason, Handler> = {
 
 /** KVM_EXIT_MMIO: the hypervisor at level j returns to its userspace VMM and comes back with KVM_RUN. */
 function vmmRoundTrip(m: Machine, j: number): void {
-  const lv = m.levels[j]!;
   m.exec(j, { kind: "code", cost: "mmioDecode" }); // io_mem_abort: no in-kernel device -> KVM_EXIT_MMIO
   m.runPath(j, "vmmExitToUser"); // vcpu_put + syscall return path
   // fpsimd_restore_current_state on the way out to userspace: the VMM's FP state comes back
-  if (!lv.hostFpLive) {
-    m.fpFrameRun("restore", () => m.fpRestoreRegs(j, true));
-    lv.hostFpLive = true;
-  }
+  m.restoreCurrentState(j);
   m.eret(j, "inhost");
   // the VMM (userspace) decodes and emulates the access; libc string/memory routines use FP/SIMD
   m.exec(j, { kind: "code", cost: "vmmMmio" });
   m.fpAccess(j);
+  m.oracle?.use(j, "vmm");
   m.svc(j); // ioctl(KVM_RUN)
   m.runPath(j, "vmmReenterKernel"); // kvm_handle_mmio_return + vcpu_load
 }

@@ -1,5 +1,6 @@
 import { isSveVectorLength } from "../arch/sve";
 import { type Costs, defaultCosts } from "../costs/table";
+import type { FpPolicy } from "../engine/machine";
 import { ConfigError } from "../util/errors";
 
 export type GuestHypFlavour = "vhe" | "nvhe";
@@ -21,6 +22,8 @@ export interface ModelConfig {
   /** Guest hypervisor kernels use the EL2 virtual timer (and the virtual counter). */
   readonly el2Vtimer: boolean;
   readonly costs: Costs;
+  /** the FP save/restore policy of the levels in `patch` (default nv-fp-elision, the change); see FP_POLICIES */
+  readonly fpPolicy?: FpPolicy;
 }
 
 export const MAX_DEPTH = 8;

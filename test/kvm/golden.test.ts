@@ -52,8 +52,8 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
     expect(iteration(steadyState(true, "none"))).toEqual([
       // leaf FP use: L0 gave up the regs at the previous nested ERET's load_fp
       "trap L2->L0 FP_ASIMD",
-      "L0 fpTrap",
       "L0 fast",
+      "L0 fpTrap",
       "L0 fpRestore 512B",
       // (a) nested exception
       "trap L2->L1 HVC64",

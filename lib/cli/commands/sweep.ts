@@ -1,0 +1,153 @@
+import { type Axis, AXES, COST_AXES } from "../../sweep/axes";
+import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, sweptAxes } from "../../sweep/grid";
+import { resultsCsv, resultsJson } from "../../sweep/output";
+import { defaultWorkers } from "../../sweep/pool";
+import { parseShard, runSweep } from "../../sweep/sweep";
+import { ConfigError } from "../../util/errors";
+import { exactJson } from "../../util/json";
+import { helpText, intOpt, loadCosts, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
+import type { Command } from "../command";
+
+const axisOption = (a: Axis): OptionSpec => ({ name: a.name, kind: "value", accepted: `comma list of ${a.accepted}`, help: a.description });
+
+const SWEEP_OPTIONS: readonly OptionSpec[] = [
+  { name: "grid", kind: "value", accepted: "a JSON grid file", help: 'grid file: {"axes": {AXIS: [values]}, "zip": [{AXIS: [...], AXIS: [...]}], "seeds": K, "seed": S, "costs": {NAME: v}}' },
+  ...AXES.map(axisOption),
+  { name: "seeds", kind: "value", accepted: "an integer 1..10000", help: "runs per point, with seeds derived from --seed (the first is --seed itself); default 1" },
+  { name: "seed", kind: "value", accepted: "an integer 0..2^32-1, or a comma list of seeds", help: "base seed (default 1), or the explicit list of seeds" },
+  { name: "costs", kind: "value", accepted: "a JSON file mapping unit-cost names to numbers", help: "override named unit costs for every point" },
+  { name: "out", kind: "value", accepted: "a directory", help: "write DIR/results.csv, results.json, results.arrow (and the journal DIR/journal.jsonl)" },
+  { name: "workers", kind: "value", accepted: "an integer 0..1024", help: `worker threads; default the core count (${defaultWorkers()} here); 0 runs in the main thread` },
+  { name: "resume", kind: "bool", help: "continue the sweep journaled in --out DIR (nothing lost, nothing duplicated)" },
+  { name: "shard", kind: "value", accepted: "I/N with 0 <= I < N", help: "run only the runs with index % N == I (then nestlab merge)" },
+  { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  { name: "help", kind: "bool", help: "show help" },
+];
+const COST_OPTIONS: readonly OptionSpec[] = COST_AXES.map(axisOption);
+const ALL_OPTIONS = [...SWEEP_OPTIONS, ...COST_OPTIONS];
+const BOOL_AXES = new Set(AXES.filter((a) => a.type === "boolean").map((a) => a.name));
+
+/** Test hook: the process SIGKILLs itself after journaling this many rows (a deterministic interruption point). */
+export const KILL_AFTER_ENV = "NESTLAB_SWEEP_KILL_AFTER";
+
+/** Boolean axes also read as flags: `--nv2` is `--nv2 on`, `--no-nv2` is `--nv2 off`. */
+function normalizeBoolAxes(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : undefined;
+    if (name !== undefined && name.startsWith("no-") && BOOL_AXES.has(name.slice(3))) out.push(`--${name.slice(3)}=off`);
+    else if (name !== undefined && BOOL_AXES.has(name) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--"))) out.push(`--${name}=on`);
+    else out.push(a);
+  }
+  return out;
+}
+
+/** The grid asked for: list-valued flags, a grid file, or both (an axis may come from only one of them). */
+function gridFrom(p: ParsedArgs): { grid: GridInput; file: string | undefined } {
+  const axes: Record<string, string[]> = {};
+  for (const a of [...AXES, ...COST_AXES]) {
+    const raw = p.values.get(a.name);
+    if (raw !== undefined) axes[a.name] = raw.split(",").map((s) => s.trim());
+  }
+  const seedRaw = p.values.get("seed");
+  const seedList = seedRaw?.split(",").map((s) => s.trim());
+  const seedsRaw = p.values.get("seeds");
+  const flags: { -readonly [K in keyof GridInput]: GridInput[K] } = { axes };
+  if (seedList !== undefined) flags.seed = seedList.length > 1 ? seedList.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN)) : /^\d+$/.test(seedList[0]!) ? Number(seedList[0]) : NaN;
+  if (seedsRaw !== undefined) flags.seeds = intOpt(p, "seeds", 1, 1, 10_000);
+  if (typeof flags.seed === "number" && Number.isNaN(flags.seed)) throw new ConfigError("seed", seedRaw!, "an integer 0..2^32-1, or a comma list of seeds");
+  gridSpec(flags, FLAG_WHERE); // the flags' errors name the flags
+  const file = p.values.get("grid");
+  if (file === undefined) return { grid: flags, file };
+  const g = readGridFile(file);
+  const fileAxes = (typeof g.axes === "object" && g.axes !== null ? g.axes : {}) as Record<string, unknown>;
+  const inZip = new Set((Array.isArray(g.zip) ? g.zip : []).flatMap((z) => (typeof z === "object" && z !== null ? Object.keys(z) : [])));
+  for (const name of Object.keys(axes)) {
+    if (name in fileAxes || inZip.has(name)) throw new ConfigError(name, axes[name]!.join(","), `an axis not also given by --grid ${file}`);
+  }
+  const merged: GridInput = {
+    ...g,
+    axes: { ...fileAxes, ...axes },
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.seeds !== undefined ? { seeds: flags.seeds } : {}),
+  };
+  return { grid: merged, file };
+}
+
+export const sweepCommand: Command = {
+  name: "sweep",
+  summary: "fixed-work runs over a parameter grid, on worker threads; resumable and shardable",
+  help: () =>
+    helpText(
+      "nestlab sweep [--grid FILE] [--AXIS v1,v2,...] [--seeds K] [--out DIR] [--workers N] [--resume] [--shard I/N]",
+      [
+        "Runs `nestlab run` at every point of a grid (cartesian axes, plus zipped axes from a grid file) and seed.",
+        "Combinations the model forbids (e.g. --patch 1 at depth 1, nvhe at depth != 2) are skipped and listed on stderr.",
+        "Without --out, prints results.csv (or, with --json, results.json) on stdout.",
+        "Unit-cost axes: --cost.NAME v1,v2 (set) and --cost-scale.NAME f1,f2 (scale), NAME a unit-cost name.",
+      ].join("\n"),
+      SWEEP_OPTIONS,
+    ),
+  async run(argv, io) {
+    const p = parseArgs(normalizeBoolAxes(argv), ALL_OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(sweepCommand.help());
+      return 0;
+    }
+    if (p.positionals.length) throw new ConfigError("command", `sweep ${p.positionals.join(" ")}`, "sweep takes no positional arguments");
+    const { grid, file } = gridFrom(p);
+    const spec = gridSpec(grid, file === undefined ? FLAG_WHERE : fileWhere(file), loadCosts(p.values.get("costs")));
+    const plan = planSpec(spec);
+    const workers = intOpt(p, "workers", defaultWorkers(), 0, 1024);
+    const out = p.values.get("out");
+    const resume = p.flags.get("resume") ?? false;
+    if (resume && out === undefined) throw new ConfigError("resume", "--resume", "--resume together with --out DIR (the directory holding the journal)");
+    const shardRaw = p.values.get("shard");
+    const shard = shardRaw === undefined ? undefined : parseShard(shardRaw);
+    if (plan.points.length === 0) {
+      throw new ConfigError(file === undefined ? "depth" : "grid", file ?? "(grid)", "a grid with at least one combination the model allows", `every combination of the grid is forbidden (first: ${plan.skipped[0]?.reason ?? "none"})`);
+    }
+    const json = p.flags.get("json") ?? false;
+    if (plan.skipped.length) {
+      const names = sweptAxes(spec);
+      io.err(`nestlab: skipped ${plan.skipped.length} combination(s) the model forbids:\n`);
+      for (const s of plan.skipped) io.err(`  ${describeParams(s.params, names)}: ${s.reason.replace(/^invalid /, "")}\n`);
+    }
+    const killAfter = Number(process.env[KILL_AFTER_ENV] ?? "0");
+    const doc = await runSweep(plan, {
+      workers,
+      ...(out !== undefined ? { out } : {}),
+      resume,
+      ...(shard ? { shard } : {}),
+      onProgress: (s) => io.progress?.(s.done, s.total, "sweep runs"),
+      ...(killAfter > 0 ? { onRow: (_row, stored) => void (stored >= killAfter && process.kill(process.pid, "SIGKILL")) } : {}),
+    });
+    const failed = doc.rows.filter((r) => r.error !== null).length;
+    if (failed) io.err(`nestlab: ${failed} run(s) beyond the engine's limits are recorded with their reason in the error column\n`);
+    if (out === undefined) {
+      io.out(json ? resultsJson(doc) : resultsCsv(doc.columns, doc.rows));
+      return 0;
+    }
+    const summary = {
+      fingerprint: doc.fingerprint,
+      out,
+      files: ["results.csv", "results.json", "results.arrow"],
+      rows: doc.rows.length,
+      runs: doc.runs,
+      points: plan.points.length,
+      seeds: spec.seeds.length,
+      skipped: plan.skipped.length,
+      ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+      errors: failed,
+    };
+    io.out(
+      json
+        ? exactJson(summary) + "\n"
+        : `sweep ${doc.fingerprint}: ${doc.rows.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${doc.runs})` : ""} = ${plan.points.length} points x ${spec.seeds.length} seeds; ${plan.skipped.length} forbidden combinations skipped\n  wrote ${out}/results.csv, results.json, results.arrow\n`,
+    );
+    return 0;
+  },
+};
+
+export { mergeCommand } from "./merge";

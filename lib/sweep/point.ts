@@ -1,0 +1,81 @@
+import { COST_NAMES, type CostName, type Costs } from "../costs/table";
+import type { GuestHypFlavour, ModelConfig } from "../kvm/config";
+import { type RunOptions, runWorkload } from "../run/run";
+import { LimitError } from "../util/errors";
+import { loadProfile } from "../workload/profiles";
+import type { AxisValue } from "./axes";
+import { type Cell, errorCells, metricCells, type SweepRow } from "./rows";
+
+/** The parameters of one run: every parameter column of the plan, seed included. */
+export type RunParams = { readonly [column: string]: AxisValue };
+
+const num = (p: RunParams, c: string): number => {
+  const v = p[c];
+  if (typeof v !== "number") throw new TypeError(`sweep parameter ${c} is not a number: ${String(v)}`);
+  return v;
+};
+const bool = (p: RunParams, c: string): boolean => p[c] === true;
+
+/** `none` / `all` / `0+1` at a depth -> the patched levels (levels beyond the depth are left for validation). */
+export function patchLevels(patch: string, depth: number): number[] {
+  if (patch === "all") return Array.from({ length: depth }, (_, i) => i);
+  if (patch === "none") return [];
+  return patch.split("+").map(Number);
+}
+
+/** Unit costs of a point: the base costs, then `cost.NAME` values, then `cost-scale.NAME` factors. */
+export function pointCosts(p: RunParams, base: Costs): Costs {
+  const out = { ...base } as { [K in CostName]: number };
+  for (const k of COST_NAMES) {
+    const abs = p[`cost.${k}`];
+    if (typeof abs === "number") out[k] = abs;
+    const scale = p[`costScale.${k}`];
+    if (typeof scale === "number") out[k] *= scale;
+  }
+  return out;
+}
+
+/** One sweep point as the options of a fixed-work run (the same function plans, checks and runs it). */
+export function pointRunOptions(p: RunParams, base: Costs): RunOptions {
+  const depth = num(p, "depth");
+  const model: ModelConfig = {
+    depth,
+    nv2: bool(p, "nv2"),
+    ecv: bool(p, "ecv"),
+    guestHyp: p.guestHyp as GuestHypFlavour,
+    patch: patchLevels(String(p.patch), depth),
+    sveVl: num(p, "sveVl"),
+    el2Vtimer: bool(p, "el2Vtimer"),
+    costs: pointCosts(p, base),
+  };
+  return {
+    model,
+    profile: loadProfile(String(p.workload)),
+    ioRate: num(p, "ioRate"),
+    durationMs: num(p, "durationMs"),
+    seed: num(p, "seed"),
+    clockGhz: num(p, "clockGhz"),
+    hostPreemptRate: num(p, "hostPreemptRate"),
+    hostNeonRate: num(p, "hostNeonRate"),
+    engine: "fast",
+  };
+}
+
+/** Runs one sweep run and returns its row (bookkeeping, parameters in column order, metrics). */
+export function runPoint(
+  run: { readonly run: number; readonly point: number; readonly replicate: number; readonly params: RunParams },
+  columns: readonly string[],
+  base: Costs,
+): SweepRow {
+  const row: Record<string, Cell> = { run: run.run, point: run.point, replicate: run.replicate };
+  for (const c of columns) row[c] = run.params[c] ?? null;
+  let metrics: Record<string, Cell>;
+  try {
+    metrics = metricCells(runWorkload(pointRunOptions(run.params, base)));
+  } catch (e) {
+    // a run beyond the engine's limits is a deterministic outcome of its parameters: record it, do not abort
+    if (e instanceof LimitError) metrics = errorCells(e.message);
+    else throw e;
+  }
+  return Object.assign(row, metrics);
+}

@@ -1,0 +1,87 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { Costs } from "../costs/table";
+import { type RunParams, runPoint } from "./point";
+import type { SweepRow } from "./rows";
+
+/**
+ * A pool of worker threads running sweep runs. Rows come back in completion order; callers key them by run index,
+ * so the results do not depend on the number of workers. `workers: 0` runs in this thread (for debugging).
+ */
+export interface PoolTask {
+  readonly run: number;
+  readonly point: number;
+  readonly replicate: number;
+  readonly params: RunParams;
+}
+
+export interface PoolInit {
+  readonly columns: readonly string[];
+  readonly base: Costs;
+}
+
+export type PoolReply = { ok: true; run: number; row: SweepRow } | { ok: false; run: number; error: string };
+
+/** The worker entry: a .cjs file beside this module (resolved from __dirname: code that tslab compiles has no import.meta). */
+export const WORKER_ENTRY = join(__dirname, "worker.cjs");
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export async function runPool(
+  tasks: readonly PoolTask[],
+  init: PoolInit,
+  workers: number,
+  onRow: (row: SweepRow, run: number) => void,
+): Promise<void> {
+  if (tasks.length === 0) return;
+  if (workers <= 0) {
+    for (const t of tasks) {
+      onRow(runPoint(t, init.columns, init.base), t.run);
+      await new Promise<void>((r) => setImmediate(r)); // let progress and signals through
+    }
+    return;
+  }
+  const n = Math.min(workers, tasks.length);
+  let next = 0;
+  let done = 0;
+  const pool: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      const feed = (w: Worker): void => {
+        const t = tasks[next++];
+        if (t) w.postMessage(t);
+      };
+      for (let i = 0; i < n; i++) {
+        const w = new Worker(WORKER_ENTRY, { workerData: init });
+        pool.push(w);
+        w.on("message", (m: PoolReply) => {
+          if (failed) return;
+          if (!m.ok) return fail(new Error(`sweep run ${m.run} failed in a worker: ${m.error}`));
+          try {
+            onRow(m.row, m.run);
+          } catch (e) {
+            return fail(e instanceof Error ? e : new Error(String(e)));
+          }
+          if (++done === tasks.length) resolve();
+          else feed(w);
+        });
+        w.on("error", (e) => fail(e));
+        w.on("exit", (code) => {
+          if (done < tasks.length) fail(new Error(`a sweep worker exited (code ${code}) before the sweep ended`));
+        });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}

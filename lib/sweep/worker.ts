@@ -1,0 +1,19 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { Costs } from "../costs/table";
+import { runPoint } from "./point";
+import type { PoolInit, PoolReply, PoolTask } from "./pool";
+
+/** A sweep worker thread: runs the tasks it is sent, one at a time, and replies with each row. */
+const init = workerData as PoolInit;
+const base = init.base as Costs;
+const port = parentPort;
+if (!port) throw new Error("lib/sweep/worker.ts runs only as a worker thread (through worker.cjs)");
+port.on("message", (t: PoolTask) => {
+  let reply: PoolReply;
+  try {
+    reply = { ok: true, run: t.run, row: runPoint(t, init.columns, base) };
+  } catch (e) {
+    reply = { ok: false, run: t.run, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  port.postMessage(reply);
+});
