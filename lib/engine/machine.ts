@@ -69,7 +69,7 @@ export type TrapReason =
   | "irq-hyptick";
 
 /** What a host interrupt taken at L0 does besides its handler (host-irq events). */
-export type HostIrqWork = "neon" | "preempt" | "none";
+export type HostIrqWork = "neon" | "preempt" | "migrate" | "none";
 
 export interface TrapEvent {
   readonly ec: ExceptionClass;
@@ -183,6 +183,7 @@ export class Machine {
     }
     this.depth = cfg.depth;
     this.costs = cfg.costs;
+    this.compiledPaths = compiledCache(cfg);
     this.fpBytes = fpStateBytes(cfg.sveVl);
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) {
@@ -255,11 +256,13 @@ export class Machine {
     }
   }
 
-  private readonly compiledPaths: [Map<PathName, Segment[]>, Map<PathName, Segment[]>] = [new Map(), new Map()];
+  /** compiled paths, shared by every machine with the same unit costs and features */
+  private readonly compiledPaths: Map<string, Segment[]>;
 
   private compiled(cls: 0 | 1, name: PathName): Segment[] {
-    const cache = this.compiledPaths[cls];
-    let segs = cache.get(name);
+    const cache = this.compiledPaths;
+    const key = cls === 0 ? name : "g:" + name;
+    let segs = cache.get(key);
     if (segs) return segs;
     segs = [];
     let cost = 0;
@@ -299,7 +302,7 @@ export class Machine {
       }
     }
     flush();
-    cache.set(name, segs);
+    cache.set(key, segs);
     return segs;
   }
 
@@ -709,24 +712,23 @@ export class Machine {
   }
 
   /**
-   * The vcpu thread of L0 migrates to the other physical CPU: sched out (kvm_arch_vcpu_put, another task runs),
-   * wake up on the other CPU, whose per-CPU fp_owner is whatever it was left as, then sched in (kvm_arch_vcpu_load).
+   * After an interrupt exit at L0, the vcpu thread is preempted and migrates to the other physical CPU: sched out
+   * (kvm_arch_vcpu_put, another task runs), wake up on the other CPU, whose per-CPU fp_owner is whatever it was
+   * left as, then sched in (kvm_arch_vcpu_load).
    */
-  migrate(): void {
+  migrateL0(): void {
     const l0 = this.levels[0]!;
-    this.withMech("putload", () => {
-      this.preemptOff++;
-      this.vcpuPut(0);
-      this.contextSwitch(0);
-      this.cpuFpOwner[this.cpu] = l0.guestOwnsFp;
-      this.cpu = 1 - this.cpu;
-      this.oracle?.switchCpu(this.cpu);
-      l0.guestOwnsFp = this.cpuFpOwner[this.cpu]!;
-      l0.foreignFp = true;
-      l0.bound = "none";
-      this.vcpuLoad(0);
-      this.preemptOff--;
-    });
+    this.preemptOff++;
+    this.vcpuPut(0);
+    this.contextSwitch(0);
+    this.cpuFpOwner[this.cpu] = l0.guestOwnsFp;
+    this.cpu = 1 - this.cpu;
+    this.oracle?.switchCpu(this.cpu);
+    l0.guestOwnsFp = this.cpuFpOwner[this.cpu]!;
+    l0.foreignFp = true;
+    l0.bound = "none";
+    this.vcpuLoad(0);
+    this.preemptOff--;
   }
 
   /** A software exception (SVC) from a hypervisor's userspace into its kernel: never reaches L0 (vTGE). */
@@ -855,6 +857,23 @@ export interface FpInclusive {
   save: number;
   restore: number;
   zcr: number;
+}
+
+const COMPILED = new WeakMap<Costs, Map<string, Map<string, Segment[]>>>();
+
+function compiledCache(cfg: ModelConfig): Map<string, Segment[]> {
+  let byFeatures = COMPILED.get(cfg.costs);
+  if (!byFeatures) {
+    byFeatures = new Map();
+    COMPILED.set(cfg.costs, byFeatures);
+  }
+  const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
+  let m = byFeatures.get(fk);
+  if (!m) {
+    m = new Map();
+    byFeatures.set(fk, m);
+  }
+  return m;
 }
 
 interface MemoRecord {
@@ -1208,6 +1227,9 @@ export const HANDLERS: Record<TrapReason, Handler> = {
         m.contextSwitch(j); // another task runs on this CPU
         m.vcpuLoad(j); // kvm_sched_in
         m.preemptOff--;
+      } else if (ev.hostWork === "migrate") {
+        if (j !== 0) throw new Error("only L0 migrates vcpu threads between physical CPUs");
+        m.migrateL0();
       }
     }),
   /** A guest hypervisor's own tick (its EL2 timer, emulated by the level below): timer ISR and clock reads. */

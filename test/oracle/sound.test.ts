@@ -1,0 +1,49 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkConfig, checkExhaustive, checkRandom, runSchedule, stepAlphabet } from "../../lib/oracle/check";
+
+/**
+ * The sound policies lose no FP/SVE state: mainline (baseline) and the FP-elision change (nv-fp-elision), with
+ * every per-level adoption, FPSIMD-only and SVE, over >= 1e6 random steps in total and exhaustively to length 4.
+ */
+const configs = [
+  { depth: 2, patch: [0, 1], sveVl: 0, steps: 200_000 },
+  { depth: 2, patch: [0], sveVl: 512, steps: 150_000 },
+  { depth: 2, patch: [1], sveVl: 128, steps: 90_000 },
+  { depth: 3, patch: [0, 1, 2], sveVl: 0, steps: 30_000 },
+  { depth: 3, patch: [1], sveVl: 2048, steps: 30_000 },
+];
+
+describe("the sound policies show no violation", () => {
+  for (const policy of ["baseline", "nv-fp-elision"] as const) {
+    it(`${policy}: 500,000 random steps over depths, adoptions and vector lengths`, () => {
+      let steps = 0;
+      configs.forEach((c, i) => {
+        const r = checkRandom(checkConfig(c.depth, policy, { patch: c.patch, sveVl: c.sveVl }), { steps: c.steps, seed: 100 + i });
+        expect(r.firstViolation).toBeNull();
+        expect(r.violations).toBe(0);
+        steps += r.steps;
+      });
+      expect(steps).toBeGreaterThanOrEqual(500_000);
+    });
+  }
+
+  it("exhaustively: every schedule up to 4 steps at depth 2 (FPSIMD) and 3 steps at depth 2 with SVE", () => {
+    for (const policy of ["baseline", "nv-fp-elision"] as const) {
+      const a = checkExhaustive(checkConfig(2, policy), 4);
+      expect(a.violations).toBe(0);
+      expect(a.schedules).toBe([0, 1, 2, 3, 4].reduce((s, l) => s + stepAlphabet(2, 0).length ** l, 0));
+      expect(checkExhaustive(checkConfig(2, policy, { sveVl: 512 }), 3).violations).toBe(0);
+    }
+  });
+
+  it("property (fast-check): mixed adoption at depth 3 never loses state", () => {
+    const alphabet = stepAlphabet(3, 512);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), fc.subarray([0, 1, 2]), (sched, patch) => {
+        expect(runSchedule(checkConfig(3, "nv-fp-elision", { patch, sveVl: 512 }), sched).at).toBe(-1);
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+});
