@@ -86,3 +86,22 @@ export { readResults, type ResultsDocument, type ShardInfo, writeResults } from 
 export { mergeDirs, mergeResults } from "./sweep/merge";
 export { parseShard, runSweep, type SweepOptions, type SweepProgress } from "./sweep/sweep";
 export { loadResultsTable, resultsTable, seedSummary, type SeedSummaryOptions, speedupTable, type SpeedupOptions, t95 } from "./sweep/table";
+// fixed-work runs and compare (lib/run), workload profiles (lib/workload)
+export { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "./run/run";
+export { type Attribution, type CompareResult, compareRuns, runCompare } from "./run/compare";
+export { loadProfile, PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
+// charts (lib/charts): Vega-Lite v5 spec builders
+export {
+  adoptionChart,
+  attributionChart,
+  type ChartData,
+  type ChartOptions,
+  type ChartRow,
+  type Json as ChartJson,
+  sensitivityBandChart,
+  speedupByDepthChart,
+  speedupHeatmap,
+  trapsPerExitChart,
+  VEGA_LITE_SCHEMA,
+  type VegaLiteSpec,
+} from "./charts/index";

@@ -1,4 +1,4 @@
-import type { ExceptionClass } from "../arch/exceptions";
+import { EXCEPTION_CLASS_NAMES, type ExceptionClass } from "../arch/exceptions";
 
 /**
  * What the engine counts, per level whose KVM acted (DESIGN.md "Counters"). All fields are exact integers.
@@ -42,7 +42,10 @@ export type CounterField = (typeof COUNTER_FIELDS)[number];
 export type LevelCounters = { [K in CounterField]: number } & { exitsByClass: Partial<Record<ExceptionClass, number>> };
 
 export function newLevelCounters(): LevelCounters {
-  const c = { exitsByClass: {} } as LevelCounters;
+  // every exception class present from the start: a stable object shape keeps the engine's updates fast
+  const byClass: Partial<Record<ExceptionClass, number>> = {};
+  for (const ec of EXCEPTION_CLASS_NAMES) byClass[ec] = 0;
+  const c = { exitsByClass: byClass } as LevelCounters;
   for (const f of COUNTER_FIELDS) c[f] = 0;
   return c;
 }

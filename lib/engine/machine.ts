@@ -136,6 +136,8 @@ export type EngineListener = (ev: EngineEvent) => void;
 export const MECHANISMS = ["guest", "exception", "exit", "handler", "putload", "fp"] as const;
 export type Mechanism = (typeof MECHANISMS)[number];
 const MECH_INDEX: Record<Mechanism, number> = { guest: 0, exception: 1, exit: 2, handler: 3, putload: 4, fp: 5 };
+const MECH_GUEST = MECH_INDEX.guest;
+const MECH_EXCEPTION = MECH_INDEX.exception;
 
 export class Machine {
   readonly depth: number;
@@ -173,7 +175,8 @@ export class Machine {
 
   private readonly costs: Costs;
   private readonly fpBytes: number;
-  private mech: Mechanism = "guest";
+  /** index into MECHANISMS of the mechanism cycles are charged to now */
+  private mech = 0;
   private fpFrame = 0;
   listener: EngineListener | undefined;
 
@@ -184,6 +187,7 @@ export class Machine {
     this.depth = cfg.depth;
     this.costs = cfg.costs;
     this.compiledPaths = compiledCache(cfg);
+    this.memoTable = memoFor(cfg);
     this.fpBytes = fpStateBytes(cfg.sveVl);
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) {
@@ -210,7 +214,7 @@ export class Machine {
   private charge(level: number, cycles: number): void {
     this.cycles += cycles;
     const row = this.attribution[level];
-    if (row) row[MECH_INDEX[this.mech]]! += cycles;
+    if (row) row[this.mech]! += cycles;
     if (level < this.depth) this.counters[level]!.cycles += cycles;
     if (this.cycles > Number.MAX_SAFE_INTEGER) {
       throw new LimitError("depth", "cycle total exceeds 2^53 in the exact engine; use a smaller depth or NV2");
@@ -223,7 +227,7 @@ export class Machine {
 
   withMech<T>(m: Mechanism, f: () => T): T {
     const prev = this.mech;
-    this.mech = m;
+    this.mech = MECH_INDEX[m];
     try {
       return f();
     } finally {
@@ -257,11 +261,11 @@ export class Machine {
   }
 
   /** compiled paths, shared by every machine with the same unit costs and features */
-  private readonly compiledPaths: Map<string, Segment[]>;
+  private readonly compiledPaths: readonly [Map<string, Segment[]>, Map<string, Segment[]>];
 
   private compiled(cls: 0 | 1, name: PathName): Segment[] {
-    const cache = this.compiledPaths;
-    const key = cls === 0 ? name : "g:" + name;
+    const cache = this.compiledPaths[cls];
+    const key = name;
     let segs = cache.get(key);
     if (segs) return segs;
     segs = [];
@@ -440,7 +444,7 @@ export class Machine {
     if (ev.reason === "fp") this.fpFrame++;
     const prev = this.mech;
     try {
-      this.mech = "exception";
+      this.mech = MECH_EXCEPTION;
       this.cost(0, "excEntry");
       this.handleAt(0, ev, owner, k);
     } finally {
@@ -462,12 +466,19 @@ export class Machine {
 
   /** replay recorded trap handling (no listener may be attached: listeners always get the exact engine) */
   memo = false;
-  private readonly memoTable = new Map<string, MemoRecord>();
+  /** shared by every machine whose configuration gives identical trap handling (see memoFor) */
+  private readonly memoTable: Map<string, MemoRecord>;
 
   private stateKey(k: number, ev: TrapEvent): string {
-    let key = `${k}|${ev.reason}|${ev.ec}|${ev.reg ?? ""}|${ev.write ? 1 : 0}|${ev.eretTo ?? ""}|${ev.owner ?? ""}|${ev.hostWork ?? ""}|${MECH_INDEX[this.mech]}|${this.fpFrame > 0 ? 1 : 0}`;
+    let key =
+      String.fromCharCode(k, REASON_CODE[ev.reason], this.mech * 2 + (this.fpFrame > 0 ? 1 : 0), (ev.owner ?? 15) + 16 * (ev.write ? 1 : 0)) +
+      ev.ec +
+      (ev.reg ?? "") +
+      (ev.eretTo ?? "") +
+      (ev.hostWork ?? "") +
+      "|";
     // the handling of a trap from level k reads and writes only the levels below k
-    for (let j = 0; j < k && j < this.levels.length; j++) key += "|" + packLevel(this.levels[j]!);
+    for (let j = 0; j < k && j < this.levels.length; j++) key += String.fromCharCode(packLevel(this.levels[j]!));
     return key;
   }
 
@@ -482,21 +493,47 @@ export class Machine {
     return out;
   }
 
-  private addFlat(d: readonly number[]): void {
-    let i = 0;
-    for (const c of this.counters) {
-      for (const f of COUNTER_FIELDS) c[f] += d[i++]!;
-      for (const ec of EXCEPTION_CLASS_NAMES) {
-        const v = d[i++]!;
-        if (v !== 0) c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
+  /** applies a sparse delta (flat indices as laid out by flatTotals) */
+  private addSparse(idx: Int32Array, val: Float64Array): void {
+    const nc = COUNTER_FIELDS.length;
+    const ne = EXCEPTION_CLASS_NAMES.length;
+    const perLevel = nc + ne;
+    const countersEnd = this.counters.length * perLevel;
+    const nm = MECHANISMS.length;
+    const attrEnd = countersEnd + this.attribution.length * nm;
+    for (let n = 0; n < idx.length; n++) {
+      const i = idx[n]!;
+      const v = val[n]!;
+      if (i < countersEnd) {
+        const c = this.counters[(i / perLevel) | 0]!;
+        const f = i % perLevel;
+        if (f < nc) addCounter(c, f, v);
+        else {
+          const ec = EXCEPTION_CLASS_NAMES[f - nc]!;
+          c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
+        }
+      } else if (i < attrEnd) {
+        const a = i - countersEnd;
+        this.attribution[(a / nm) | 0]![a % nm]! += v;
+      } else {
+        switch (i - attrEnd) {
+          case 0:
+            this.fpInclusive.trap += v;
+            break;
+          case 1:
+            this.fpInclusive.traps += v;
+            break;
+          case 2:
+            this.fpInclusive.save += v;
+            break;
+          case 3:
+            this.fpInclusive.restore += v;
+            break;
+          default:
+            this.fpInclusive.zcr += v;
+        }
       }
     }
-    for (const row of this.attribution) for (let m = 0; m < row.length; m++) row[m]! += d[i++]!;
-    this.fpInclusive.trap += d[i++]!;
-    this.fpInclusive.traps += d[i++]!;
-    this.fpInclusive.save += d[i++]!;
-    this.fpInclusive.restore += d[i++]!;
-    this.fpInclusive.zcr += d[i++]!;
   }
 
   private trapMemo(k: number, ev: TrapEvent): void {
@@ -508,7 +545,7 @@ export class Machine {
       if (this.cycles > Number.MAX_SAFE_INTEGER) {
         throw new LimitError("duration-ms", "cycle total exceeds 2^53 within one machine; drain totals more often");
       }
-      this.addFlat(rec.delta);
+      this.addSparse(rec.idx, rec.val);
       for (let j = 0; j < rec.endState.length; j++) unpackLevel(this.levels[j]!, rec.endState[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
       return;
@@ -521,9 +558,19 @@ export class Machine {
     const after = this.flatTotals();
     const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
     if (sgiOffset < 0) this.lastSgiAt = prevSgi;
+    const idx: number[] = [];
+    const val: number[] = [];
+    for (let i = 0; i < after.length; i++) {
+      const dv = after[i]! - before[i]!;
+      if (dv !== 0) {
+        idx.push(i);
+        val.push(dv);
+      }
+    }
     this.memoTable.set(key, {
       cycles: this.cycles - start,
-      delta: after.map((v, i) => v - before[i]!),
+      idx: Int32Array.from(idx),
+      val: Float64Array.from(val),
       endState: this.levels.slice(0, k).map(packLevel),
       sgiOffset,
     });
@@ -658,7 +705,7 @@ export class Machine {
     if (j === 0) {
       if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native", eretTo: to });
       const prev = this.mech;
-      this.mech = "exception";
+      this.mech = MECH_EXCEPTION;
       this.cost(0, "excReturn");
       this.mech = prev;
       return;
@@ -827,7 +874,7 @@ export class Machine {
 
   leafWork(cycles: number): void {
     const prev = this.mech;
-    this.mech = "guest";
+    this.mech = MECH_GUEST;
     this.charge(this.depth, cycles);
     this.mech = prev;
   }
@@ -859,9 +906,59 @@ export interface FpInclusive {
   zcr: number;
 }
 
-const COMPILED = new WeakMap<Costs, Map<string, Map<string, Segment[]>>>();
+const REASON_CODE: Record<TrapReason, number> = {
+  hvc: 1, "mmio-kernel": 2, "mmio-user": 3, sysreg: 4, eret: 5, fp: 6, "irq-timer": 7, "irq-ipi": 8, sgi: 9, wfi: 10,
+  s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14,
+};
 
-function compiledCache(cfg: ModelConfig): Map<string, Segment[]> {
+/** counters[f] += v without a keyed property access (the memo replay's hot path) */
+function addCounter(c: LevelCounters, f: number, v: number): void {
+  switch (f) {
+    case 0: c.l0Traps += v; break;
+    case 1: c.exits += v; break;
+    case 2: c.fullExits += v; break;
+    case 3: c.fastExits += v; break;
+    case 4: c.nestedExceptions += v; break;
+    case 5: c.nestedErets += v; break;
+    case 6: c.directInjects += v; break;
+    case 7: c.fastErets += v; break;
+    case 8: c.fpTraps += v; break;
+    case 9: c.fpSaves += v; break;
+    case 10: c.fpRestores += v; break;
+    case 11: c.fpSavesElided += v; break;
+    case 12: c.fpLoadsElided += v; break;
+    case 13: c.fpBytes += v; break;
+    case 14: c.vncrAccesses += v; break;
+    case 15: c.vcpuPuts += v; break;
+    case 16: c.vcpuLoads += v; break;
+    case 17: c.hostFpSaves += v; break;
+    case 18: c.hostFpRestores += v; break;
+    default: c.cycles += v;
+  }
+}
+
+/**
+ * Memo tables shared across machines (e.g. the runs of a sweep that differ only in workload, I/O rate or seed):
+ * a record depends on the configuration of the hardware and of every level's kernel and on the unit costs, which
+ * together form the key. Bounded: a configuration has at most a few thousand distinct trap states.
+ */
+const MEMOS = new Map<string, Map<string, MemoRecord>>();
+const MAX_SHARED_MEMOS = 64;
+
+function memoFor(cfg: ModelConfig): Map<string, MemoRecord> {
+  const key = JSON.stringify([cfg.depth, cfg.nv2, cfg.ecv, cfg.guestHyp, cfg.patch, cfg.sveVl, cfg.el2Vtimer, cfg.fpPolicy ?? "", cfg.costs]);
+  let m = MEMOS.get(key);
+  if (!m) {
+    if (MEMOS.size >= MAX_SHARED_MEMOS) MEMOS.delete(MEMOS.keys().next().value as string);
+    m = new Map();
+    MEMOS.set(key, m);
+  }
+  return m;
+}
+
+const COMPILED = new WeakMap<Costs, Map<string, [Map<string, Segment[]>, Map<string, Segment[]>]>>();
+
+function compiledCache(cfg: ModelConfig): [Map<string, Segment[]>, Map<string, Segment[]>] {
   let byFeatures = COMPILED.get(cfg.costs);
   if (!byFeatures) {
     byFeatures = new Map();
@@ -870,7 +967,7 @@ function compiledCache(cfg: ModelConfig): Map<string, Segment[]> {
   const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
   let m = byFeatures.get(fk);
   if (!m) {
-    m = new Map();
+    m = [new Map(), new Map()];
     byFeatures.set(fk, m);
   }
   return m;
@@ -878,7 +975,9 @@ function compiledCache(cfg: ModelConfig): Map<string, Segment[]> {
 
 interface MemoRecord {
   readonly cycles: number;
-  readonly delta: readonly number[];
+  /** sparse delta of the flat totals: indices and values */
+  readonly idx: Int32Array;
+  readonly val: Float64Array;
   readonly endState: readonly number[];
   readonly sgiOffset: number;
 }

@@ -1,0 +1,17 @@
+/** Vega-Lite v5 chart builders: pure functions from rows (or arquero tables) to specs; render with kernel/display. */
+export { type AdoptionChartOptions, adoptionChart } from "./adoption";
+export { type AttributionChartOptions, attributionChart } from "./attribution";
+export { type SensitivityBandOptions, sensitivityBandChart } from "./bands";
+export { type SpeedupHeatmapOptions, speedupHeatmap } from "./heatmap";
+export { type SpeedupByDepthOptions, speedupByDepthChart } from "./speedup";
+export {
+  type ChartCell,
+  type ChartData,
+  type ChartOptions,
+  type ChartRow,
+  dataValues,
+  type Json,
+  VEGA_LITE_SCHEMA,
+  type VegaLiteSpec,
+} from "./spec";
+export { type TrapsPerExitOptions, trapsPerExitChart } from "./traps";
