@@ -116,6 +116,7 @@ export const SYSREGS = {
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
   MDCR_EL2: r("trap", "monitor debug configuration"),
+  CPTR_EL2: r("trap", "CPTR_EL2 in its non-E2H format (an nVHE guest hypervisor's trap configuration); inference"),
   HPFAR_EL2: r("trap", "IPA of a stage-2 fault"),
   ICH_MISR_EL2: r("trap", "vGIC maintenance interrupt status"),
   ICH_ELRSR_EL2: r("trap", "vGIC empty list register status"),

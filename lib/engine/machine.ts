@@ -66,7 +66,8 @@ export type TrapReason =
   | "s2fault"
   | "s2-shadow"
   | "host-irq"
-  | "irq-hyptick";
+  | "irq-hyptick"
+  | "hvc-hyp";
 
 /** What a host interrupt taken at L0 does besides its handler (host-irq events). */
 export type HostIrqWork = "neon" | "preempt" | "migrate" | "none";
@@ -99,6 +100,8 @@ export interface LevelState {
   lrInUse: boolean;
   /** timer map last loaded (NV: hyp or nested) */
   timerMap: VcpuContext;
+  /** an nVHE hypervisor's host kernel is running at (v)EL1 (its EL1 register accesses are its own, on hardware) */
+  hostMode: boolean;
 }
 
 /** Listener for everything the engine does; absent listeners cost nothing. */
@@ -181,9 +184,6 @@ export class Machine {
   listener: EngineListener | undefined;
 
   constructor(readonly cfg: ModelConfig) {
-    if (cfg.guestHyp === "nvhe") {
-      throw new LimitError("guest-hyp", "invalid --guest-hyp 'nvhe': accepted vhe (the nVHE guest-hypervisor paths are not modelled yet)");
-    }
     this.depth = cfg.depth;
     this.costs = cfg.costs;
     this.compiledPaths = compiledCache(cfg);
@@ -202,6 +202,7 @@ export class Machine {
         patched: cfg.patch.includes(j),
         lrInUse: false,
         timerMap: ctx,
+        hostMode: false,
       });
     }
     this.counters = Array.from({ length: cfg.depth }, () => newLevelCounters());
@@ -250,7 +251,7 @@ export class Machine {
       for (let i = 0; i < ops.length; i++) this.exec(k, ops[i]!);
       return;
     }
-    const segs = this.compiled(k === 0 ? 0 : 1, name);
+    const segs = this.compiled(k === 0 || this.levels[k]?.hostMode ? 0 : 1, name);
     const c = this.counters[k];
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
@@ -355,7 +356,7 @@ export class Machine {
       this.cost(0, write ? "sysregWrite" : "sysregRead");
       return;
     }
-    const res = resolveGuestHypAccess(reg, write, this.cfg.nv2, this.cfg.ecv);
+    const res = this.levels[k]?.hostMode ? "native" : resolveGuestHypAccess(reg, write, this.cfg.nv2, this.cfg.ecv);
     if (this.listener) {
       this.listener({ type: "op", level: k, op: `${write ? "W" : "R"} ${reg}`, res: res === "trapFast" ? "trap" : res });
     }
@@ -596,7 +597,7 @@ export class Machine {
     const cj = this.counters[j]!;
     cj.exits++;
     cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
-    this.withMech("exit", () => this.runPath(j, "guestExit"));
+    this.withMech("exit", () => this.runPath(j, ev.reason === "hvc-hyp" && j === owner ? "nvheHostHvc" : "guestExit"));
     if (j < owner) {
       this.forward(j, ev);
       this.handleAt(j + 1, ev, owner, from);
@@ -783,6 +784,11 @@ export class Machine {
     this.cost(k, "excEntry");
   }
 
+  /** level j is an nVHE guest hypervisor (DESIGN.md: only L1, only at depth 2) */
+  nvhe(j: number): boolean {
+    return j >= 1 && this.cfg.guestHyp === "nvhe";
+  }
+
   /** the FP save/restore policy this level's KVM runs */
   policyAt(j: number): FpPolicy {
     if (!this.levels[j]!.patched) return "baseline";
@@ -908,7 +914,7 @@ export interface FpInclusive {
 
 const REASON_CODE: Record<TrapReason, number> = {
   hvc: 1, "mmio-kernel": 2, "mmio-user": 3, sysreg: 4, eret: 5, fp: 6, "irq-timer": 7, "irq-ipi": 8, sgi: 9, wfi: 10,
-  s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14,
+  s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14, "hvc-hyp": 15,
 };
 
 /** counters[f] += v without a keyed property access (the memo replay's hot path) */
@@ -997,7 +1003,8 @@ function packLevel(l: LevelState): number {
     (+l.inNestedEret << 6) |
     (+l.inNestedException << 7) |
     (+l.lrInUse << 8) |
-    (CTX_CODE[l.timerMap] << 9)
+    (CTX_CODE[l.timerMap] << 9) |
+    (+l.hostMode << 11)
   );
 }
 
@@ -1010,6 +1017,7 @@ function unpackLevel(l: LevelState, v: number): void {
   l.inNestedException = (v & 128) !== 0;
   l.lrInUse = (v & 256) !== 0;
   l.timerMap = CTX_OF[(v >> 9) & 3]!;
+  l.hostMode = (v & 2048) !== 0;
 }
 
 interface Segment {
@@ -1227,9 +1235,32 @@ type Handler = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
 function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
   m.counters[j]!.fullExits++;
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
+  if (m.nvhe(j)) {
+    nvheFullExit(m, j, body);
+    return;
+  }
   withMech(m, "exit", () => m.runPath(j, "runLoopExit"));
   withMech(m, "handler", body);
   m.enterGuest(j);
+}
+
+/**
+ * An nVHE guest hypervisor's full exit (hyp/nvhe/switch.c __kvm_vcpu_run): its hyp code at vEL2 switches the whole
+ * EL1 context (guest out, host in: VNCR memory under NV2), then ERETs to its host kernel at EL1 -- a nested ERET at
+ * L0, since L0 sees that kernel as L1's nested context. The host kernel handles the exit (arm.c run loop,
+ * handle_exit, at EL1: its register accesses are its own) and calls kvm_call_hyp(__kvm_vcpu_run): an HVC that L0
+ * forwards to L1's vEL2 (a nested exception), whose hyp code switches back and ERETs into the guest.
+ */
+function nvheFullExit(m: Machine, j: number, body: () => void): void {
+  const lv = m.levels[j]!;
+  withMech(m, "exit", () => m.runPath(j, "nvheExitHalf"));
+  m.eret(j, "guest"); // __host_enter: ERET to the host kernel at EL1
+  lv.hostMode = true;
+  withMech(m, "exit", () => m.runPath(j, "nvheHostRunLoopExit"));
+  withMech(m, "handler", body);
+  withMech(m, "exit", () => m.runPath(j, "nvheHostRunLoopEntry"));
+  // kvm_arm_vcpu_enter_exit -> kvm_call_hyp_ret(__kvm_vcpu_run): HVC to its own hyp
+  withMech(m, "exit", () => m.trap(j, { ec: "HVC64", reason: "hvc-hyp", owner: j }));
 }
 
 function fastExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
@@ -1336,6 +1367,12 @@ export const HANDLERS: Record<TrapReason, Handler> = {
     fullExit(m, j, ev, () => {
       m.runPath(j, "hypTick");
     }),
+  /** an nVHE host kernel's HVC into its own hyp (__kvm_vcpu_run): switch to the guest and ERET into it */
+  "hvc-hyp": (m, j) => {
+    m.levels[j]!.hostMode = false;
+    m.withMech("exit", () => m.runPath(j, "nvheEntryHalf"));
+    m.eret(j, "guest");
+  },
   sgi: (m, j, ev) =>
     fullExit(m, j, ev, () => {
       m.runPath(j, "sgiDispatch");

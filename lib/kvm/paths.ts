@@ -257,6 +257,49 @@ export const PATH_DEFS = {
       "W ICC_SRE_EL2", "W ICH_HCR_EL2",
     ],
   },
+  /**
+   * nVHE guest hypervisor (E2H=0 at vEL2): its EL1-encoded accesses target the EL1 context it is switching, which
+   * NV2 maps to the VNCR page; they are written here with the _EL12 names that carry that class.
+   * hyp/nvhe/switch.c __kvm_vcpu_run (exit half): __sysreg_save_state_nvhe(guest), __timer_disable_traps,
+   * __deactivate_traps (HCR_EL2, CPTR_EL2), __load_host_stage2 (VTTBR), __sysreg_restore_state_nvhe(host);
+   * hyp/nvhe/host.S __host_enter. CPTR_EL2's treatment under NV (trap) is an inference.
+   */
+  nvheExitHalf: {
+    cite: "hyp/nvhe/switch.c __kvm_vcpu_run exit half; hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state/__sysreg_restore_el1_state",
+    ops: [
+      "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12", "R MDSCR_EL1",
+      "R CNTHCTL_EL2", "W CNTHCTL_EL2",
+      "W HCR_EL2", "W CPTR_EL2", "isb", "W VTTBR_EL2",
+      "W SCTLR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12", "W TCR_EL12", "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12", "W AMAIR_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12", "W MDSCR_EL1",
+      "step lazySwitchToHost", "code hypExitCode", "gpr",
+    ],
+  },
+  /** hyp/nvhe/host.S __host_hvc: the host kernel's HVC arrives at the hyp vector; host GPRs saved. */
+  nvheHostHvc: {
+    cite: "hyp/nvhe/host.S __host_hvc, handle_trap -> handle_host_hcall",
+    ops: ["gpr", "R ESR_EL1", "code fastPathCode"],
+  },
+  /** hyp/nvhe/switch.c __kvm_vcpu_run (entry half): host EL1 state out, guest in, traps on, stage-2 loaded. */
+  nvheEntryHalf: {
+    cite: "hyp/nvhe/switch.c __kvm_vcpu_run entry half: __sysreg_save_state_nvhe(host), __activate_traps, __load_stage2, __sysreg_restore_state_nvhe(guest), __timer_enable_traps, __guest_enter",
+    ops: [
+      "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12", "R MDSCR_EL1",
+      "W HCR_EL2", "W CPTR_EL2", "W VTCR_EL2", "W VTTBR_EL2", "isb",
+      "W SCTLR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12", "W TCR_EL12", "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12", "W AMAIR_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12", "W MDSCR_EL1",
+      "R CNTHCTL_EL2", "W CNTHCTL_EL2",
+      "step lazySwitchToGuest", "code hypExitCode", "gpr", "gpr",
+    ],
+  },
+  /** The nVHE host kernel's run loop after the exit (arm.c), at EL1, up to the exit handler. */
+  nvheHostRunLoopExit: {
+    cite: "arm.c kvm_arch_vcpu_ioctl_run after kvm_arm_vcpu_enter_exit: vgic sync, ctxsync_fp, handle_exit",
+    ops: ["step vgicSync", "step ctxsyncFp", "code handleExitCode"],
+  },
+  /** The nVHE host kernel's run loop before the next entry, at EL1. */
+  nvheHostRunLoopEntry: {
+    cite: "arm.c kvm_arch_vcpu_ioctl_run loop: vgic flush, ctxflush_fp, then kvm_call_hyp_ret(__kvm_vcpu_run)",
+    ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp"],
+  },
   /** __kvm_skip_instr / kvm_incr_pc committed at the next entry. */
   skipInstr: {
     cite: "hyp/include/hyp/adjust_pc.h __kvm_skip_instr (inference: ELR/SPSR through the EL1 encodings with E2H)",

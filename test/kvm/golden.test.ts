@@ -133,3 +133,32 @@ describe("golden: NV-only (no VNCR), depth 2", () => {
     }
   });
 });
+
+/**
+ * nVHE guest hypervisor at depth 2 (hyp/nvhe/switch.c __kvm_vcpu_run, hyp/nvhe/host.S): L0 sees L1's host kernel
+ * at EL1 as L1's nested context, so one L2 HVC costs L0 two nested exceptions and two nested ERETs:
+ *  L2 HVC -> forwarded into L1's vEL2 (nested exception) -> L1's hyp switches EL1 state (VNCR memory) and ERETs to
+ *  its host kernel (nested ERET) -> the host handles the exit and calls __kvm_vcpu_run with an HVC (forwarded:
+ *  nested exception) -> L1's hyp switches back and ERETs into L2 (nested ERET).
+ */
+describe("golden: nVHE guest hypervisor, depth 2", () => {
+  it("one L2 HVC is two nested exceptions and two nested ERETs at L0", () => {
+    const m = machine({ depth: 2, guestHyp: "nvhe" }, "none");
+    m.leafTrap({ ec: "HVC64", reason: "hvc" });
+    const evs = record(m, () => m.leafTrap({ ec: "HVC64", reason: "hvc" }));
+    const s = summarize(evs).filter((x) => /nestedException|nestedEret|trap L\d->L\d (HVC64|ERET)/.test(x));
+    expect(s).toEqual([
+      "trap L2->L1 HVC64",
+      "L0 nestedException",
+      "trap L1->L0 ERET",
+      "L0 nestedEret",
+      "trap L1->L1 HVC64",
+      "L0 nestedException",
+      "trap L1->L0 ERET",
+      "L0 nestedEret",
+    ]);
+    // the host kernel's own EL1 accesses never trap; the hyp's EL1 switch is VNCR memory
+    const l1Native = evs.filter((e) => e.type === "op" && e.level === 1 && e.res === "vncr").length;
+    expect(l1Native).toBeGreaterThan(70);
+  });
+});
