@@ -126,8 +126,8 @@ export function loadCosts(file: string | undefined): Costs {
     if (!(k in COSTS)) throw new ConfigError("costs", `${file}: ${k}`, `unit-cost names: ${COST_NAMES.join(", ")}`);
     const name = k as CostName;
     const positive = COSTS[name].unit === "bytes/cycle";
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (positive && v <= 0)) {
-      throw new ConfigError("costs", `${file}: ${k}=${JSON.stringify(v)}`, positive ? "a number > 0" : "a number >= 0");
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (positive && v <= 0) || (!positive && !Number.isInteger(v))) {
+      throw new ConfigError("costs", `${file}: ${k}=${JSON.stringify(v)}`, positive ? "a number > 0" : "an integer >= 0 (cycles)");
     }
     costs[name] = v;
   }

@@ -1,5 +1,5 @@
 import { isSveVectorLength } from "../arch/sve";
-import { type Costs, defaultCosts } from "../costs/table";
+import { type CostName, COSTS, type Costs, defaultCosts } from "../costs/table";
 import type { FpPolicy } from "../engine/machine";
 import { ConfigError } from "../util/errors";
 
@@ -53,6 +53,12 @@ export function validateModelConfig(cfg: ModelConfig): void {
   }
   if (cfg.guestHyp === "nvhe" && cfg.depth !== 2) {
     throw new ConfigError("guest-hyp", "nvhe", "vhe at any depth; nvhe only with --depth 2 (no recursion with nVHE)");
+  }
+  for (const [name, v] of Object.entries(cfg.costs)) {
+    const unit = COSTS[name as CostName]?.unit;
+    if (unit === undefined) throw new ConfigError("costs", name, `unit-cost names: ${Object.keys(COSTS).join(", ")}`);
+    const ok = unit === "bytes/cycle" ? v > 0 && Number.isFinite(v) : Number.isInteger(v) && v >= 0;
+    if (!ok) throw new ConfigError("costs", `${name}=${v}`, unit === "bytes/cycle" ? "a number > 0" : "an integer >= 0 (cycles)");
   }
   for (const l of cfg.patch) {
     if (!Number.isInteger(l) || l < 0 || l >= cfg.depth) {

@@ -1,4 +1,4 @@
-import { COST_NAMES, type CostName, type Costs } from "../costs/table";
+import { COST_NAMES, COSTS, type CostName, type Costs } from "../costs/table";
 import type { GuestHypFlavour, ModelConfig } from "../kvm/config";
 import { type RunOptions, runWorkload } from "../run/run";
 import { LimitError } from "../util/errors";
@@ -31,6 +31,8 @@ export function pointCosts(p: RunParams, base: Costs): Costs {
     if (typeof abs === "number") out[k] = abs;
     const scale = p[`costScale.${k}`];
     if (typeof scale === "number") out[k] *= scale;
+    // cycle costs stay integers (run totals are exact integers): scaled values are rounded
+    if (COSTS[k].unit !== "bytes/cycle") out[k] = Math.round(out[k]);
   }
   return out;
 }

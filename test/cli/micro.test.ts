@@ -87,7 +87,7 @@ describe("nestlab micro (command line)", () => {
     expect(r1.err).toMatch(/excEntri.*excEntry/);
     const neg = join(dir, "neg.json");
     writeFileSync(neg, JSON.stringify({ isb: -3 }));
-    expect((await cli("micro", "hvc", "--costs", neg)).err).toMatch(/isb=-3.*>= 0/);
+    expect((await cli("micro", "hvc", "--costs", neg)).err).toMatch(/isb=-3.*integer >= 0/);
     const notJson = join(dir, "bad.json");
     writeFileSync(notJson, "{ nope");
     expect((await cli("micro", "hvc", "--costs", notJson)).code).toBe(2);

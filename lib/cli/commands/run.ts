@@ -1,4 +1,5 @@
 import { type CompareResult, runCompare } from "../../run/compare";
+import { sensitivity } from "../../run/sensitivity";
 import { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
@@ -13,6 +14,11 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: "duration-ms", kind: "value", accepted: "a number > 0 and <= 600000", help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
   { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling; exact: every operation stepped" },
   ...COMMON_OPTIONS,
+];
+
+const COMPARE_OPTIONS: readonly OptionSpec[] = [
+  ...RUN_OPTIONS,
+  { name: "sensitivity", kind: "bool", help: "also run the sensitivity band: unsourced unit costs x0.5 and x2 (each and all), clock 2.0/3.5 GHz" },
 ];
 
 export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { json: boolean } {
@@ -126,10 +132,10 @@ export const compareCommand: Command = {
     helpText(
       "nestlab compare [options]",
       "Runs the identical leaf stream twice (same seed): without the FP-elision patch and with --patch (default all).",
-      RUN_OPTIONS,
+      COMPARE_OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, RUN_OPTIONS);
+    const p = parseArgs(argv, COMPARE_OPTIONS);
     if (p.flags.get("help")) {
       io.out(compareCommand.help());
       return 0;
@@ -137,7 +143,21 @@ export const compareCommand: Command = {
     if (p.positionals.length) throw new ConfigError("command", `compare ${p.positionals.join(" ")}`, "compare takes no positional arguments");
     const o = runOptionsFrom(p, io);
     const c = runCompare(o);
-    io.out(o.json ? exactJson(compareJson(c)) + "\n" : compareText(c, o.model.patch) + "\n");
+    const band = p.flags.get("sensitivity") ? sensitivity(o, io.progress) : undefined;
+    if (o.json) {
+      io.out(exactJson({ ...(compareJson(c) as object), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      return 0;
+    }
+    let text = compareText(c, o.model.patch) + "\n";
+    if (band) {
+      const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+      text +=
+        `\nsensitivity band of the wall-clock reduction: ${pct(band.min.wallReduction)} (${band.min.name}) .. ` +
+        `${pct(band.max.wallReduction)} (${band.max.name}); base ${pct(band.base.wallReduction)}\n` +
+        formatTable(["case", "wall reduction", "speedup"], band.cases.map((x) => [x.name, pct(x.wallReduction), x.speedup.toFixed(4)])) +
+        "\n";
+    }
+    io.out(text);
     return 0;
   },
 };
