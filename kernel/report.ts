@@ -1,15 +1,25 @@
 /**
- * `npm run report`: the main job. Runs the experiments and writes report/index.html (self-contained), report/*.csv
- * and report/record.json (config, seeds, nestlab version, git commit).
+ * `npm run report [-- --quick]`: the main job. Runs the experiments and writes report/index.html (self-contained:
+ * SVG inline, interactive charts through vega-embed bundled into the page, no network), report/*.csv,
+ * report/notebooks/*.ipynb (the executed notebooks) and report/record.json (config, seeds, nestlab version, git
+ * commit, and what each notebook recorded).
  *
- * Experiments so far: the micro-benchmark table (issue "model core"): micro hvc, mmio-user and hvc with leaf FP use,
- * at depth 1..4, NV2 on/off, FP-elision patch none/all.
+ * Pipeline:
+ *   1. the micro-benchmark table: micro hvc, mmio-user and hvc with leaf FP use, at depth 1..4, NV2 on/off,
+ *      FP-elision patch none/all;
+ *   2. every notebooks/*.ipynb in name order, each executed headless in its own process (kernel/runner.ts), with
+ *      NESTLAB_QUICK=1 under --quick so notebooks use smaller grids;
+ *   3. the page: micro table, each notebook's text, code (folded) and outputs; every table and chart's data as CSV.
+ * A failing notebook is shown where it failed (cell number and error) and makes the command exit 1.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { COSTS, COST_NAMES, defaultCosts, defaultModelConfig, type MicroOp, runMicro } from "../lib/index";
 import { version } from "../lib/cli/main";
+import { quick as quickFromEnv } from "./env";
+import { markdownToHtml } from "./markdown";
+import { type DisplayDataOutput, errorSummary, type Notebook, type NotebookOutput, PROJECT_ROOT, readNotebook, runNotebookFile, sourceText } from "./runner";
 
 interface Row {
   op: string;
@@ -110,41 +120,237 @@ function gitCommit(): string {
   }
 }
 
-export function buildReport(outDir: string): void {
+// ---------------------------------------------------------------------------------------------------------------------
+// notebooks
+
+export interface NotebookRun {
+  /** file name in notebooks/, e.g. 00-smoke.ipynb */
+  readonly file: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly failure?: { readonly cell: number | null; readonly error: string };
+  /** values recorded with record(name, value) */
+  readonly records: { [name: string]: unknown };
+}
+
+/** Every notebooks/*.ipynb, in name order. */
+export function listNotebooks(dir: string = join(PROJECT_ROOT, "notebooks")): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((f) => join(dir, f));
+}
+
+interface NestlabMeta {
+  kind?: string;
+  name?: string | null;
+  title?: string;
+  csv?: string | null;
+  value?: unknown;
+}
+
+interface PageParts {
+  /** Vega-Lite specs embedded live, by chart index */
+  readonly specs: unknown[];
+  /** report-relative CSV file -> content */
+  readonly csvs: Map<string, string>;
+}
+
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "output";
+const stemOf = (file: string): string => basename(file).replace(/\.ipynb$/, "");
+
+function outputHtml(o: NotebookOutput, stem: string, parts: PageParts, records: { [name: string]: unknown }): string {
+  if (o.output_type === "stream") return `<pre class="stream ${o.name}">${esc(sourceText(o.text))}</pre>`;
+  if (o.output_type === "error") return `<pre class="error">${esc(o.traceback.join("\n"))}</pre>`;
+  const d = o.data;
+  const meta = ((o as DisplayDataOutput).metadata?.nestlab ?? {}) as NestlabMeta;
+  if (meta.kind === "record" && typeof meta.name === "string") records[meta.name] = meta.value;
+  let csvLink = "";
+  if (typeof meta.csv === "string") {
+    let file = `${stem}-${slug(meta.name ?? `${meta.kind ?? "output"}-${parts.csvs.size + 1}`)}.csv`;
+    for (let k = 2; parts.csvs.has(file); k++) file = file.replace(/(-\d+)?\.csv$/, `-${k}.csv`);
+    parts.csvs.set(file, meta.csv);
+    csvLink = `<p class="data"><a href="${esc(file)}">${esc(file)}</a></p>`;
+  }
+  const text = (m: string): string => {
+    const v = d[m];
+    return typeof v === "string" ? v : Array.isArray(v) ? v.join("") : "";
+  };
+  const spec = d["application/vnd.vegalite.v5+json"];
+  if (spec !== undefined && typeof spec === "object") {
+    const id = parts.specs.push(spec) - 1;
+    return `<figure class="chart"><div class="vega-chart" id="chart-${id}"></div><div class="static-svg">${text("image/svg+xml")}</div>${csvLink}</figure>`;
+  }
+  if (d["text/html"] !== undefined) return `<div class="output-html">${text("text/html")}</div>${csvLink}`;
+  if (d["image/svg+xml"] !== undefined) return `<div class="output-svg">${text("image/svg+xml")}</div>`;
+  if (d["image/png"] !== undefined) return `<img alt="output" src="data:image/png;base64,${esc(text("image/png").replace(/\s/g, ""))}">`;
+  if (d["text/plain"] !== undefined) return `<pre class="${meta.kind === "record" ? "record" : "text"}">${esc(text("text/plain"))}</pre>${csvLink}`;
+  return "";
+}
+
+function notebookHtml(nb: Notebook, run: NotebookRun, parts: PageParts, records: { [name: string]: unknown }): string {
+  const stem = stemOf(run.file);
+  const out: string[] = [`<section class="notebook" id="nb-${esc(slug(stem))}">`];
+  const hasTitle = nb.cells[0]?.cell_type === "markdown" && /^\s*#\s/.test(sourceText(nb.cells[0].source));
+  if (!hasTitle) out.push(`<h2>${esc(run.file)}</h2>`);
+  out.push(`<p class="nbinfo">notebooks/${esc(run.file)} · executed in ${(run.ms / 1000).toFixed(1)} s · <a href="notebooks/${esc(run.file)}">executed notebook</a></p>`);
+  if (run.failure) {
+    out.push(`<p class="failed">FAILED${run.failure.cell !== null ? ` at cell ${run.failure.cell}` : ""}: ${esc(errorSummary(run.failure.error))}</p>`);
+  }
+  nb.cells.forEach((c, i) => {
+    if (c.cell_type === "markdown") out.push(`<div class="md">${markdownToHtml(sourceText(c.source)).replace(/<h1>/g, "<h2>").replace(/<\/h1>/g, "</h2>")}</div>`);
+    else if (c.cell_type === "code") {
+      out.push(`<details class="code"><summary>cell ${i + 1}${c.execution_count ? ` [${c.execution_count}]` : ""}</summary><pre><code>${esc(sourceText(c.source))}</code></pre></details>`);
+      for (const o of c.outputs ?? []) out.push(outputHtml(o, stem, parts, records));
+    }
+  });
+  out.push("</section>");
+  return out.join("\n");
+}
+
+export interface ReportOptions {
+  /** NESTLAB_QUICK=1 for every notebook (smaller grids); default: the environment's NESTLAB_QUICK */
+  readonly quick?: boolean;
+  /** the notebooks to run (default: every notebooks/*.ipynb in name order) */
+  readonly notebooks?: readonly string[];
+  /** progress lines (default: stderr) */
+  readonly log?: (line: string) => void;
+}
+
+export interface ReportResult {
+  readonly outDir: string;
+  readonly notebooks: readonly NotebookRun[];
+  readonly ok: boolean;
+}
+
+/** A browser build shipped in an npm package (read from the project's node_modules: package exports hide builds). */
+function script(path: string): string {
+  return readFileSync(join(PROJECT_ROOT, "node_modules", path), "utf8").replace(/<\/(script)/gi, "<\\/$1");
+}
+
+const EMBED = `(function () {
+  var specs = JSON.parse(document.getElementById("nestlab-specs").textContent);
+  specs.forEach(function (spec, i) {
+    var el = document.getElementById("chart-" + i);
+    vegaEmbed(el, spec, { renderer: "svg", actions: { export: true, source: false, compiled: false, editor: false } })
+      .then(function () { el.parentNode.classList.add("live"); })
+      .catch(function (e) { console.error("chart " + i + ": " + e); });
+  });
+})();`;
+
+const STYLE = `body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
+caption{caption-side:top;text-align:left;font-style:italic;padding:2px 0}
+pre{background:#f6f8fa;padding:6px 10px;overflow-x:auto}pre.stderr,pre.error,p.failed{color:#a00}pre.record{color:#555;font-size:85%}
+details.code summary{color:#666;cursor:pointer;font-size:90%}p.nbinfo,p.data{color:#666;font-size:85%}
+section.notebook{border-top:2px solid #ddd;margin-top:2em}figure.chart{margin:1em 0}figure.chart.live .static-svg{display:none}`;
+
+export async function buildReport(outDir: string, o: ReportOptions = {}): Promise<ReportResult> {
   const tmp = `${outDir}.tmp-${process.pid}`;
-  mkdirSync(tmp, { recursive: true });
-  const rows = microTable((done, total) => process.stderr.write(`report: micro ${done}/${total}\n`));
+  try {
+    return await writeReport(outDir, tmp, o);
+  } finally {
+    execFileSync("rm", ["-rf", tmp]);
+  }
+}
+
+async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promise<ReportResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`report: ${l}\n`));
+  const quick = o.quick ?? quickFromEnv();
+  execFileSync("rm", ["-rf", tmp]);
+  mkdirSync(join(tmp, "notebooks"), { recursive: true });
+
+  // 1. micro table
+  const rows = microTable((done, total) => {
+    if (done === total || done % 16 === 0) log(`micro ${done}/${total}`);
+  });
   writeFileSync(join(tmp, "micro.csv"), csv(rows));
+
+  // 2. notebooks, each in its own process
+  const files = o.notebooks ?? listNotebooks();
+  const runs: NotebookRun[] = [];
+  const parts: PageParts = { specs: [], csvs: new Map() };
+  const sections: string[] = [];
+  for (const path of files) {
+    const file = basename(path);
+    const executed = join(tmp, "notebooks", file);
+    log(`notebook ${file}${quick ? " (quick)" : ""}`);
+    const r = await runNotebookFile(path, { out: executed, quick });
+    let nb: Notebook;
+    try {
+      nb = readNotebook(executed);
+    } catch {
+      nb = readNotebook(path);
+    }
+    const cellLine = /: cell (\d+) failed: /.exec(r.stderr);
+    const failure = r.ok ? undefined : { cell: cellLine ? Number(cellLine[1]) : null, error: r.stderr.split("\n").filter((l) => !l.startsWith("runner: ")).join("\n").trim() || `exit ${r.exitCode}` };
+    const records: { [name: string]: unknown } = {};
+    const run: NotebookRun = { file, ok: r.ok, ms: r.ms, records, ...(failure ? { failure } : {}) };
+    sections.push(notebookHtml(nb, run, parts, records));
+    runs.push(run);
+    log(`notebook ${file}: ${r.ok ? "ok" : `FAILED${failure?.cell ? ` at cell ${failure.cell}` : ""}`} (${(r.ms / 1000).toFixed(1)} s)`);
+  }
+  for (const [file, content] of parts.csvs) writeFileSync(join(tmp, file), content);
+
+  // 3. record and page
   const record = {
     nestlab: version(),
     commit: gitCommit(),
+    quick,
+    node: process.version,
     experiments: { micro: { iterations: ITERATIONS, warmup: 2, config: defaultModelConfig({ depth: 1 }) } },
+    notebooks: runs.map((r) => ({ file: `notebooks/${r.file}`, ok: r.ok, seconds: r.ms / 1000, ...(r.failure ? { failedCell: r.failure.cell, error: errorSummary(r.failure.error) } : {}), records: r.records })),
+    csv: ["micro.csv", ...parts.csvs.keys()],
     costs: defaultCosts(),
   };
   writeFileSync(join(tmp, "record.json"), JSON.stringify(record, null, 2) + "\n");
+  const toc = runs.map((r) => `<li><a href="#nb-${esc(slug(stemOf(r.file)))}">${esc(r.file)}</a>${r.ok ? "" : ' <span class="failed">FAILED</span>'}</li>`).join("");
+  const specsJson = JSON.stringify(parts.specs).replace(/</g, "\\u003c");
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>nestlab report</title>
-<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+<style>${STYLE}</style>
 </head><body>
 <h1>nestlab report</h1>
-<p>nestlab ${esc(record.nestlab)}, commit ${esc(record.commit)}. Every number below comes from the model's mechanism and the unit-cost table at the end; nothing is fitted to a nested measurement.</p>
-<h2>Micro benchmarks (per iteration, averages over ${ITERATIONS} iterations after 2 warm-up)</h2>
+<p>nestlab ${esc(record.nestlab)}, commit ${esc(record.commit)}${quick ? ", quick mode (smaller grids)" : ""}. Every number below comes from the model's mechanism and the unit-cost table at the end; nothing is fitted to a nested measurement. Configurations and seeds: <a href="record.json">record.json</a>.</p>
+<h2>Contents</h2><ul><li><a href="#micro">Micro benchmarks</a></li>${toc}<li><a href="#costs">Unit costs</a></li></ul>
+<h2 id="micro">Micro benchmarks (per iteration, averages over ${ITERATIONS} iterations after 2 warm-up)</h2>
+<p class="data"><a href="micro.csv">micro.csv</a></p>
 ${microHtml(rows)}
-<h2>Unit costs</h2>
+${sections.join("\n")}
+<h2 id="costs">Unit costs</h2>
 ${costsHtml()}
+<script>${script("vega/build/vega.min.js")}</script>
+<script>${script("vega-lite/build/vega-lite.min.js")}</script>
+<script>${script("vega-embed/build/vega-embed.min.js")}</script>
+<script type="application/json" id="nestlab-specs">${specsJson}</script>
+<script>${EMBED}</script>
 </body></html>
 `;
   writeFileSync(join(tmp, "index.html"), html);
   // atomic: the report folder is complete or absent
-  try {
-    execFileSync("rm", ["-rf", outDir]);
-  } catch {
-    /* nothing to remove */
-  }
+  execFileSync("rm", ["-rf", outDir]);
   renameSync(tmp, outDir);
+  return { outDir, notebooks: runs, ok: runs.every((r) => r.ok) };
 }
 
 if (require.main === module) {
+  const args = process.argv.slice(2);
+  const bad = args.find((a) => a !== "--quick");
+  if (bad !== undefined) {
+    process.stderr.write(`report: unknown argument '${bad}'; usage: npm run report [-- --quick]\n`);
+    process.exit(2);
+  }
   const out = join(process.cwd(), "report");
-  buildReport(out);
-  process.stderr.write(`report: wrote ${out}/index.html\n`);
+  buildReport(out, { quick: args.includes("--quick") || quickFromEnv() }).then(
+    (r) => {
+      process.stderr.write(`report: wrote ${out}/index.html\n`);
+      for (const n of r.notebooks.filter((x) => !x.ok)) {
+        process.stderr.write(`report: notebooks/${n.file}${n.failure?.cell ? `: cell ${n.failure.cell}` : ""} failed: ${errorSummary(n.failure?.error ?? "")}\n`);
+      }
+      process.exit(r.ok ? 0 : 1);
+    },
+    (e: unknown) => {
+      process.stderr.write(`report: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -105,3 +105,8 @@ export {
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "./charts/index";
+// sensitivity band (lib/run), FP/SVE correctness oracle (lib/oracle)
+export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";
+export { FP_POLICIES, type FpPolicy } from "./engine/machine";
+export { FpOracle, type Tag, type Violation } from "./oracle/oracle";
+export { checkConfig, checkExhaustive, checkRandom, type CheckResult, runSchedule, shrink, stepAlphabet } from "./oracle/check";

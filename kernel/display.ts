@@ -1,0 +1,222 @@
+/**
+ * Display helpers for notebooks (tslab kernel, or kernel/runner.ts headless): tables, charts, progress, traces.
+ *
+ * Every output is one Jupyter display_data bundle written through tslab's current writer
+ * (`require("tslab/dist/jupyter").lastWriteDisplayData`, which tslab points at the running cell), so a chart carries
+ * its Vega-Lite spec (live in JupyterLab / VS Code), an SVG (static viewers, the report) and plain text together.
+ * Outside a kernel (a plain script, a test) the text/plain part goes to stdout.
+ *
+ * Metadata under `nestlab` (kind, name, csv, record value) is what `npm run report` reads back from executed
+ * notebooks to write report/*.csv and report/record.json.
+ */
+import * as tslab from "tslab";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { formatFtrace, type TraceRecord, type VegaLiteSpec } from "../lib/index";
+
+type Scalar = number | bigint | string | boolean | null | undefined;
+type Row = { readonly [column: string]: Scalar };
+/** Rows, or an arquero table (anything with `objects()` and `numRows()`). */
+export type TableLike = readonly Row[] | { objects(options?: { limit?: number }): object[]; numRows(): number };
+
+/** One display_data message as tslab's writer takes it (JSON MIME types hold objects). */
+export interface DisplayBundle {
+  readonly data: { readonly [mime: string]: string | object };
+  readonly metadata: { readonly [key: string]: unknown };
+  readonly transient?: { readonly display_id?: string };
+}
+type Writer = (d: DisplayBundle, update: boolean) => void;
+
+/** The kernel's current writer, or null outside a kernel. */
+function writer(): Writer | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const j = require("tslab/dist/jupyter") as { lastWriteDisplayData: Writer | null };
+  return j.lastWriteDisplayData;
+}
+
+/** Writes one bundle (text/plain to stdout outside a kernel). */
+export function display(bundle: DisplayBundle, update = false): void {
+  const w = writer();
+  if (w) w({ transient: {}, ...bundle }, update);
+  else {
+    const t = bundle.data["text/plain"];
+    process.stdout.write(`${typeof t === "string" ? t : "[display]"}\n`);
+  }
+}
+
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** Numbers for people: integers with separators, others with `digits` significant decimals; bigint exact. */
+export function formatCell(v: Scalar | object, digits = 4): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "bigint") return v.toLocaleString("en-US");
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return String(v);
+    if (Number.isInteger(v)) return v.toLocaleString("en-US");
+    const a = Math.abs(v);
+    const frac = a >= 100 ? 1 : a >= 1 ? digits - 1 : digits;
+    return v.toLocaleString("en-US", { maximumFractionDigits: Math.min(frac, 20), minimumFractionDigits: 0 });
+  }
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function rowsOf(t: TableLike): { rows: Row[]; total: number } {
+  if (Array.isArray(t)) return { rows: [...(t as readonly Row[])], total: t.length };
+  const table = t as { objects(): object[]; numRows(): number };
+  return { rows: table.objects() as Row[], total: table.numRows() };
+}
+
+function csvOf(columns: readonly string[], rows: readonly Row[]): string {
+  const q = (v: Scalar): string => {
+    if (v === null || v === undefined) return "";
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns.map((c) => q(c)).join(","), ...rows.map((r) => columns.map((c) => q(r[c])).join(","))].join("\n") + "\n";
+}
+
+export interface ShowOptions {
+  /** rows shown (default 20); the CSV in the metadata keeps them all */
+  readonly limit?: number;
+  readonly digits?: number;
+  readonly caption?: string;
+  /** file name stem for the report's CSV (default: the output's position) */
+  readonly name?: string;
+}
+
+/** A table as HTML (first `limit` rows, numbers formatted), with a text fallback and the full CSV for the report. */
+export function show(table: TableLike, o: ShowOptions = {}): void {
+  const { rows, total } = rowsOf(table);
+  const limit = o.limit ?? 20;
+  const columns = rows[0] ? Object.keys(rows[0]) : [];
+  const shown = rows.slice(0, limit);
+  const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number" || typeof r[c] === "bigint"));
+  const cellHtml = (r: Row): string =>
+    columns.map((c, i) => `<td${numeric[i] ? ' style="text-align:right"' : ""}>${esc(formatCell(r[c], o.digits))}</td>`).join("");
+  const more = total > shown.length ? `<p><em>${(total - shown.length).toLocaleString("en-US")} more rows (${total.toLocaleString("en-US")} in all)</em></p>` : "";
+  const html =
+    `<table class="nestlab-table">${o.caption ? `<caption>${esc(o.caption)}</caption>` : ""}` +
+    `<thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>` +
+    `<tbody>${shown.map((r) => `<tr>${cellHtml(r)}</tr>`).join("")}</tbody></table>${more}`;
+  const cells = shown.map((r) => columns.map((c) => formatCell(r[c], o.digits)));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (xs: readonly string[]): string => xs.map((x, i) => x.padStart(widths[i]!)).join("  ");
+  const text = [line(columns), ...cells.map(line)].join("\n") + (total > shown.length ? `\n... ${total - shown.length} more rows` : "");
+  display({
+    data: { "text/html": html, "text/plain": text },
+    metadata: { nestlab: { kind: "table", name: o.name ?? null, csv: csvOf(columns, rows) } },
+  });
+}
+
+/** Renders a Vega-Lite spec to SVG with vega in Node (no canvas, no browser). */
+export async function toSvg(spec: VegaLiteSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface PlotOptions {
+  /** file name stem for the report's CSV of the chart's data (default: the output's position) */
+  readonly name?: string;
+}
+
+/**
+ * One output carrying the chart three ways: application/vnd.vegalite.v5+json (interactive), image/svg+xml (rendered
+ * here) and text/plain. Await it: `await plot(speedupByDepthChart(rows))`.
+ */
+export async function plot(spec: VegaLiteSpec, o: PlotOptions = {}): Promise<void> {
+  const svg = await toSvg(spec);
+  const title = typeof spec.title === "string" ? spec.title : "chart";
+  const data = spec.data;
+  const values = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as { values?: unknown }).values : undefined;
+  const rows = Array.isArray(values) ? (values as Row[]) : [];
+  const columns = rows[0] ? Object.keys(rows[0]) : [];
+  display({
+    data: { "application/vnd.vegalite.v5+json": spec, "image/svg+xml": svg, "text/plain": `<Vega-Lite chart: ${title}, ${rows.length} data rows>` },
+    metadata: { nestlab: { kind: "chart", name: o.name ?? null, title, csv: rows.length > 0 ? csvOf(columns, rows) : null } },
+  });
+}
+
+export interface Progress {
+  /** done of total; `what` is an optional label (e.g. the current point) */
+  update(done: number, total: number, what?: string): void;
+  /** the final state (100%, elapsed time) */
+  finish(message?: string): void;
+  /** a runSweep onProgress callback: `runSweep(plan, { onProgress: p.sweep })` */
+  readonly sweep: (p: { done: number; total: number; etaMs?: number }) => void;
+}
+
+/**
+ * An updating display (one output overwritten in place through tslab.newDisplay()), throttled to ~5 updates per
+ * second so that a long sweep does not flood the notebook.
+ */
+export function progress(label = "progress"): Progress {
+  const out = writer() ? tslab.newDisplay() : null;
+  const start = Date.now();
+  let last = 0;
+  const render = (done: number, total: number, note: string): void => {
+    const pct = total > 0 ? Math.min(100, (100 * done) / total) : 0;
+    const html =
+      `<div class="nestlab-progress"><span>${esc(label)}</span> <progress value="${done}" max="${Math.max(total, 1)}"></progress> ` +
+      `<span>${done}/${total} (${pct.toFixed(0)}%)${note ? ` ${esc(note)}` : ""}</span></div>`;
+    if (out) out.html(html);
+    else process.stdout.write(`${label}: ${done}/${total}${note ? ` ${note}` : ""}\n`);
+  };
+  const update = (done: number, total: number, what?: string): void => {
+    const now = Date.now();
+    if (done < total && now - last < 200) return;
+    last = now;
+    render(done, total, what ?? "");
+  };
+  return {
+    update,
+    finish: (message?: string) => render(1, 1, message ?? `done in ${((Date.now() - start) / 1000).toFixed(1)} s`),
+    sweep: (p) => update(p.done, p.total, p.etaMs !== undefined && p.done < p.total ? `eta ${(p.etaMs / 1000).toFixed(0)} s` : ""),
+  };
+}
+
+export interface TraceViewOptions {
+  /** records shown (default 200) */
+  readonly limit?: number;
+  readonly clockGhz?: number;
+}
+
+/**
+ * A small trace view: event counts by level and name, then the first records as a table (time, level, event,
+ * fields) with the ftrace-like text as the plain fallback.
+ */
+export function showTrace(records: readonly TraceRecord[], o: TraceViewOptions = {}): void {
+  const limit = o.limit ?? 200;
+  const ghz = o.clockGhz ?? 3.0;
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(`L${r.level} ${r.name}`, (counts.get(`L${r.level} ${r.name}`) ?? 0) + 1);
+  const summary = [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `<tr><td>${esc(k)}</td><td style="text-align:right">${n.toLocaleString("en-US")}</td></tr>`);
+  const head = records.slice(0, limit);
+  const rows = head.map((r) => {
+    const fields = Object.entries(r.fields as Readonly<Record<string, unknown>>)
+      .map(([k, v]) => `${k}=${typeof v === "bigint" ? v.toString() : String(v)}`)
+      .join(" ");
+    return `<tr><td style="text-align:right">${(r.ts / (ghz * 1000)).toFixed(3)}</td><td>L${r.level}</td><td>${esc(r.name)}</td><td><code>${esc(fields)}</code></td></tr>`;
+  });
+  const html =
+    `<details open><summary>${records.length.toLocaleString("en-US")} trace records</summary>` +
+    `<table class="nestlab-table"><thead><tr><th>level event</th><th>count</th></tr></thead><tbody>${summary.join("")}</tbody></table></details>` +
+    `<table class="nestlab-table"><thead><tr><th>time (us)</th><th>level</th><th>event</th><th>fields</th></tr></thead><tbody>${rows.join("")}</tbody></table>` +
+    (records.length > head.length ? `<p><em>${records.length - head.length} more records</em></p>` : "");
+  display({ data: { "text/html": html, "text/plain": head.map((r) => formatFtrace(r, ghz)).join("\n") }, metadata: { nestlab: { kind: "trace" } } });
+}
+
+const jsonSafe = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x)));
+
+/**
+ * Records what an experiment ran with (config, seeds, grid) for report/record.json; shows it as text.
+ * `record("compare", { config, seed })`
+ */
+export function record(name: string, value: unknown): void {
+  const v = jsonSafe(value);
+  display({ data: { "text/plain": `record ${name}: ${JSON.stringify(v)}` }, metadata: { nestlab: { kind: "record", name, value: v } } });
+}

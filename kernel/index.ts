@@ -1,0 +1,3 @@
+/** What notebooks import from the Jupyter side: `import { show, plot, progress, quick } from "./kernel";` */
+export { display, type DisplayBundle, formatCell, plot, type PlotOptions, progress, type Progress, record, show, type ShowOptions, showTrace, type TableLike, toSvg, type TraceViewOptions } from "./display";
+export { pick, quick } from "./env";

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type DisplayBundle, formatCell, plot, progress, record, show } from "../../kernel/display";
+import { pick, quick } from "../../kernel/env";
+import { markdownToHtml } from "../../kernel/markdown";
+import { speedupByDepthChart } from "../../lib/index";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: ((d: DisplayBundle, update: boolean) => void) | null };
+const capture = (): { d: DisplayBundle; update: boolean }[] => {
+  const got: { d: DisplayBundle; update: boolean }[] = [];
+  jupyter.lastWriteDisplayData = (d, update) => got.push({ d, update });
+  return got;
+};
+afterEach(() => {
+  jupyter.lastWriteDisplayData = null;
+  delete process.env.NESTLAB_QUICK;
+});
+
+describe("display helpers", () => {
+  it("format numbers for people", () => {
+    expect(formatCell(1234567)).toBe("1,234,567");
+    expect(formatCell(12345678901234567890n)).toBe("12,345,678,901,234,567,890");
+    expect(formatCell(1.0123456)).toBe("1.012");
+    expect(formatCell(0.000123456)).toBe("0.0001");
+    expect(formatCell(null)).toBe("");
+  });
+
+  it("show: one HTML + text bundle, row limit, the full table as CSV for the report", () => {
+    const got = capture();
+    show(Array.from({ length: 30 }, (_, i) => ({ depth: i, name: i % 2 ? "a<b" : "c", v: i / 3 })), { limit: 5, name: "t" });
+    expect(got).toHaveLength(1);
+    const { data, metadata } = got[0]!.d;
+    expect(String(data["text/html"]).match(/<tr>/g)).toHaveLength(6);
+    expect(data["text/html"]).toContain("25 more rows");
+    expect(data["text/html"]).toContain("a&lt;b");
+    expect(String(data["text/plain"]).split("\n")[0]).toMatch(/depth\s+name\s+v/);
+    const meta = metadata.nestlab as { kind: string; csv: string };
+    expect(meta.kind).toBe("table");
+    expect(meta.csv.trim().split("\n")).toHaveLength(31);
+  });
+
+  it("plot: one output with Vega-Lite, SVG and text", async () => {
+    const got = capture();
+    await plot(speedupByDepthChart([{ depth: 1, sveVl: 0, speedup: 1 }, { depth: 2, sveVl: 0, speedup: 1.1 }]));
+    expect(got).toHaveLength(1);
+    const data = got[0]!.d.data;
+    expect(Object.keys(data)).toEqual(["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
+    expect(typeof data["application/vnd.vegalite.v5+json"]).toBe("object");
+    expect(String(data["image/svg+xml"])).toMatch(/^<svg/);
+  });
+
+  it("progress updates one display in place; record carries its value", () => {
+    const got = capture();
+    const p = progress("sweep");
+    p.update(0, 2);
+    p.finish();
+    expect(got.length).toBe(2);
+    const id = got[0]!.d.transient?.display_id;
+    expect(id).toBeTruthy();
+    expect(got.map((g) => [g.d.transient?.display_id, Boolean(g.update)])).toEqual([[id, false], [id, true]]);
+    record("cfg", { seed: 1n });
+    expect(got[2]!.d.metadata.nestlab).toEqual({ kind: "record", name: "cfg", value: { seed: "1" } });
+  });
+
+  it("quick mode from NESTLAB_QUICK", () => {
+    expect(quick()).toBe(false);
+    process.env.NESTLAB_QUICK = "1";
+    expect(pick([1, 2, 3], [1])).toEqual([1]);
+  });
+
+  it("markdown for the report", () => {
+    expect(markdownToHtml("# T\n\nsome `x<y` and **b**\n\n- a\n- b")).toBe("<h1>T</h1>\n<p>some <code>x&lt;y</code> and <strong>b</strong></p>\n<ul><li>a</li><li>b</li></ul>");
+  });
+});

@@ -1,0 +1,99 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { installKernelSpec, KERNEL_NAME } from "../../kernel/install";
+import { runNotebookFile } from "../../kernel/runner";
+
+/**
+ * Every experiment notebook runs end to end twice, in quick mode (same code paths, smaller grids): through the
+ * headless runner (tslab's own compiler and executor) and through real Jupyter with the project kernelspec
+ * (Debian's nbclient). No cell may fail, and the tables and charts each notebook promises must be there.
+ */
+const ROOT = join(__dirname, "../..");
+const tmp = mkdtempSync(join(tmpdir(), "nestlab-notebooks-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
+  "01-quickstart": { tables: ["trap-tree", "micro-hvc-leaf-fp"], charts: [] },
+  "02-nesting-depth": { tables: ["traps-per-exit", "speedup-by-depth"], charts: ["traps-per-exit", "speedup-by-depth"] },
+  "03-io-exception-rate": { tables: ["speedup-io-rate"], charts: ["speedup-heatmap"] },
+  "04-sve-vector-length": { tables: ["speedup-sve"], charts: ["speedup-sve"] },
+  "05-what-if": { tables: ["adoption", "knobs"], charts: ["adoption"] },
+  "06-patch-claims": { tables: ["claims", "where-saved", "fp-mechanism"], charts: ["claims-band", "where-saved"] },
+  "07-fp-safety": { tables: ["fp-safety", "fp-exhaustive"], charts: [] },
+};
+
+const notebooks = readdirSync(join(ROOT, "notebooks"))
+  .filter((f) => /^0[1-9].*\.ipynb$/.test(f))
+  .map((f) => f.replace(/\.ipynb$/, ""));
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  metadata?: { nestlab?: { kind?: string; name?: string | null } };
+}
+
+function check(name: string, file: string): void {
+  const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: Output[] }[] };
+  const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+  expect(outputs.filter((o) => o.output_type === "error"), `${name}: no failed cell`).toEqual([]);
+  const named = (kind: string): string[] =>
+    outputs.flatMap((o) => (o.metadata?.nestlab?.kind === kind && o.metadata.nestlab.name ? [o.metadata.nestlab.name] : []));
+  const exp = EXPECTED[name]!;
+  for (const t of exp.tables) expect(named("table"), `${name}: table ${t}`).toContain(t);
+  for (const c of exp.charts) expect(named("chart"), `${name}: chart ${c}`).toContain(c);
+  for (const o of outputs.filter((x) => x.metadata?.nestlab?.kind === "chart")) {
+    expect(typeof o.data?.["application/vnd.vegalite.v5+json"]).toBe("object");
+    expect(String(o.data?.["image/svg+xml"])).toMatch(/^<svg/);
+  }
+}
+
+const NBCLIENT = `
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=240, kernel_name=sys.argv[3], resources={"metadata": {"path": sys.argv[4]}}).execute()
+nbformat.write(nb, sys.argv[2])
+`;
+
+describe("experiment notebooks", () => {
+  it("the notebooks 01..07 are all there, committed clean (outputs live in the report) and on the nestlab kernel", () => {
+    expect(notebooks).toEqual(Object.keys(EXPECTED));
+    for (const name of ["00-smoke", ...notebooks]) {
+      const nb = JSON.parse(readFileSync(join(ROOT, "notebooks", `${name}.ipynb`), "utf8")) as {
+        cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
+        metadata: { kernelspec?: { name?: string } };
+      };
+      expect(nb.metadata.kernelspec?.name, name).toBe("nestlab");
+      for (const c of nb.cells.filter((x) => x.cell_type === "code")) {
+        expect(c.outputs ?? [], name).toEqual([]);
+        expect(c.execution_count ?? null, name).toBeNull();
+      }
+    }
+  });
+
+  for (const name of notebooks) {
+    it(`${name}: headless runner`, async () => {
+      const out = join(tmp, `${name}.headless.ipynb`);
+      const r = await runNotebookFile(join(ROOT, "notebooks", `${name}.ipynb`), { out, quick: true });
+      expect(r.stderr.match(/cell \d+ failed.*/)?.[0] ?? "", name).toBe("");
+      expect(r.ok).toBe(true);
+      check(name, out);
+    }, 240_000);
+
+    it(`${name}: real Jupyter with the nestlab kernelspec`, async () => {
+      const dataDir = join(tmp, "jupyter");
+      installKernelSpec(dataDir);
+      const out = join(tmp, `${name}.jupyter.ipynb`);
+      await promisify(execFile)(
+        "/usr/bin/python3",
+        ["-c", NBCLIENT, join(ROOT, "notebooks", `${name}.ipynb`), out, KERNEL_NAME, join(ROOT, "notebooks")],
+        { env: { ...process.env, JUPYTER_PATH: dataDir, NESTLAB_QUICK: "1" }, timeout: 240_000 },
+      );
+      check(name, out);
+    }, 260_000);
+  }
+});
