@@ -65,7 +65,7 @@ export async function runPool(
         pool.push(w);
         w.on("message", (m: PoolReply) => {
           if (failed) return;
-          if (!m.ok) return fail(new Error(`sweep run ${m.run} failed in a worker: ${m.error}`));
+          if (m.ok === false) return fail(new Error(`sweep run ${m.run} failed in a worker: ${m.error}`));
           try {
             onRow(m.row, m.run);
           } catch (e) {
