@@ -39,19 +39,8 @@ export const microCommand: Command = {
     const r = runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false, engine }, io.progress);
     const ns = r.cycles / common.clockGhz;
     const result = {
-      op: r.op,
-      depth: r.depth,
-      iterations: r.iterations,
-      leafFp: r.leafFp,
-      cycles: r.cycles,
+      ...r,
       ns,
-      l0Traps: r.l0Traps,
-      fpTraps: r.fpTraps,
-      fpSaves: r.fpSaves,
-      fpRestores: r.fpRestores,
-      nestedExceptions: r.nestedExceptions,
-      nestedErets: r.nestedErets,
-      byLevel: r.byLevel,
       config: {
         nv2: common.model.nv2,
         ecv: common.model.ecv,

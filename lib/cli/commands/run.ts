@@ -41,26 +41,9 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { jso
   };
 }
 
+/** the JSON form of a run: every field of the result (bigints printed exactly by exactJson) */
 export function runJson(r: RunResult): unknown {
-  return {
-    workload: r.workload,
-    depth: r.depth,
-    seed: r.seed,
-    cycles: r.cycles,
-    seconds: r.seconds,
-    usefulCycles: r.usefulCycles,
-    leafExits: r.leafExits,
-    l0Traps: r.l0Traps,
-    fpTraps: r.fpTraps,
-    fpSaves: r.fpSaves,
-    fpRestores: r.fpRestores,
-    nestedExceptions: r.nestedExceptions,
-    nestedErets: r.nestedErets,
-    byLevel: r.byLevel,
-    attribution: r.attribution,
-    fpInclusive: r.fpInclusive,
-    events: r.events,
-  };
+  return r;
 }
 
 const big = (v: bigint): string => v.toLocaleString("en-US");
