@@ -145,12 +145,51 @@ const MECH_EXCEPTION = MECH_INDEX.exception;
 export class Machine {
   readonly depth: number;
   readonly levels: LevelState[];
-  readonly counters: LevelCounters[];
+  private readonly _counters: LevelCounters[];
   /** cycles by [level][mechanism], level = whose software ran (0..depth, depth = the leaf) */
-  readonly attribution: number[][];
+  private readonly _attribution: number[][];
+  /**
+   * Deltas replayed by the fast engine accumulate here (flat layout of flatTotals) and are folded into the counter
+   * objects when someone reads them: a replay is then a few typed-array additions.
+   */
+  private pending: Float64Array | undefined;
+  private pendingDirty = false;
+
+  /** exact totals by level (folds any replayed deltas first) */
+  get counters(): LevelCounters[] {
+    if (this.pendingDirty) this.flushPending();
+    return this._counters;
+  }
+
+  get attribution(): number[][] {
+    if (this.pendingDirty) this.flushPending();
+    return this._attribution;
+  }
+
+  get fpInclusive(): FpInclusive {
+    if (this.pendingDirty) this.flushPending();
+    return this._fp;
+  }
+
+  /** a level's counters for the engine's own increments (no fold needed for writes) */
+  ctr(j: number): LevelCounters {
+    return this._counters[j]!;
+  }
+
+  private flushPending(): void {
+    const p = this.pending!;
+    this.pendingDirty = false;
+    for (let i = 0; i < p.length; i++) {
+      const v = p[i]!;
+      if (v !== 0) {
+        p[i] = 0;
+        this.addFlatIndex(i, v);
+      }
+    }
+  }
   cycles = 0;
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
-  fpInclusive: FpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
+  private _fp: FpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   leafTimerTicks = 0;
@@ -205,8 +244,8 @@ export class Machine {
         hostMode: false,
       });
     }
-    this.counters = Array.from({ length: cfg.depth }, () => newLevelCounters());
-    this.attribution = Array.from({ length: cfg.depth + 1 }, () => MECHANISMS.map(() => 0));
+    this._counters = Array.from({ length: cfg.depth }, () => newLevelCounters());
+    this._attribution = Array.from({ length: cfg.depth + 1 }, () => MECHANISMS.map(() => 0));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -214,9 +253,9 @@ export class Machine {
 
   private charge(level: number, cycles: number): void {
     this.cycles += cycles;
-    const row = this.attribution[level];
+    const row = this._attribution[level];
     if (row) row[this.mech]! += cycles;
-    if (level < this.depth) this.counters[level]!.cycles += cycles;
+    if (level < this.depth) this._counters[level]!.cycles += cycles;
     if (this.cycles > Number.MAX_SAFE_INTEGER) {
       throw new LimitError("depth", "cycle total exceeds 2^53 in the exact engine; use a smaller depth or NV2");
     }
@@ -252,7 +291,7 @@ export class Machine {
       return;
     }
     const segs = this.compiled(k === 0 || this.levels[k]?.hostMode ? 0 : 1, name);
-    const c = this.counters[k];
+    const c = this._counters[k];
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
       if (seg.cost !== 0) this.charge(k, seg.cost);
@@ -365,12 +404,12 @@ export class Machine {
         this.cost(k, write ? "sysregWrite" : "sysregRead");
         return;
       case "vncr":
-        this.counters[k]!.vncrAccesses++;
+        this._counters[k]!.vncrAccesses++;
         this.cost(k, "vncrAccess");
         return;
       case "trapFast":
       case "trap":
-        this.trap(k, { ec: "SYS64", reason: reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg", reg, write });
+        this.trap(k, sysregEvent(reg, write));
         return;
     }
   }
@@ -383,7 +422,7 @@ export class Machine {
       return;
     }
     if (this.listener) this.listener({ type: "op", level: k, op: "mmio gicr", res: "trap" });
-    this.trap(k, { ec: "DABT_LOW", reason: "mmio-kernel" });
+    this.trap(k, EV_MMIO_KERNEL);
   }
 
   /**
@@ -403,7 +442,7 @@ export class Machine {
         }
       }
       if (owner < 0) return;
-      this.trap(k, { ec: this.cfg.sveVl > 0 ? "SVE" : "FP_ASIMD", reason: "fp" });
+      this.trap(k, this.cfg.sveVl > 0 ? EV_SVE : EV_FP);
     }
   }
 
@@ -430,7 +469,7 @@ export class Machine {
 
   private trapExact(k: number, ev: TrapEvent): void {
     const owner = this.routeOwner(k, ev);
-    const c0 = this.counters[0]!;
+    const c0 = this._counters[0]!;
     c0.l0Traps++;
     if (c0.l0Traps > this.trapBudget) {
       throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget (use --engine fast)`);
@@ -453,8 +492,8 @@ export class Machine {
       if (ev.reason === "fp") this.fpFrame--;
     }
     if (outerFp) {
-      this.fpInclusive.trap += this.cycles - start;
-      this.fpInclusive.traps++;
+      this._fp.trap += this.cycles - start;
+      this._fp.traps++;
     }
     if (this.listener) this.listener({ type: "trapDone", level: k, owner, reason: ev.reason });
   }
@@ -483,56 +522,56 @@ export class Machine {
     return key;
   }
 
+  private flatLength(): number {
+    return this._counters.length * (COUNTER_FIELDS.length + EXCEPTION_CLASS_NAMES.length) + this._attribution.length * MECHANISMS.length + 5;
+  }
+
   private flatTotals(): number[] {
+    if (this.pendingDirty) this.flushPending();
     const out: number[] = [];
-    for (const c of this.counters) {
+    for (const c of this._counters) {
       for (const f of COUNTER_FIELDS) out.push(c[f]);
       for (const ec of EXCEPTION_CLASS_NAMES) out.push(c.exitsByClass[ec] ?? 0);
     }
-    for (const row of this.attribution) for (const v of row) out.push(v);
-    out.push(this.fpInclusive.trap, this.fpInclusive.traps, this.fpInclusive.save, this.fpInclusive.restore, this.fpInclusive.zcr);
+    for (const row of this._attribution) for (const v of row) out.push(v);
+    out.push(this._fp.trap, this._fp.traps, this._fp.save, this._fp.restore, this._fp.zcr);
     return out;
   }
 
-  /** applies a sparse delta (flat indices as laid out by flatTotals) */
-  private addSparse(idx: Int32Array, val: Float64Array): void {
+  /** adds v at flat index i (the layout of flatTotals) to the counter objects */
+  private addFlatIndex(i: number, v: number): void {
     const nc = COUNTER_FIELDS.length;
-    const ne = EXCEPTION_CLASS_NAMES.length;
-    const perLevel = nc + ne;
-    const countersEnd = this.counters.length * perLevel;
+    const perLevel = nc + EXCEPTION_CLASS_NAMES.length;
+    const countersEnd = this._counters.length * perLevel;
     const nm = MECHANISMS.length;
-    const attrEnd = countersEnd + this.attribution.length * nm;
-    for (let n = 0; n < idx.length; n++) {
-      const i = idx[n]!;
-      const v = val[n]!;
-      if (i < countersEnd) {
-        const c = this.counters[(i / perLevel) | 0]!;
-        const f = i % perLevel;
-        if (f < nc) addCounter(c, f, v);
-        else {
-          const ec = EXCEPTION_CLASS_NAMES[f - nc]!;
-          c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
-        }
-      } else if (i < attrEnd) {
-        const a = i - countersEnd;
-        this.attribution[(a / nm) | 0]![a % nm]! += v;
-      } else {
-        switch (i - attrEnd) {
-          case 0:
-            this.fpInclusive.trap += v;
-            break;
-          case 1:
-            this.fpInclusive.traps += v;
-            break;
-          case 2:
-            this.fpInclusive.save += v;
-            break;
-          case 3:
-            this.fpInclusive.restore += v;
-            break;
-          default:
-            this.fpInclusive.zcr += v;
-        }
+    const attrEnd = countersEnd + this._attribution.length * nm;
+    if (i < countersEnd) {
+      const c = this._counters[(i / perLevel) | 0]!;
+      const f = i % perLevel;
+      if (f < nc) addCounter(c, f, v);
+      else {
+        const ec = EXCEPTION_CLASS_NAMES[f - nc]!;
+        c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
+      }
+    } else if (i < attrEnd) {
+      const a = i - countersEnd;
+      this._attribution[(a / nm) | 0]![a % nm]! += v;
+    } else {
+      switch (i - attrEnd) {
+        case 0:
+          this._fp.trap += v;
+          break;
+        case 1:
+          this._fp.traps += v;
+          break;
+        case 2:
+          this._fp.save += v;
+          break;
+        case 3:
+          this._fp.restore += v;
+          break;
+        default:
+          this._fp.zcr += v;
       }
     }
   }
@@ -546,7 +585,12 @@ export class Machine {
       if (this.cycles > Number.MAX_SAFE_INTEGER) {
         throw new LimitError("duration-ms", "cycle total exceeds 2^53 within one machine; drain totals more often");
       }
-      this.addSparse(rec.idx, rec.val);
+      let p = this.pending;
+      if (!p) p = this.pending = new Float64Array(this.flatLength());
+      const idx = rec.idx;
+      const val = rec.val;
+      for (let n = 0; n < idx.length; n++) p[idx[n]!]! += val[n]!;
+      this.pendingDirty = true;
       for (let j = 0; j < rec.endState.length; j++) unpackLevel(this.levels[j]!, rec.endState[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
       return;
@@ -579,22 +623,23 @@ export class Machine {
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
   drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
+    if (this.pendingDirty) this.flushPending();
     const out = {
       cycles: this.cycles,
       counters: this.snapshotCounters(),
-      attribution: this.attribution.map((r) => r.slice()),
-      fpInclusive: { ...this.fpInclusive },
+      attribution: this._attribution.map((r) => r.slice()),
+      fpInclusive: { ...this._fp },
     };
     this.cycles = 0;
-    for (let j = 0; j < this.counters.length; j++) this.counters[j] = newLevelCounters();
-    for (const row of this.attribution) row.fill(0);
-    this.fpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
+    for (let j = 0; j < this._counters.length; j++) this._counters[j] = newLevelCounters();
+    for (const row of this._attribution) row.fill(0);
+    this._fp = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
     return out;
   }
 
   /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
   private handleAt(j: number, ev: TrapEvent, owner: number, from: number): void {
-    const cj = this.counters[j]!;
+    const cj = this._counters[j]!;
     cj.exits++;
     cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
     this.withMech("exit", () => this.runPath(j, ev.reason === "hvc-hyp" && j === owner ? "nvheHostHvc" : "guestExit"));
@@ -608,7 +653,7 @@ export class Machine {
 
   /** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
   private forward(j: number, ev: TrapEvent): void {
-    const cj = this.counters[j]!;
+    const cj = this._counters[j]!;
     cj.fullExits++;
     if (this.listener) this.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
     if (ev.ec === "DABT_LOW") this.withMech("exit", () => this.runPath(j, "dabtFaultInfo"));
@@ -626,12 +671,12 @@ export class Machine {
     const lv = this.levels[j]!;
     if (lv.ctx === "hyp") {
       // Taken from vEL2 (or InHost EL0): pend the exception, no put/load.
-      this.counters[j]!.directInjects++;
+      this._counters[j]!.directInjects++;
       this.withMech("handler", () => this.cost(j, "injectCode"));
       return;
     }
     if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
-    this.counters[j]!.nestedExceptions++;
+    this._counters[j]!.nestedExceptions++;
     if (this.listener) this.listener({ type: "nestedException", level: j });
     this.preemptOff++;
     lv.inNestedException = true;
@@ -651,7 +696,7 @@ export class Machine {
   emulateNestedEret(j: number): void {
     const lv = this.levels[j]!;
     if (lv.ctx !== "hyp") throw new Error(`level ${j}: nested ERET while not in hyp context`);
-    this.counters[j]!.nestedErets++;
+    this._counters[j]!.nestedErets++;
     if (this.listener) this.listener({ type: "nestedEret", level: j });
     this.withMech("putload", () => {
       this.sysreg(j, "SPSR_EL12", false);
@@ -674,7 +719,7 @@ export class Machine {
   }
 
   vcpuPut(j: number): void {
-    this.counters[j]!.vcpuPuts++;
+    this._counters[j]!.vcpuPuts++;
     const lv = this.levels[j]!;
     const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "put", level: j, ctx: lv.ctx, fpElided: elided });
@@ -682,7 +727,7 @@ export class Machine {
   }
 
   vcpuLoad(j: number): void {
-    this.counters[j]!.vcpuLoads++;
+    this._counters[j]!.vcpuLoads++;
     const lv = this.levels[j]!;
     const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "load", level: j, ctx: lv.ctx, fpElided: elided });
@@ -712,7 +757,7 @@ export class Machine {
       return;
     }
     if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap", eretTo: to });
-    this.trap(j, { ec: "ERET", reason: "eret", eretTo: to });
+    this.trap(j, to === "guest" ? EV_ERET_GUEST : EV_ERET_INHOST);
   }
 
   /**
@@ -807,7 +852,7 @@ export class Machine {
     const host = buffer === "host" || kernelSave;
     this.fpAccess(j);
     this.oracle?.save(j, buffer, this.zcrLeftAtGuestVl[j] === true);
-    const c = this.counters[j]!;
+    const c = this._counters[j]!;
     this.cost(j, "fpCallOverhead");
     this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
     this.sysreg(j, "FPSR", false);
@@ -822,7 +867,7 @@ export class Machine {
     const host = buffer === "host";
     this.fpAccess(j);
     this.oracle?.restore(j, buffer);
-    const c = this.counters[j]!;
+    const c = this._counters[j]!;
     this.cost(j, "fpCallOverhead");
     this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
     this.sysreg(j, "FPSR", true);
@@ -843,13 +888,13 @@ export class Machine {
     } finally {
       this.fpFrame--;
     }
-    if (outer) this.fpInclusive[kind] += this.cycles - start;
+    if (outer) this._fp[kind] += this.cycles - start;
   }
 
   /** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu. */
   hypHandleFpsimd(j: number, from = -1): void {
     const lv = this.levels[j]!;
-    this.counters[j]!.fpTraps++;
+    this._counters[j]!.fpTraps++;
     if (this.listener) this.listener({ type: "fpTrap", level: j, from });
     this.fpFrameRun("restore", () => {
       this.sysreg(j, "CPACR_EL1", true); // __deactivate_cptr_traps
@@ -902,6 +947,28 @@ export class Machine {
 }
 
 const ISB: Op = { kind: "isb" };
+
+// Trap events raised by the engine itself are shared constants: no allocation per simulated trap.
+const EV_MMIO_KERNEL: TrapEvent = Object.freeze({ ec: "DABT_LOW", reason: "mmio-kernel" });
+const EV_FP: TrapEvent = Object.freeze({ ec: "FP_ASIMD", reason: "fp" });
+const EV_SVE: TrapEvent = Object.freeze({ ec: "SVE", reason: "fp" });
+const EV_ERET_GUEST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "guest" });
+const EV_ERET_INHOST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "inhost" });
+const EV_WFI: TrapEvent = Object.freeze({ ec: "WFx", reason: "wfi" });
+const SYSREG_EVENTS = new Map<string, TrapEvent>();
+function sysregEvent(reg: SysRegName, write: boolean): TrapEvent {
+  const key = write ? "W" + reg : "R" + reg;
+  let ev = SYSREG_EVENTS.get(key);
+  if (!ev) {
+    ev = Object.freeze({ ec: "SYS64", reason: reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg", reg, write });
+    SYSREG_EVENTS.set(key, ev);
+  }
+  return ev;
+}
+const HVC_HYP_EVENTS: TrapEvent[] = [];
+function hvcHypEvent(j: number): TrapEvent {
+  return (HVC_HYP_EVENTS[j] ??= Object.freeze({ ec: "HVC64", reason: "hvc-hyp", owner: j }));
+}
 
 /** Inclusive cycles of FP work: outermost FP traps (and how many), FP saves, restores and ZCR switching. */
 export interface FpInclusive {
@@ -1128,14 +1195,14 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     const pol = m.policyAt(j);
     const nested = lv.inNestedEret || lv.inNestedException;
     if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
-      m.counters[j]!.fpSavesElided++;
+      m.ctr(j).fpSavesElided++;
       return;
     }
     m.sysreg(j, "DAIF", true); // local_irq_save
     if (lv.guestOwnsFp) {
       if (nested && pol === "elide-save-only") {
         // unsound variant: no save, but still flushed
-        m.counters[j]!.fpSavesElided++;
+        m.ctr(j).fpSavesElided++;
         lv.bound = "none";
         lv.foreignFp = true;
       } else m.fpsimdSaveAndFlush(j);
@@ -1148,7 +1215,7 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     const pol = m.policyAt(j);
     const nested = lv.inNestedEret || lv.inNestedException;
     if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
-      m.counters[j]!.fpLoadsElided++;
+      m.ctr(j).fpLoadsElided++;
       return;
     }
     m.fpsimdSaveAndFlush(j);
@@ -1233,7 +1300,7 @@ const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
 type Handler = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
 
 function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
-  m.counters[j]!.fullExits++;
+  m.ctr(j).fullExits++;
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
   if (m.nvhe(j)) {
     nvheFullExit(m, j, body);
@@ -1260,11 +1327,11 @@ function nvheFullExit(m: Machine, j: number, body: () => void): void {
   withMech(m, "handler", body);
   withMech(m, "exit", () => m.runPath(j, "nvheHostRunLoopEntry"));
   // kvm_arm_vcpu_enter_exit -> kvm_call_hyp_ret(__kvm_vcpu_run): HVC to its own hyp
-  withMech(m, "exit", () => m.trap(j, { ec: "HVC64", reason: "hvc-hyp", owner: j }));
+  withMech(m, "exit", () => m.trap(j, hvcHypEvent(j)));
 }
 
 function fastExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
-  m.counters[j]!.fastExits++;
+  m.ctr(j).fastExits++;
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "fast" });
   withMech(m, "handler", body);
   m.fastReenter(j);
@@ -1306,7 +1373,7 @@ export const HANDLERS: Record<TrapReason, Handler> = {
   },
   eret: (m, j, ev) => {
     if (ev.eretTo === "inhost") {
-      m.counters[j]!.fastErets++;
+      m.ctr(j).fastErets++;
       if (m.listener) m.listener({ type: "fastEret", level: j });
       fastExit(m, j, ev, () => m.runPath(j, "fastEret"));
       return;
@@ -1330,7 +1397,7 @@ export const HANDLERS: Record<TrapReason, Handler> = {
       m.runPath(j, m.levels[j]!.ctx === "nested" ? "putVgicNested" : "putVgic");
       m.vcpuPut(j); // kvm_sched_out
       // this level's own CPU idles: a guest hypervisor's idle WFI traps to its own host in turn
-      if (j > 0) m.trap(j, { ec: "WFx", reason: "wfi" });
+      if (j > 0) m.trap(j, EV_WFI);
       else m.cost(0, "schedCode");
       m.vcpuLoad(j); // kvm_sched_in
       m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
