@@ -265,6 +265,17 @@ export class Machine {
     this.charge(level, this.costs[name]);
   }
 
+  /** runs a path with its cycles charged to mechanism index `mech` (no closure: the hot path's form of withMech) */
+  runPathAs(mech: number, k: number, name: PathName): void {
+    const prev = this.mech;
+    this.mech = mech;
+    try {
+      this.runPath(k, name);
+    } finally {
+      this.mech = prev;
+    }
+  }
+
   withMech<T>(m: Mechanism, f: () => T): T {
     const prev = this.mech;
     this.mech = MECH_INDEX[m];
@@ -642,7 +653,7 @@ export class Machine {
     const cj = this._counters[j]!;
     cj.exits++;
     cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
-    this.withMech("exit", () => this.runPath(j, ev.reason === "hvc-hyp" && j === owner ? "nvheHostHvc" : "guestExit"));
+    this.runPathAs(MECH_INDEX.exit, j, ev.reason === "hvc-hyp" && j === owner ? "nvheHostHvc" : "guestExit");
     if (j < owner) {
       this.forward(j, ev);
       this.handleAt(j + 1, ev, owner, from);
@@ -656,8 +667,8 @@ export class Machine {
     const cj = this._counters[j]!;
     cj.fullExits++;
     if (this.listener) this.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
-    if (ev.ec === "DABT_LOW") this.withMech("exit", () => this.runPath(j, "dabtFaultInfo"));
-    this.withMech("exit", () => this.runPath(j, "runLoopExit"));
+    if (ev.ec === "DABT_LOW") this.runPathAs(MECH_INDEX.exit, j, "dabtFaultInfo");
+    this.runPathAs(MECH_INDEX.exit, j, "runLoopExit");
     this.withMech("handler", () => {
       if (ev.ec === "IRQ") this.runPath(j, "hostTimerIrq");
       this.runPath(j, ev.ec === "DABT_LOW" ? "forwardS2Walk" : "forwardRoute");
@@ -723,7 +734,7 @@ export class Machine {
     const lv = this.levels[j]!;
     const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "put", level: j, ctx: lv.ctx, fpElided: elided });
-    this.withMech("putload", () => this.runPath(j, "vcpuPut"));
+    this.runPathAs(MECH_INDEX.putload, j, "vcpuPut");
   }
 
   vcpuLoad(j: number): void {
@@ -731,18 +742,18 @@ export class Machine {
     const lv = this.levels[j]!;
     const elided = this.fpElided(j);
     if (this.listener) this.listener({ type: "load", level: j, ctx: lv.ctx, fpElided: elided });
-    this.withMech("putload", () => this.runPath(j, "vcpuLoad"));
+    this.runPathAs(MECH_INDEX.putload, j, "vcpuLoad");
   }
 
   /** Run loop entry and the ERET into level j's guest. */
   enterGuest(j: number): void {
-    this.withMech("exit", () => this.runPath(j, "runLoopEntry"));
+    this.runPathAs(MECH_INDEX.exit, j, "runLoopEntry");
     this.eret(j, "guest");
   }
 
   /** After a fast-path handler: straight back through __guest_enter. */
   fastReenter(j: number): void {
-    this.withMech("exit", () => this.runPath(j, "fastReenter"));
+    this.runPathAs(MECH_INDEX.exit, j, "fastReenter");
     this.eret(j, "guest");
   }
 
@@ -1306,7 +1317,7 @@ function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void 
     nvheFullExit(m, j, body);
     return;
   }
-  withMech(m, "exit", () => m.runPath(j, "runLoopExit"));
+  m.runPathAs(MECH_INDEX.exit, j, "runLoopExit");
   withMech(m, "handler", body);
   m.enterGuest(j);
 }
@@ -1320,12 +1331,12 @@ function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void 
  */
 function nvheFullExit(m: Machine, j: number, body: () => void): void {
   const lv = m.levels[j]!;
-  withMech(m, "exit", () => m.runPath(j, "nvheExitHalf"));
+  m.runPathAs(MECH_INDEX.exit, j, "nvheExitHalf");
   m.eret(j, "guest"); // __host_enter: ERET to the host kernel at EL1
   lv.hostMode = true;
-  withMech(m, "exit", () => m.runPath(j, "nvheHostRunLoopExit"));
+  m.runPathAs(MECH_INDEX.exit, j, "nvheHostRunLoopExit");
   withMech(m, "handler", body);
-  withMech(m, "exit", () => m.runPath(j, "nvheHostRunLoopEntry"));
+  m.runPathAs(MECH_INDEX.exit, j, "nvheHostRunLoopEntry");
   // kvm_arm_vcpu_enter_exit -> kvm_call_hyp_ret(__kvm_vcpu_run): HVC to its own hyp
   withMech(m, "exit", () => m.trap(j, hvcHypEvent(j)));
 }
