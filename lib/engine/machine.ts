@@ -474,7 +474,8 @@ export class Machine {
   /** A hardware exception taken from software at level k (k >= 1). */
   trap(k: number, ev: TrapEvent): void {
     if (k === this.depth) this.leafExits++;
-    if (this.memo && !this.listener && !this.oracle && !this.onNestedWindow) this.trapMemo(k, ev);
+    // migration reads per-CPU state outside the memo key: always stepped
+    if (this.memo && !this.listener && !this.oracle && !this.onNestedWindow && ev.hostWork !== "migrate") this.trapMemo(k, ev);
     else this.trapExact(k, ev);
   }
 
@@ -1287,6 +1288,13 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   /** vgic-v3.c vgic_v3_load / vgic-v3-nested.c vgic_v3_load_nested. */
   loadVgic(m, j) {
     m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
+  },
+  /** arm.c kvm_arch_vcpu_put / kvm_arch_vcpu_load outside a nested transition (vcpu_put / vcpu_load) */
+  vcpuPut(m, j) {
+    m.vcpuPut(j);
+  },
+  vcpuLoad(m, j) {
+    m.vcpuLoad(j);
   },
   /** nested.c kvm_vcpu_load_hw_mmu: shadow stage-2 lookup in nested context; VMID update. */
   loadHwMmu(m, j) {

@@ -32,6 +32,8 @@ export type StepName =
   | "putVgic"
   | "loadVgic"
   | "loadHwMmu"
+  | "vcpuPut"
+  | "vcpuLoad"
   | "counterRead";
 
 export type OpSpec =

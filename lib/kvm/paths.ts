@@ -305,22 +305,6 @@ export const PATH_DEFS = {
     cite: "hyp/include/hyp/adjust_pc.h __kvm_skip_instr (inference: ELR/SPSR through the EL1 encodings with E2H)",
     ops: ["R ELR_EL1", "W ELR_EL1", "R SPSR_EL1", "W SPSR_EL1"],
   },
-  /** kvm_inject_nested, the put/load case (an exception from the guest's guest into the guest hypervisor's vEL2). */
-  injectNestedPutLoad: {
-    cite:
-      "emulate-nested.c kvm_inject_nested: preempt_disable, [IN_NESTED_EXCEPTION set], __kvm_adjust_pc, " +
-      "kvm_arch_vcpu_put, kvm_inject_el2_exception, __kvm_adjust_pc -> enter_exception64 (memory), kvm_arch_vcpu_load, " +
-      "[IN_NESTED_EXCEPTION clear], preempt_enable, kvm_pmu_nested_transition",
-    ops: ["code routeCode", "call vcpuPut", "code injectCode", "call vcpuLoad"],
-  },
-  /** kvm_emulate_nested_eret (ERET from vEL2 into the guest hypervisor's own guest). */
-  emulateNestedEret: {
-    cite:
-      "handle_exit.c kvm_handle_eret -> emulate-nested.c kvm_emulate_nested_eret: vcpu_read_sys_reg(SPSR_EL2), " +
-      "kvm_check_illegal_exception_return, preempt_disable, IN_NESTED_ERET, kvm_arch_vcpu_put, PC/PSTATE update, " +
-      "kvm_arch_vcpu_load, preempt_enable",
-    ops: ["R SPSR_EL12", "code eretEmulCode", "call vcpuPut", "call vcpuLoad"],
-  },
   /** kvm_hyp_handle_eret: an ERET to vEL2 or to InHost EL0 completed in hyp. */
   fastEret: {
     cite: "hyp/vhe/switch.c kvm_hyp_handle_eret",
@@ -411,11 +395,11 @@ export const PATH_DEFS = {
   /** A hypervisor's return to its userspace VMM on an MMIO exit (KVM_EXIT_MMIO) and back into KVM_RUN. */
   vmmExitToUser: {
     cite: "arm.c kvm_arch_vcpu_ioctl_run returns 0 -> vcpu_put; el0_svc return path",
-    ops: ["call vcpuPut", "code syscallCode"],
+    ops: ["step vcpuPut", "code syscallCode"],
   },
   vmmReenterKernel: {
     cite: "ioctl(KVM_RUN) -> kvm_arch_vcpu_ioctl_run: kvm_handle_mmio_return, vcpu_load",
-    ops: ["code syscallCode", "code mmioDecode", "call vcpuLoad"],
+    ops: ["code syscallCode", "code mmioDecode", "step vcpuLoad"],
   },
 } as const satisfies Record<string, PathDef>;
 
