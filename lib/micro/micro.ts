@@ -1,4 +1,4 @@
-import { COUNTER_FIELDS, type CounterField, diffLevelCounters, type LevelCounters } from "../engine/counters";
+import { COUNTER_FIELDS, type CounterField, diffLevelCounters } from "../engine/counters";
 import { Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError } from "../util/errors";
@@ -135,4 +135,3 @@ export function runMicro(
   };
 }
 
-export type { LevelCounters };

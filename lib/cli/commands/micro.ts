@@ -1,4 +1,3 @@
-import { COUNTER_FIELDS } from "../../engine/counters";
 import { isMicroOp, MICRO_DEFAULT_ITERATIONS, MICRO_OPS, MICRO_WARMUP, runMicro } from "../../micro/micro";
 import { ConfigError } from "../../util/errors";
 import { COMMON_OPTIONS, commonOptions, helpText, intOpt, type OptionSpec, parseArgs } from "../args";
@@ -78,4 +77,3 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
-void COUNTER_FIELDS;

@@ -7,7 +7,7 @@ import { TRACE_GROUPS, TRACEPOINT_NAMES, type TraceRecord } from "../../trace/tr
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
 import { helpText, intOpt, type OptionSpec, parseArgs } from "../args";
-import type { Command, CommandIO } from "../command";
+import type { Command } from "../command";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 /** `stat` lives beside `trace` (both are traced runs): one import for the command table. */
