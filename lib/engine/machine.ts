@@ -1,6 +1,6 @@
 import { EXCEPTION_CLASS_NAMES, type ExceptionClass } from "../arch/exceptions";
 import { fpStateBytes } from "../arch/sve";
-import { resolveGuestHypAccess, type SysRegName } from "../arch/sysregs";
+import { resolveGuestHypAccess, type SysRegName, SYSREGS } from "../arch/sysregs";
 import type { CostName, Costs } from "../costs/table";
 import type { ModelConfig } from "../kvm/config";
 import { opLabel, type Op, type StepName } from "../kvm/ops";
@@ -967,15 +967,19 @@ const EV_SVE: TrapEvent = Object.freeze({ ec: "SVE", reason: "fp" });
 const EV_ERET_GUEST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "guest" });
 const EV_ERET_INHOST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "inhost" });
 const EV_WFI: TrapEvent = Object.freeze({ ec: "WFx", reason: "wfi" });
-const SYSREG_EVENTS = new Map<string, TrapEvent>();
+/** the two trap events (read, write) of every system register, built once */
+const SYSREG_EVENTS = Object.fromEntries(
+  (Object.keys(SYSREGS) as SysRegName[]).map((reg) => {
+    const reason: TrapReason = reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg";
+    const pair: readonly [TrapEvent, TrapEvent] = [
+      Object.freeze({ ec: "SYS64", reason, reg, write: false }),
+      Object.freeze({ ec: "SYS64", reason, reg, write: true }),
+    ];
+    return [reg, pair];
+  }),
+) as Record<SysRegName, readonly [TrapEvent, TrapEvent]>;
 function sysregEvent(reg: SysRegName, write: boolean): TrapEvent {
-  const key = write ? "W" + reg : "R" + reg;
-  let ev = SYSREG_EVENTS.get(key);
-  if (!ev) {
-    ev = Object.freeze({ ec: "SYS64", reason: reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg", reg, write });
-    SYSREG_EVENTS.set(key, ev);
-  }
-  return ev;
+  return SYSREG_EVENTS[reg][write ? 1 : 0];
 }
 const HVC_HYP_EVENTS: TrapEvent[] = [];
 function hvcHypEvent(j: number): TrapEvent {
