@@ -22,6 +22,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "patch", kind: "value", accepted: "none, all, or a list of levels like 0,1", help: "levels whose KVM carries the FP-elision patch; default all" },
   { name: "sve-vl", kind: "value", accepted: SVE_VECTOR_LENGTHS.join(", "), help: "maximum SVE vector length in bits (0: no SVE); default 0" },
   { name: "el2-vtimer", kind: "bool", help: "guest hypervisor kernels use the EL2 virtual timer; default off" },
+  { name: "phys-offset", kind: "bool", help: "VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap); default off" },
   { name: "host-preempt-rate", kind: "value", accepted: "a number >= 0 (Hz)", help: "host preemptions per second of simulated time; default 0" },
   { name: "host-neon-rate", kind: "value", accepted: "a number >= 0 (Hz)", help: "host kernel-mode NEON uses per second of simulated time; default 0" },
   { name: "costs", kind: "value", accepted: "a JSON file mapping unit-cost names to numbers", help: "override named unit costs" },
@@ -160,6 +161,7 @@ export function commonOptions(p: ParsedArgs): CommonOptions {
     patch: parsePatch(p.values.get("patch"), depth),
     sveVl,
     el2Vtimer: p.flags.get("el2-vtimer") ?? false,
+    physOffset: p.flags.get("phys-offset") ?? false,
     costs: loadCosts(p.values.get("costs")),
   };
   validateModelConfig(model);

@@ -1035,7 +1035,7 @@ const MEMOS = new Map<string, Map<string, MemoRecord>>();
 const MAX_SHARED_MEMOS = 64;
 
 function memoFor(cfg: ModelConfig): Map<string, MemoRecord> {
-  const key = JSON.stringify([cfg.depth, cfg.nv2, cfg.ecv, cfg.guestHyp, cfg.patch, cfg.sveVl, cfg.el2Vtimer, cfg.fpPolicy ?? "", cfg.costs]);
+  const key = JSON.stringify([cfg.depth, cfg.nv2, cfg.ecv, cfg.guestHyp, cfg.patch, cfg.sveVl, cfg.el2Vtimer, cfg.physOffset === true, cfg.fpPolicy ?? "", cfg.costs]);
   let m = MEMOS.get(key);
   if (!m) {
     if (MEMOS.size >= MAX_SHARED_MEMOS) MEMOS.delete(MEMOS.keys().next().value as string);
@@ -1306,8 +1306,12 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   },
   /** A kernel clock read (ktime_get): the virtual counter with the EL2 virtual timer, else the trapped CNTPCT. */
   counterRead(m, j) {
-    if (j === 0 || m.cfg.el2Vtimer) m.sysreg(j, "CNTVCT_EL0", false);
-    else m.sysreg(j, "CNTPCT_EL0_TRAPPED", false);
+    // A VHE kernel at (v)EL2 reads the physical counter, or the virtual one with the EL2 virtual timer. The
+    // physical read traps only with a non-zero physical offset and no CNTPOFF at the level below (timer_set_traps):
+    // a guest hypervisor never gets CNTPOFF; L0 has it with FEAT_ECV.
+    const noCntpoff = j - 1 >= 1 || !m.cfg.ecv;
+    if (j > 0 && !m.cfg.el2Vtimer && m.cfg.physOffset === true && noCntpoff) m.sysreg(j, "CNTPCT_EL0_TRAPPED", false);
+    else m.sysreg(j, "CNTVCT_EL0", false);
   },
 };
 

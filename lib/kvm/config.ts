@@ -21,6 +21,12 @@ export interface ModelConfig {
   readonly sveVl: number;
   /** Guest hypervisor kernels use the EL2 virtual timer (and the virtual counter). */
   readonly el2Vtimer: boolean;
+  /**
+   * The VMMs give their guests a non-zero physical counter offset (KVM_ARM_SET_COUNTER_OFFSET, e.g. after a
+   * migration). Without CNTPOFF_EL2 (never offered to a guest hypervisor; absent at L0 without FEAT_ECV) the host
+   * then traps the guest's physical counter and timer accesses (arch_timer.c timer_set_traps). Default false.
+   */
+  readonly physOffset?: boolean;
   readonly costs: Costs;
   /** the FP save/restore policy of the levels in `patch` (default nv-fp-elision, the change); see FP_POLICIES */
   readonly fpPolicy?: FpPolicy;

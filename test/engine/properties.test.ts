@@ -208,3 +208,16 @@ describe("fast engine (memoized trap handling)", () => {
     }
   });
 });
+
+describe("EL2 virtual timer and the physical counter offset", () => {
+  it("the EL2 virtual timer changes nothing with a zero physical offset, and removes the trapped counter reads with one", () => {
+    const m = (o: { el2Vtimer?: boolean; physOffset?: boolean; ecv?: boolean }) =>
+      runMicro(defaultModelConfig({ depth: 4, patch: [], ...o }), { op: "hvc", iterations: 2, leafFp: false });
+    expect(m({ el2Vtimer: true })).toEqual(m({}));
+    // with an offset, levels without CNTPOFF below them trap their physical counter reads
+    expect(m({ physOffset: true }).l0Traps).toBeGreaterThan(m({}).l0Traps);
+    expect(m({ physOffset: true, el2Vtimer: true })).toEqual(m({}));
+    // without FEAT_ECV, L0 has no CNTPOFF either: L1's reads trap too
+    expect(m({ physOffset: true, ecv: false }).l0Traps).toBeGreaterThan(m({ ecv: false }).l0Traps);
+  });
+});
