@@ -484,7 +484,11 @@ export class Machine {
     const c0 = this._counters[0]!;
     c0.l0Traps++;
     if (c0.l0Traps > this.trapBudget) {
-      throw new LimitError("depth", `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget (use --engine fast)`);
+      throw new LimitError(
+        "depth",
+        `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget at this depth` +
+          (this.oracle ? " (the FP oracle needs the exact engine: use a smaller --depth or --nv2)" : " (use --engine fast)"),
+      );
     }
     if (this.listener) {
       this.listener({

@@ -17,6 +17,9 @@ import { FpOracle, tagText, type Violation } from "./oracle";
  */
 export type StepName = string;
 
+/** L0 traps one schedule may step (the exact engine): depth 4 with NV2 fits, depth 5 without NV2 does not */
+export const CHECK_TRAP_BUDGET = 3_000_000;
+
 export interface CheckConfig {
   readonly model: ModelConfig;
   readonly policy: FpPolicy;
@@ -42,6 +45,8 @@ function newSim(c: CheckConfig): Sim {
   const o = new FpOracle(c.model.depth, c.model.sveVl);
   const armed = new Set<number>();
   m.oracle = o;
+  // the oracle needs the exact engine: refuse configurations beyond its budget instead of running for hours
+  m.trapBudget = CHECK_TRAP_BUDGET;
   m.onNestedWindow = (j) => {
     if (armed.delete(j)) m.kernelNeon(j);
   };

@@ -65,5 +65,9 @@ describe("nestlab check (command line)", () => {
     expect((await cli("check", "--exhaustive", "--max-len", "9")).err).toMatch(/--max-len '9'/);
     expect((await cli("check", "--steps", "10", "--exhaustive")).code).toBe(2);
     expect((await cli("check", "--max-len", "2")).err).toMatch(/--max-len/);
+    // the oracle needs the exact engine: a configuration beyond its budget is refused, not run for hours
+    const deep = await cli("check", "--depth", "5", "--no-nv2", "--steps", "10");
+    expect(deep.code).toBe(2);
+    expect(deep.err).toMatch(/budget.*--depth/);
   });
 });
