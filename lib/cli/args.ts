@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readJsonFile } from "../util/json";
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_NAMES, COSTS, type CostName, type Costs, defaultCosts } from "../costs/table";
 import { type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "../kvm/config";
@@ -108,18 +108,7 @@ export function parsePatch(raw: string | undefined, depth: number): number[] {
 export function loadCosts(file: string | undefined): Costs {
   const costs = defaultCosts() as { [K in CostName]: number };
   if (file === undefined) return costs;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError("costs", file, "a readable JSON file mapping unit-cost names to numbers");
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new ConfigError("costs", file, "a JSON object (the file is not valid JSON)");
-  }
+  const obj = readJsonFile(file, "costs", "a JSON object mapping unit-cost names to numbers");
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new ConfigError("costs", file, "a JSON object mapping unit-cost names to numbers");
   }

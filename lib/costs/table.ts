@@ -98,8 +98,8 @@ export const COSTS = {
     "assumed", "a short softirq checksum or crypto block"),
   hypTickCode: c("a guest hypervisor kernel's tick (update_process_times, scheduler tick), besides clock reads", "cycles",
     3000, "assumed", "a few microseconds per HZ tick"),
-  vmmFpWork: c("FP/SIMD-using part of the VMM's work per exit (libc memcpy/string routines)", "cycles", 0, "assumed",
-    "charged inside vmmMmio; listed so a FP use is an explicit step"),
+  timerEmulCode: c("emulated-timer bookkeeping: soft_timer_start/cancel of the hrtimers, or the nested timer map switch (unmap x2, map x2)",
+    "cycles", 120, "assumed", "no published figure"),
 } as const satisfies Record<string, CostEntry>;
 
 export type CostName = keyof typeof COSTS;

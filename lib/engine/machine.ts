@@ -728,25 +728,27 @@ export class Machine {
     });
   }
 
-  private fpElided(j: number): boolean {
-    const lv = this.levels[j]!;
+  /**
+   * Whether kvm_arch_vcpu_put_fp / kvm_arch_vcpu_load_fp return early at level j right now: the change returns under
+   * IN_NESTED_ERET / IN_NESTED_EXCEPTION (as does the no-zcr-reset variant); elide-always always does. (The
+   * elide-save-only variant does not return early: its put flushes without saving; see STEPS.putFp.)
+   */
+  fpPutLoadElided(j: number): boolean {
     const pol = this.policyAt(j);
-    return pol === "elide-always" || ((lv.inNestedEret || lv.inNestedException) && pol !== "baseline");
+    if (pol === "elide-always") return true;
+    const lv = this.levels[j]!;
+    return (lv.inNestedEret || lv.inNestedException) && (pol === "nv-fp-elision" || pol === "no-zcr-reset");
   }
 
   vcpuPut(j: number): void {
     this._counters[j]!.vcpuPuts++;
-    const lv = this.levels[j]!;
-    const elided = this.fpElided(j);
-    if (this.listener) this.listener({ type: "put", level: j, ctx: lv.ctx, fpElided: elided });
+    if (this.listener) this.listener({ type: "put", level: j, ctx: this.levels[j]!.ctx, fpElided: this.fpPutLoadElided(j) });
     this.runPathAs(MECH_INDEX.putload, j, "vcpuPut");
   }
 
   vcpuLoad(j: number): void {
     this._counters[j]!.vcpuLoads++;
-    const lv = this.levels[j]!;
-    const elided = this.fpElided(j);
-    if (this.listener) this.listener({ type: "load", level: j, ctx: lv.ctx, fpElided: elided });
+    if (this.listener) this.listener({ type: "load", level: j, ctx: this.levels[j]!.ctx, fpElided: this.fpPutLoadElided(j) });
     this.runPathAs(MECH_INDEX.putload, j, "vcpuLoad");
   }
 
@@ -1212,15 +1214,13 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   /** fpsimd.c kvm_arch_vcpu_put_fp (+ the change's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION). */
   putFp(m, j) {
     const lv = m.levels[j]!;
-    const pol = m.policyAt(j);
-    const nested = lv.inNestedEret || lv.inNestedException;
-    if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
+    if (m.fpPutLoadElided(j)) {
       m.ctr(j).fpSavesElided++;
       return;
     }
     m.sysreg(j, "DAIF", true); // local_irq_save
     if (lv.guestOwnsFp) {
-      if (nested && pol === "elide-save-only") {
+      if ((lv.inNestedEret || lv.inNestedException) && m.policyAt(j) === "elide-save-only") {
         // unsound variant: no save, but still flushed
         m.ctr(j).fpSavesElided++;
         lv.bound = "none";
@@ -1232,9 +1232,7 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   /** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */
   loadFp(m, j) {
     const lv = m.levels[j]!;
-    const pol = m.policyAt(j);
-    const nested = lv.inNestedEret || lv.inNestedException;
-    if (pol === "elide-always" || (nested && (pol === "nv-fp-elision" || pol === "no-zcr-reset"))) {
+    if (m.fpPutLoadElided(j)) {
       m.ctr(j).fpLoadsElided++;
       return;
     }
@@ -1260,7 +1258,7 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
       m.exec(j, ISB);
     }
     m.sysreg(j, "CNTVOFF_EL2", true);
-    if (nv) m.exec(j, { kind: "code", cost: "putLoadCode" }); // soft_timer_cancel x2
+    if (nv) m.exec(j, { kind: "code", cost: "timerEmulCode" }); // soft_timer_cancel x2
   },
   /** arch_timer.c kvm_timer_vcpu_load (+ kvm_timer_vcpu_load_nested_switch, timer_set_traps). */
   loadTimer(m, j) {
@@ -1268,7 +1266,7 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     const nv = lv.ctx !== "guest";
     if (nv && lv.timerMap !== lv.ctx) {
       // kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity)
-      m.exec(j, { kind: "code", cost: "putLoadCode" });
+      m.exec(j, { kind: "code", cost: "timerEmulCode" });
       lv.timerMap = lv.ctx;
     }
     // kvm_timer_vcpu_load_gic per direct timer: irq_set_irqchip_state(ACTIVE) -> GICR I[SC]ACTIVER0 (inference)

@@ -36,6 +36,8 @@ export interface MicroResult {
   readonly leafFp: boolean;
   /** per-iteration averages */
   readonly cycles: number;
+  /** exceptions taken from the leaf's own context per iteration (the operation itself, plus FP traps with --leaf-fp) */
+  readonly leafExits: number;
   readonly l0Traps: number;
   readonly fpTraps: number;
   readonly fpSaves: number;
@@ -102,6 +104,7 @@ export function runMicro(
   }
   for (let i = 0; i < MICRO_WARMUP; i++) oneIteration(m, peer, opts.op, opts.leafFp);
   const before = m.snapshotCounters();
+  const exitsBefore = m.leafExits + peer.leafExits;
   const peerBefore = peer.snapshotCounters();
   let cycles = 0;
   for (let i = 0; i < opts.iterations; i++) {
@@ -125,6 +128,7 @@ export function runMicro(
     iterations: n,
     leafFp: opts.leafFp,
     cycles: cycles / n,
+    leafExits: (m.leafExits + peer.leafExits - exitsBefore) / n,
     l0Traps: byLevel[0]!.l0Traps,
     fpTraps: sum("fpTraps"),
     fpSaves: sum("fpSaves"),

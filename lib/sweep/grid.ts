@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { COST_NAMES, type CostName, type Costs, defaultCosts } from "../costs/table";
 import { Machine } from "../engine/machine";
 import { validateRunOptions } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
-import { exactJson } from "../util/json";
+import { exactJson, readJsonFile } from "../util/json";
 import { loadProfile } from "../workload/profiles";
 import { type Axis, AXES, type AxisValue, axisNamesAccepted, COST_AXES, findAxis, SEED_AXIS } from "./axes";
 import { pointRunOptions } from "./point";
@@ -315,18 +314,7 @@ export function planSweep(g: GridInput, baseCosts?: Costs): SweepPlan {
 
 /** Reads and validates `--grid FILE`. */
 export function readGridFile(file: string): GridInput {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError("grid", file, "a readable JSON grid file");
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new ConfigError("grid", file, "a JSON object (the file is not valid JSON)");
-  }
+  const obj = readJsonFile(file, "grid", "a JSON grid file");
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new ConfigError("grid", file, "a JSON object with keys axes, zip, seeds, seed, costs");
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readJsonFile } from "../util/json";
 import { ConfigError } from "../util/errors";
 
 /**
@@ -144,17 +144,5 @@ export function loadProfile(nameOrFile: string): WorkloadProfile {
   if (!nameOrFile.endsWith(".json")) {
     throw new ConfigError("workload", nameOrFile, `${PROFILE_NAMES.join(", ")}, or a JSON profile file`);
   }
-  let text: string;
-  try {
-    text = readFileSync(nameOrFile, "utf8");
-  } catch {
-    throw new ConfigError("workload", nameOrFile, `${PROFILE_NAMES.join(", ")}, or a readable JSON profile file`);
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new ConfigError("workload", nameOrFile, "a JSON profile (the file is not valid JSON)");
-  }
-  return validateProfile(obj, nameOrFile);
+  return validateProfile(readJsonFile(nameOrFile, "workload", "a JSON workload profile"), nameOrFile);
 }
