@@ -4,9 +4,9 @@ import { resolveGuestHypAccess, type SysRegName, SYSREGS } from "../arch/sysregs
 import type { CostName, Costs } from "../costs/table";
 import type { ModelConfig } from "../kvm/config";
 import { opLabel, type Op, type StepName } from "../kvm/ops";
-import { PATHS, type PathName } from "../kvm/paths";
+import { PATH_COUNT, PATHS, type Path, type PathName } from "../kvm/paths";
 import { LimitError } from "../util/errors";
-import { COUNTER_FIELDS, type LevelCounters, newLevelCounters } from "./counters";
+import { COUNTER_FIELDS, type CounterField, type LevelCounters, newLevelCounters } from "./counters";
 
 /**
  * The nesting engine (exact: every operation is stepped).
@@ -138,58 +138,57 @@ export type EngineListener = (ev: EngineEvent) => void;
 
 export const MECHANISMS = ["guest", "exception", "exit", "handler", "putload", "fp"] as const;
 export type Mechanism = (typeof MECHANISMS)[number];
-const MECH_INDEX: Record<Mechanism, number> = { guest: 0, exception: 1, exit: 2, handler: 3, putload: 4, fp: 5 };
-const MECH_GUEST = MECH_INDEX.guest;
-const MECH_EXCEPTION = MECH_INDEX.exception;
 
 export class Machine {
   readonly depth: number;
   readonly levels: LevelState[];
-  private readonly _counters: LevelCounters[];
-  /** cycles by [level][mechanism], level = whose software ran (0..depth, depth = the leaf) */
-  private readonly _attribution: number[][];
   /**
-   * Deltas replayed by the fast engine accumulate here (flat layout of flatTotals) and are folded into the counter
-   * objects when someone reads them: a replay is then a few typed-array additions.
+   * Every total the engine keeps, in one flat array (layout in `FlatLayout`): per level the counters and exits by
+   * exception class, then cycles by [level][mechanism], then the inclusive FP figures. The exact engine increments
+   * it in place and the fast engine adds a recorded sparse delta to it: neither allocates per trap. Values are
+   * integers below 2^53 (drivers drain long runs into BigInt), so the doubles are exact.
    */
-  private pending: Float64Array | undefined;
-  private pendingDirty = false;
+  private readonly acc: Float64Array;
+  private readonly lay: FlatLayout;
 
-  /** exact totals by level (folds any replayed deltas first) */
+  /** exact totals by level (a fresh copy: the engine's own totals live in a flat array) */
   get counters(): LevelCounters[] {
-    if (this.pendingDirty) this.flushPending();
-    return this._counters;
-  }
-
-  get attribution(): number[][] {
-    if (this.pendingDirty) this.flushPending();
-    return this._attribution;
-  }
-
-  get fpInclusive(): FpInclusive {
-    if (this.pendingDirty) this.flushPending();
-    return this._fp;
-  }
-
-  /** a level's counters for the engine's own increments (no fold needed for writes) */
-  ctr(j: number): LevelCounters {
-    return this._counters[j]!;
-  }
-
-  private flushPending(): void {
-    const p = this.pending!;
-    this.pendingDirty = false;
-    for (let i = 0; i < p.length; i++) {
-      const v = p[i]!;
-      if (v !== 0) {
-        p[i] = 0;
-        this.addFlatIndex(i, v);
-      }
+    const out: LevelCounters[] = [];
+    for (let j = 0; j < this.depth; j++) {
+      const c = newLevelCounters();
+      const base = j * this.lay.perLevel;
+      for (let f = 0; f < COUNTER_FIELDS.length; f++) c[COUNTER_FIELDS[f]!] = this.acc[base + f]!;
+      for (let e = 0; e < EXCEPTION_CLASS_NAMES.length; e++) c.exitsByClass[EXCEPTION_CLASS_NAMES[e]!] = this.acc[base + NC + e]!;
+      out.push(c);
     }
+    return out;
   }
-  cycles = 0;
+
+  /** cycles by [level][mechanism], level = whose software ran (0..depth, depth = the leaf) */
+  get attribution(): number[][] {
+    const out: number[][] = [];
+    for (let l = 0; l <= this.depth; l++) out.push(Array.from(this.acc.subarray(this.lay.attr + l * NM, this.lay.attr + (l + 1) * NM)));
+    return out;
+  }
+
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
-  private _fp: FpInclusive = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
+  get fpInclusive(): FpInclusive {
+    const a = this.acc;
+    const b = this.lay.fp;
+    return { trap: a[b + FP_TRAP]!, traps: a[b + FP_TRAPS]!, save: a[b + FP_SAVE]!, restore: a[b + FP_RESTORE]!, zcr: a[b + FP_ZCR]! };
+  }
+
+  /** one level's counter (read) */
+  count(j: number, f: CounterField): number {
+    return this.acc[j * this.lay.perLevel + COUNTER_FIELDS.indexOf(f)]!;
+  }
+
+  /** adds n to counter f (an index into COUNTER_FIELDS) of level j */
+  private bump(j: number, f: number, n = 1): void {
+    this.acc[j * this.lay.perLevel + f]! += n;
+  }
+
+  cycles = 0;
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   leafTimerTicks = 0;
@@ -217,17 +216,37 @@ export class Machine {
 
   private readonly costs: Costs;
   private readonly fpBytes: number;
+  /** cycles of one FP/SVE register-file transfer at this vector length */
+  private readonly fpMoveCycles: number;
+  /** unit costs the hot path charges, read once */
+  private readonly cExcEntry: number;
+  private readonly cExcReturn: number;
+  private readonly cSysregRead: number;
+  private readonly cSysregWrite: number;
+  private readonly cVncr: number;
+  /** index of this configuration's features into SysregAccess.res (nv2 * 2 + ecv) */
+  private readonly resSel: number;
   /** index into MECHANISMS of the mechanism cycles are charged to now */
   private mech = 0;
   private fpFrame = 0;
   listener: EngineListener | undefined;
 
+  /**
+   * A machine that has thrown (a LimitError mid-trap) is left mid-operation: drivers discard it.
+   */
   constructor(readonly cfg: ModelConfig) {
     this.depth = cfg.depth;
     this.costs = cfg.costs;
     this.compiledPaths = compiledCache(cfg);
     this.memoTable = memoFor(cfg);
     this.fpBytes = fpStateBytes(cfg.sveVl);
+    this.fpMoveCycles = Math.ceil(this.fpBytes / cfg.costs.fpBytesPerCycle);
+    this.cExcEntry = cfg.costs.excEntry;
+    this.cExcReturn = cfg.costs.excReturn;
+    this.cSysregRead = cfg.costs.sysregRead;
+    this.cSysregWrite = cfg.costs.sysregWrite;
+    this.cVncr = cfg.costs.vncrAccess;
+    this.resSel = (cfg.nv2 ? 2 : 0) + (cfg.ecv ? 1 : 0);
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) {
       const ctx: VcpuContext = j === cfg.depth - 1 ? "guest" : "nested";
@@ -244,8 +263,8 @@ export class Machine {
         hostMode: false,
       });
     }
-    this._counters = Array.from({ length: cfg.depth }, () => newLevelCounters());
-    this._attribution = Array.from({ length: cfg.depth + 1 }, () => MECHANISMS.map(() => 0));
+    this.lay = flatLayout(cfg.depth);
+    this.acc = new Float64Array(this.lay.length);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -253,9 +272,9 @@ export class Machine {
 
   private charge(level: number, cycles: number): void {
     this.cycles += cycles;
-    const row = this._attribution[level];
-    if (row) row[this.mech]! += cycles;
-    if (level < this.depth) this._counters[level]!.cycles += cycles;
+    const acc = this.acc;
+    acc[this.lay.attr + level * NM + this.mech]! += cycles;
+    if (level < this.depth) acc[level * this.lay.perLevel + F_CYCLES]! += cycles;
     if (this.cycles > Number.MAX_SAFE_INTEGER) {
       throw new LimitError("depth", "cycle total exceeds 2^53 in the exact engine; use a smaller depth or NV2");
     }
@@ -263,17 +282,6 @@ export class Machine {
 
   cost(level: number, name: CostName): void {
     this.charge(level, this.costs[name]);
-  }
-
-  /** runs a path with its cycles charged to mechanism index `mech` (no closure: the hot path's form of withMech) */
-  runPathAs(mech: number, k: number, name: PathName): void {
-    const prev = this.mech;
-    this.mech = mech;
-    try {
-      this.runPath(k, name);
-    } finally {
-      this.mech = prev;
-    }
   }
 
   withMech<T>(m: Mechanism, f: () => T): T {
@@ -289,45 +297,67 @@ export class Machine {
   // ---------------------------------------------------------------------------------------------------------------
   // Operations by software at level k
 
+  /** Runs a path at level k (see runP). */
+  runPath(k: number, name: PathName): void {
+    this.runP(k, PATHS[name]);
+  }
+
+  /** runs a path with its cycles charged to mechanism index `mech` */
+  private runAs(mech: number, k: number, p: Path): void {
+    const prev = this.mech;
+    this.mech = mech;
+    this.runP(k, p);
+    this.mech = prev;
+  }
+
   /**
    * Runs a path at level k. With a listener every op is stepped and reported; without one, runs of operations whose
    * outcome cannot depend on state (native accesses, VNCR memory, barriers, plain code) are folded into one charge
-   * (compiled once per machine), so the exact engine pays only for what can trap or change state. The two give
-   * identical counts and cycles (tested).
+   * and the rest are resolved once (compiled per configuration), so the exact engine pays only for what can trap
+   * or change state. The two give identical counts and cycles (tested).
    */
-  runPath(k: number, name: PathName): void {
+  private runP(k: number, p: Path): void {
     if (this.listener) {
-      const ops = PATHS[name].ops;
+      const ops = p.ops;
       for (let i = 0; i < ops.length; i++) this.exec(k, ops[i]!);
       return;
     }
-    const segs = this.compiled(k === 0 || this.levels[k]?.hostMode ? 0 : 1, name);
-    const c = this._counters[k];
+    const cls = k === 0 || (k < this.depth && this.levels[k]!.hostMode) ? 0 : 1;
+    const segs = this.compiledPaths[cls][p.id] ?? this.compile(cls, p);
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
       if (seg.cost !== 0) this.charge(k, seg.cost);
-      if (seg.vncr !== 0 && c) c.vncrAccesses += seg.vncr;
-      if (seg.op) this.exec(k, seg.op);
+      if (seg.vncr !== 0 && k < this.depth) this.bump(k, F_VNCR, seg.vncr);
+      switch (seg.kind) {
+        case SEG_TRAP:
+          this.trap(k, seg.access!.ev);
+          break;
+        case SEG_MMIO:
+          this.trap(k, EV_MMIO_KERNEL);
+          break;
+        case SEG_STEP:
+          seg.step!(this, k);
+          break;
+        case SEG_CALL:
+          this.runP(k, seg.path!);
+          break;
+      }
     }
   }
 
-  /** compiled paths, shared by every machine with the same unit costs and features */
-  private readonly compiledPaths: readonly [Map<string, Segment[]>, Map<string, Segment[]>];
+  /** compiled paths, shared by every machine with the same unit costs and features: [class][path id] */
+  private readonly compiledPaths: readonly [(Segment[] | undefined)[], (Segment[] | undefined)[]];
 
-  private compiled(cls: 0 | 1, name: PathName): Segment[] {
-    const cache = this.compiledPaths[cls];
-    const key = name;
-    let segs = cache.get(key);
-    if (segs) return segs;
-    segs = [];
+  private compile(cls: 0 | 1, p: Path): Segment[] {
+    const segs: Segment[] = [];
     let cost = 0;
     let vncr = 0;
-    const flush = (op?: Op): void => {
-      if (cost !== 0 || vncr !== 0 || op) segs!.push({ cost, vncr, op });
+    const flush = (kind: number, access?: SysregAccess, step?: StepFn, path?: Path): void => {
+      if (cost !== 0 || vncr !== 0 || kind !== SEG_NONE) segs.push({ cost, vncr, kind, access, step, path });
       cost = 0;
       vncr = 0;
     };
-    for (const op of PATHS[name].ops) {
+    for (const op of p.ops) {
       switch (op.kind) {
         case "isb":
         case "dsb":
@@ -340,31 +370,37 @@ export class Machine {
           cost += this.costs[op.cost];
           break;
         case "sysreg": {
-          const res = cls === 0 ? "native" : resolveGuestHypAccess(op.reg, op.write, this.cfg.nv2, this.cfg.ecv);
-          if (res === "native") cost += op.write ? this.costs.sysregWrite : this.costs.sysregRead;
-          else if (res === "vncr") {
+          const a = ACCESS[op.reg][op.write ? 1 : 0];
+          const res = cls === 0 ? RES_NATIVE : a.res[this.resSel]!;
+          if (res === RES_NATIVE) cost += op.write ? this.costs.sysregWrite : this.costs.sysregRead;
+          else if (res === RES_VNCR) {
             cost += this.costs.vncrAccess;
             vncr++;
-          } else flush(op);
+          } else flush(SEG_TRAP, a);
           break;
         }
         case "mmio":
           if (cls === 0) cost += this.costs.sysregWrite;
-          else flush(op);
+          else flush(SEG_MMIO);
           break;
-        default:
-          flush(op);
+        case "step":
+          flush(SEG_STEP, undefined, STEPS[op.step]);
+          break;
+        case "call":
+          flush(SEG_CALL, undefined, undefined, PATHS[op.path as PathName]);
+          break;
       }
     }
-    flush();
-    cache.set(key, segs);
+    flush(SEG_NONE);
+    this.compiledPaths[cls][p.id] = segs;
     return segs;
   }
 
+  /** One operation, stepped (the listener's form: every op is reported). */
   exec(k: number, op: Op): void {
     switch (op.kind) {
       case "sysreg":
-        this.sysreg(k, op.reg, op.write);
+        this.sr(k, ACCESS[op.reg][op.write ? 1 : 0]);
         return;
       case "isb":
         this.emitOp(k, op, "native");
@@ -386,7 +422,7 @@ export class Machine {
         this.mmioGicr(k);
         return;
       case "step":
-        this.step(k, op.step);
+        STEPS[op.step](this, k);
         return;
       case "call":
         this.runPath(k, op.path as PathName);
@@ -400,27 +436,37 @@ export class Machine {
 
   /** A system register access by software at level k. */
   sysreg(k: number, reg: SysRegName, write: boolean): void {
+    this.sr(k, ACCESS[reg][write ? 1 : 0]);
+  }
+
+  /** A system register access by the leaf (its mechanism: guest). */
+  leafSysreg(reg: SysRegName, write: boolean): void {
+    const prev = this.mech;
+    this.mech = MECH_GUEST;
+    this.sr(this.depth, ACCESS[reg][write ? 1 : 0]);
+    this.mech = prev;
+  }
+
+  /** sysreg with the access resolved once per register (the engine's own form) */
+  private sr(k: number, a: SysregAccess): void {
     if (k === 0) {
-      if (reg === "ICC_SGI1R_EL1") this.lastSgiAt = this.cycles;
-      if (this.listener) this.listener({ type: "op", level: 0, op: `${write ? "W" : "R"} ${reg}`, res: "native" });
-      this.cost(0, write ? "sysregWrite" : "sysregRead");
+      if (a.sgi) this.lastSgiAt = this.cycles;
+      if (this.listener) this.listener({ type: "op", level: 0, op: a.label, res: "native" });
+      this.charge(0, a.write ? this.cSysregWrite : this.cSysregRead);
       return;
     }
-    const res = this.levels[k]?.hostMode ? "native" : resolveGuestHypAccess(reg, write, this.cfg.nv2, this.cfg.ecv);
-    if (this.listener) {
-      this.listener({ type: "op", level: k, op: `${write ? "W" : "R"} ${reg}`, res: res === "trapFast" ? "trap" : res });
-    }
+    const res = k < this.depth && this.levels[k]!.hostMode ? RES_NATIVE : a.res[this.resSel]!;
+    if (this.listener) this.listener({ type: "op", level: k, op: a.label, res: RES_LABEL[res]! });
     switch (res) {
-      case "native":
-        this.cost(k, write ? "sysregWrite" : "sysregRead");
+      case RES_NATIVE:
+        this.charge(k, a.write ? this.cSysregWrite : this.cSysregRead);
         return;
-      case "vncr":
-        this._counters[k]!.vncrAccesses++;
-        this.cost(k, "vncrAccess");
+      case RES_VNCR:
+        if (k < this.depth) this.bump(k, F_VNCR);
+        this.charge(k, this.cVncr);
         return;
-      case "trapFast":
-      case "trap":
-        this.trap(k, sysregEvent(reg, write));
+      default:
+        this.trap(k, a.ev);
         return;
     }
   }
@@ -429,7 +475,7 @@ export class Machine {
   private mmioGicr(k: number): void {
     if (k === 0) {
       if (this.listener) this.listener({ type: "op", level: 0, op: "mmio gicr", res: "native" });
-      this.cost(0, "sysregWrite"); // a device register write; posted
+      this.charge(0, this.cSysregWrite); // a device register write; posted
       return;
     }
     if (this.listener) this.listener({ type: "op", level: k, op: "mmio gicr", res: "trap" });
@@ -481,9 +527,8 @@ export class Machine {
 
   private trapExact(k: number, ev: TrapEvent): void {
     const owner = this.routeOwner(k, ev);
-    const c0 = this._counters[0]!;
-    c0.l0Traps++;
-    if (c0.l0Traps > this.trapBudget) {
+    const acc = this.acc;
+    if (++acc[F_L0TRAPS]! > this.trapBudget) {
       throw new LimitError(
         "depth",
         `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget at this depth` +
@@ -495,21 +540,19 @@ export class Machine {
         type: "trap", from: k, ec: ev.ec, reason: ev.reason, owner, ...(ev.reg ? { detail: ev.reg } : {}), fpWork: this.fpFrame > 0,
       });
     }
-    const outerFp = ev.reason === "fp" && this.fpFrame === 0;
+    const fp = ev.reason === "fp";
+    const outerFp = fp && this.fpFrame === 0;
     const start = this.cycles;
-    if (ev.reason === "fp") this.fpFrame++;
+    if (fp) this.fpFrame++;
     const prev = this.mech;
-    try {
-      this.mech = MECH_EXCEPTION;
-      this.cost(0, "excEntry");
-      this.handleAt(0, ev, owner, k);
-    } finally {
-      this.mech = prev;
-      if (ev.reason === "fp") this.fpFrame--;
-    }
+    this.mech = MECH_EXCEPTION;
+    this.charge(0, this.cExcEntry);
+    this.handleAt(0, ev, owner, k);
+    this.mech = prev;
+    if (fp) this.fpFrame--;
     if (outerFp) {
-      this._fp.trap += this.cycles - start;
-      this._fp.traps++;
+      acc[this.lay.fp + FP_TRAP]! += this.cycles - start;
+      acc[this.lay.fp + FP_TRAPS]!++;
     }
     if (this.listener) this.listener({ type: "trapDone", level: k, owner, reason: ev.reason });
   }
@@ -538,91 +581,34 @@ export class Machine {
     return key;
   }
 
-  private flatLength(): number {
-    return this._counters.length * (COUNTER_FIELDS.length + EXCEPTION_CLASS_NAMES.length) + this._attribution.length * MECHANISMS.length + 5;
-  }
-
-  private flatTotals(): number[] {
-    if (this.pendingDirty) this.flushPending();
-    const out: number[] = [];
-    for (const c of this._counters) {
-      for (const f of COUNTER_FIELDS) out.push(c[f]);
-      for (const ec of EXCEPTION_CLASS_NAMES) out.push(c.exitsByClass[ec] ?? 0);
-    }
-    for (const row of this._attribution) for (const v of row) out.push(v);
-    out.push(this._fp.trap, this._fp.traps, this._fp.save, this._fp.restore, this._fp.zcr);
-    return out;
-  }
-
-  /** adds v at flat index i (the layout of flatTotals) to the counter objects */
-  private addFlatIndex(i: number, v: number): void {
-    const nc = COUNTER_FIELDS.length;
-    const perLevel = nc + EXCEPTION_CLASS_NAMES.length;
-    const countersEnd = this._counters.length * perLevel;
-    const nm = MECHANISMS.length;
-    const attrEnd = countersEnd + this._attribution.length * nm;
-    if (i < countersEnd) {
-      const c = this._counters[(i / perLevel) | 0]!;
-      const f = i % perLevel;
-      if (f < nc) addCounter(c, f, v);
-      else {
-        const ec = EXCEPTION_CLASS_NAMES[f - nc]!;
-        c.exitsByClass[ec] = (c.exitsByClass[ec] ?? 0) + v;
-      }
-    } else if (i < attrEnd) {
-      const a = i - countersEnd;
-      this._attribution[(a / nm) | 0]![a % nm]! += v;
-    } else {
-      switch (i - attrEnd) {
-        case 0:
-          this._fp.trap += v;
-          break;
-        case 1:
-          this._fp.traps += v;
-          break;
-        case 2:
-          this._fp.save += v;
-          break;
-        case 3:
-          this._fp.restore += v;
-          break;
-        default:
-          this._fp.zcr += v;
-      }
-    }
-  }
-
   private trapMemo(k: number, ev: TrapEvent): void {
     const key = this.stateKey(k, ev);
     const rec = this.memoTable.get(key);
+    const acc = this.acc;
     if (rec) {
       const start = this.cycles;
       this.cycles += rec.cycles;
       if (this.cycles > Number.MAX_SAFE_INTEGER) {
         throw new LimitError("duration-ms", "cycle total exceeds 2^53 within one machine; drain totals more often");
       }
-      let p = this.pending;
-      if (!p) p = this.pending = new Float64Array(this.flatLength());
       const idx = rec.idx;
       const val = rec.val;
-      for (let n = 0; n < idx.length; n++) p[idx[n]!]! += val[n]!;
-      this.pendingDirty = true;
+      for (let n = 0; n < idx.length; n++) acc[idx[n]!]! += val[n]!;
       for (let j = 0; j < rec.endState.length; j++) unpackLevel(this.levels[j]!, rec.endState[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
       return;
     }
-    const before = this.flatTotals();
+    const before = acc.slice();
     const start = this.cycles;
     const prevSgi = this.lastSgiAt;
     this.lastSgiAt = -1;
     this.trapExact(k, ev);
-    const after = this.flatTotals();
     const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
     if (sgiOffset < 0) this.lastSgiAt = prevSgi;
     const idx: number[] = [];
     const val: number[] = [];
-    for (let i = 0; i < after.length; i++) {
-      const dv = after[i]! - before[i]!;
+    for (let i = 0; i < acc.length; i++) {
+      const dv = acc[i]! - before[i]!;
       if (dv !== 0) {
         idx.push(i);
         val.push(dv);
@@ -639,26 +625,18 @@ export class Machine {
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
   drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
-    if (this.pendingDirty) this.flushPending();
-    const out = {
-      cycles: this.cycles,
-      counters: this.snapshotCounters(),
-      attribution: this._attribution.map((r) => r.slice()),
-      fpInclusive: { ...this._fp },
-    };
+    const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive };
     this.cycles = 0;
-    for (let j = 0; j < this._counters.length; j++) this._counters[j] = newLevelCounters();
-    for (const row of this._attribution) row.fill(0);
-    this._fp = { trap: 0, traps: 0, save: 0, restore: 0, zcr: 0 };
+    this.acc.fill(0);
     return out;
   }
 
   /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
   private handleAt(j: number, ev: TrapEvent, owner: number, from: number): void {
-    const cj = this._counters[j]!;
-    cj.exits++;
-    cj.exitsByClass[ev.ec] = (cj.exitsByClass[ev.ec] ?? 0) + 1;
-    this.runPathAs(MECH_INDEX.exit, j, ev.reason === "hvc-hyp" && j === owner ? "nvheHostHvc" : "guestExit");
+    const base = j * this.lay.perLevel;
+    this.acc[base + F_EXITS]!++;
+    this.acc[base + NC + EC_INDEX[ev.ec]]!++;
+    this.runAs(MECH_EXIT, j, ev.reason === "hvc-hyp" && j === owner ? PATHS.nvheHostHvc : PATHS.guestExit);
     if (j < owner) {
       this.forward(j, ev);
       this.handleAt(j + 1, ev, owner, from);
@@ -669,15 +647,12 @@ export class Machine {
 
   /** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
   private forward(j: number, ev: TrapEvent): void {
-    const cj = this._counters[j]!;
-    cj.fullExits++;
+    this.bump(j, F_FULL_EXITS);
     if (this.listener) this.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
-    if (ev.ec === "DABT_LOW") this.runPathAs(MECH_INDEX.exit, j, "dabtFaultInfo");
-    this.runPathAs(MECH_INDEX.exit, j, "runLoopExit");
-    this.withMech("handler", () => {
-      if (ev.ec === "IRQ") this.runPath(j, "hostTimerIrq");
-      this.runPath(j, ev.ec === "DABT_LOW" ? "forwardS2Walk" : "forwardRoute");
-    });
+    if (ev.ec === "DABT_LOW") this.runAs(MECH_EXIT, j, PATHS.dabtFaultInfo);
+    this.runAs(MECH_EXIT, j, PATHS.runLoopExit);
+    if (ev.ec === "IRQ") this.runAs(MECH_HANDLER, j, PATHS.hostTimerIrq);
+    this.runAs(MECH_HANDLER, j, ev.ec === "DABT_LOW" ? PATHS.forwardS2Walk : PATHS.forwardRoute);
     this.injectNested(j);
     this.enterGuest(j);
   }
@@ -685,25 +660,28 @@ export class Machine {
   /** kvm_inject_nested: L(j+1) goes from its nested context into its vEL2, with put/load at level j. */
   injectNested(j: number): void {
     const lv = this.levels[j]!;
+    const prev = this.mech;
     if (lv.ctx === "hyp") {
       // Taken from vEL2 (or InHost EL0): pend the exception, no put/load.
-      this._counters[j]!.directInjects++;
-      this.withMech("handler", () => this.cost(j, "injectCode"));
+      this.bump(j, F_DIRECT_INJECTS);
+      this.mech = MECH_HANDLER;
+      this.cost(j, "injectCode");
+      this.mech = prev;
       return;
     }
     if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
-    this._counters[j]!.nestedExceptions++;
+    this.bump(j, F_NESTED_EXCEPTIONS);
     if (this.listener) this.listener({ type: "nestedException", level: j });
     this.preemptOff++;
     lv.inNestedException = true;
-    this.withMech("putload", () => {
-      this.cost(j, "routeCode");
-      this.vcpuPut(j);
-      this.onNestedWindow?.(j);
-      this.cost(j, "injectCode");
-      lv.ctx = "hyp";
-      this.vcpuLoad(j);
-    });
+    this.mech = MECH_PUTLOAD;
+    this.cost(j, "routeCode");
+    this.vcpuPut(j);
+    this.onNestedWindow?.(j);
+    this.cost(j, "injectCode");
+    lv.ctx = "hyp";
+    this.vcpuLoad(j);
+    this.mech = prev;
     lv.inNestedException = false;
     this.preemptOff--;
   }
@@ -712,20 +690,21 @@ export class Machine {
   emulateNestedEret(j: number): void {
     const lv = this.levels[j]!;
     if (lv.ctx !== "hyp") throw new Error(`level ${j}: nested ERET while not in hyp context`);
-    this._counters[j]!.nestedErets++;
+    this.bump(j, F_NESTED_ERETS);
     if (this.listener) this.listener({ type: "nestedEret", level: j });
-    this.withMech("putload", () => {
-      this.sysreg(j, "SPSR_EL12", false);
-      this.cost(j, "eretEmulCode");
-      this.preemptOff++;
-      lv.inNestedEret = true;
-      this.vcpuPut(j);
-      this.onNestedWindow?.(j);
-      lv.ctx = "nested";
-      this.vcpuLoad(j);
-      lv.inNestedEret = false;
-      this.preemptOff--;
-    });
+    const prev = this.mech;
+    this.mech = MECH_PUTLOAD;
+    this.sr(j, A_SPSR_EL12_R);
+    this.cost(j, "eretEmulCode");
+    this.preemptOff++;
+    lv.inNestedEret = true;
+    this.vcpuPut(j);
+    this.onNestedWindow?.(j);
+    lv.ctx = "nested";
+    this.vcpuLoad(j);
+    lv.inNestedEret = false;
+    this.preemptOff--;
+    this.mech = prev;
   }
 
   /**
@@ -741,26 +720,26 @@ export class Machine {
   }
 
   vcpuPut(j: number): void {
-    this._counters[j]!.vcpuPuts++;
+    this.bump(j, F_VCPU_PUTS);
     if (this.listener) this.listener({ type: "put", level: j, ctx: this.levels[j]!.ctx, fpElided: this.fpPutLoadElided(j) });
-    this.runPathAs(MECH_INDEX.putload, j, "vcpuPut");
+    this.runAs(MECH_PUTLOAD, j, PATHS.vcpuPut);
   }
 
   vcpuLoad(j: number): void {
-    this._counters[j]!.vcpuLoads++;
+    this.bump(j, F_VCPU_LOADS);
     if (this.listener) this.listener({ type: "load", level: j, ctx: this.levels[j]!.ctx, fpElided: this.fpPutLoadElided(j) });
-    this.runPathAs(MECH_INDEX.putload, j, "vcpuLoad");
+    this.runAs(MECH_PUTLOAD, j, PATHS.vcpuLoad);
   }
 
   /** Run loop entry and the ERET into level j's guest. */
   enterGuest(j: number): void {
-    this.runPathAs(MECH_INDEX.exit, j, "runLoopEntry");
+    this.runAs(MECH_EXIT, j, PATHS.runLoopEntry);
     this.eret(j, "guest");
   }
 
   /** After a fast-path handler: straight back through __guest_enter. */
   fastReenter(j: number): void {
-    this.runPathAs(MECH_INDEX.exit, j, "fastReenter");
+    this.runAs(MECH_EXIT, j, PATHS.fastReenter);
     this.eret(j, "guest");
   }
 
@@ -770,12 +749,35 @@ export class Machine {
       if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native", eretTo: to });
       const prev = this.mech;
       this.mech = MECH_EXCEPTION;
-      this.cost(0, "excReturn");
+      this.charge(0, this.cExcReturn);
       this.mech = prev;
       return;
     }
     if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap", eretTo: to });
     this.trap(j, to === "guest" ? EV_ERET_GUEST : EV_ERET_INHOST);
+  }
+
+  // Inclusive accounting of FP save/restore/ZCR frames: all cycles a frame causes, at any level, charged to the
+  // "fp" mechanism while it runs. fpBegin returns the frame's start (or -1 when nested in another frame).
+  private fpBegin(): number {
+    const start = this.fpFrame === 0 ? this.cycles : -1;
+    this.fpFrame++;
+    return start;
+  }
+
+  private fpEnd(slot: number, start: number): void {
+    this.fpFrame--;
+    if (start >= 0) this.acc[this.lay.fp + slot]! += this.cycles - start;
+  }
+
+  /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
+  fpFrameRun(kind: "save" | "restore" | "zcr", f: () => void): void {
+    const start = this.fpBegin();
+    const prev = this.mech;
+    this.mech = MECH_FP;
+    f();
+    this.mech = prev;
+    this.fpEnd(kind === "save" ? FP_SAVE : kind === "restore" ? FP_RESTORE : FP_ZCR, start);
   }
 
   /**
@@ -787,8 +789,12 @@ export class Machine {
   fpsimdSaveAndFlush(j: number, kernelSave = false): void {
     const lv = this.levels[j]!;
     if (!lv.foreignFp && lv.bound !== "none") {
-      const buffer = lv.bound;
-      this.fpFrameRun("save", () => this.fpSaveRegs(j, buffer, kernelSave));
+      const start = this.fpBegin();
+      const prev = this.mech;
+      this.mech = MECH_FP;
+      this.fpSaveRegs(j, lv.bound, kernelSave);
+      this.mech = prev;
+      this.fpEnd(FP_SAVE, start);
     }
     lv.bound = "none";
     lv.foreignFp = true;
@@ -817,7 +823,12 @@ export class Machine {
   restoreCurrentState(j: number): void {
     const lv = this.levels[j]!;
     if (!lv.foreignFp) return;
-    this.fpFrameRun("restore", () => this.fpRestoreRegs(j, "host"));
+    const start = this.fpBegin();
+    const prev = this.mech;
+    this.mech = MECH_FP;
+    this.fpRestoreRegs(j, "host");
+    this.mech = prev;
+    this.fpEnd(FP_RESTORE, start);
     lv.bound = "host";
     lv.foreignFp = false;
   }
@@ -844,7 +855,7 @@ export class Machine {
 
   /** A software exception (SVC) from a hypervisor's userspace into its kernel: never reaches L0 (vTGE). */
   svc(k: number): void {
-    this.cost(k, "excEntry");
+    this.charge(k, this.cExcEntry);
   }
 
   /** level j is an nVHE guest hypervisor (DESIGN.md: only L1, only at depth 2) */
@@ -859,10 +870,31 @@ export class Machine {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Stateful steps
+  // Engine internals the steps and handlers below use (not part of the library's API)
 
-  private step(j: number, s: StepName): void {
-    STEPS[s](this, j);
+  /** @internal */ _bump(j: number, f: number): void {
+    this.bump(j, f);
+  }
+  /** @internal */ _sr(k: number, a: SysregAccess): void {
+    this.sr(k, a);
+  }
+  /** @internal */ _run(k: number, p: Path): void {
+    this.runP(k, p);
+  }
+  /** @internal */ _runAs(mech: number, k: number, p: Path): void {
+    this.runAs(mech, k, p);
+  }
+  /** @internal the mechanism index in force; set it back after a _setMech */
+  _setMech(mech: number): number {
+    const prev = this.mech;
+    this.mech = mech;
+    return prev;
+  }
+  /** @internal */ _fpBegin(): number {
+    return this.fpBegin();
+  }
+  /** @internal */ _fpEnd(slot: number, start: number): void {
+    this.fpEnd(slot, start);
   }
 
   /** save the FP/SVE registers of the context bound to this CPU (fpsimd_save_and_flush_cpu_state / __fpsimd_save_state) */
@@ -870,14 +902,12 @@ export class Machine {
     const host = buffer === "host" || kernelSave;
     this.fpAccess(j);
     this.oracle?.save(j, buffer, this.zcrLeftAtGuestVl[j] === true);
-    const c = this._counters[j]!;
     this.cost(j, "fpCallOverhead");
-    this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
-    this.sysreg(j, "FPSR", false);
-    this.sysreg(j, "FPCR", false);
-    c.fpBytes += this.fpBytes;
-    if (host) c.hostFpSaves++;
-    else c.fpSaves++;
+    this.charge(j, this.fpMoveCycles);
+    this.sr(j, A_FPSR_R);
+    this.sr(j, A_FPCR_R);
+    this.bump(j, F_FP_BYTES, this.fpBytes);
+    this.bump(j, host ? F_HOST_FP_SAVES : F_FP_SAVES);
     if (this.listener) this.listener({ type: host ? "hostFpSave" : "fpSave", level: j, bytes: this.fpBytes });
   }
 
@@ -885,51 +915,39 @@ export class Machine {
     const host = buffer === "host";
     this.fpAccess(j);
     this.oracle?.restore(j, buffer);
-    const c = this._counters[j]!;
     this.cost(j, "fpCallOverhead");
-    this.charge(j, Math.ceil(this.fpBytes / this.costs.fpBytesPerCycle));
-    this.sysreg(j, "FPSR", true);
-    this.sysreg(j, "FPCR", true);
-    c.fpBytes += this.fpBytes;
-    if (host) c.hostFpRestores++;
-    else c.fpRestores++;
+    this.charge(j, this.fpMoveCycles);
+    this.sr(j, A_FPSR_W);
+    this.sr(j, A_FPCR_W);
+    this.bump(j, F_FP_BYTES, this.fpBytes);
+    this.bump(j, host ? F_HOST_FP_RESTORES : F_FP_RESTORES);
     if (this.listener) this.listener({ type: host ? "hostFpRestore" : "fpRestore", level: j, bytes: this.fpBytes });
-  }
-
-  /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
-  fpFrameRun(kind: "save" | "restore" | "zcr", f: () => void): void {
-    const outer = this.fpFrame === 0;
-    const start = this.cycles;
-    this.fpFrame++;
-    try {
-      this.withMech("fp", f);
-    } finally {
-      this.fpFrame--;
-    }
-    if (outer) this._fp[kind] += this.cycles - start;
   }
 
   /** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu. */
   hypHandleFpsimd(j: number, from = -1): void {
     const lv = this.levels[j]!;
-    this._counters[j]!.fpTraps++;
+    this.bump(j, F_FP_TRAPS);
     if (this.listener) this.listener({ type: "fpTrap", level: j, from });
-    this.fpFrameRun("restore", () => {
-      this.sysreg(j, "CPACR_EL1", true); // __deactivate_cptr_traps
-      this.exec(j, ISB);
-      if (this.cfg.sveVl > 0) {
-        // __hyp_sve_restore_guest: sve_cond_update_zcr_vq(max, SYS_ZCR_EL2), restore, vZCR in nested context, ZCR_EL12
-        this.sysreg(j, "ZCR_EL2", false);
-        this.fpRestoreRegs(j, "vcpu");
-        if (lv.ctx === "nested") this.sysreg(j, "ZCR_EL2", false);
-        this.sysreg(j, "ZCR_EL12", true);
-      } else {
-        this.fpRestoreRegs(j, "vcpu");
-      }
-      this.sysreg(j, "HCR_EL2", false);
-      lv.guestOwnsFp = true;
-      this.sysreg(j, "CPACR_EL1", true); // __activate_cptr_traps
-    });
+    const start = this.fpBegin();
+    const prev = this.mech;
+    this.mech = MECH_FP;
+    this.sr(j, A_CPACR_EL1_W); // __deactivate_cptr_traps
+    this.exec(j, ISB);
+    if (this.cfg.sveVl > 0) {
+      // __hyp_sve_restore_guest: sve_cond_update_zcr_vq(max, SYS_ZCR_EL2), restore, vZCR in nested context, ZCR_EL12
+      this.sr(j, A_ZCR_EL2_R);
+      this.fpRestoreRegs(j, "vcpu");
+      if (lv.ctx === "nested") this.sr(j, A_ZCR_EL2_R);
+      this.sr(j, A_ZCR_EL12_W);
+    } else {
+      this.fpRestoreRegs(j, "vcpu");
+    }
+    this.sr(j, A_HCR_EL2_R);
+    lv.guestOwnsFp = true;
+    this.sr(j, A_CPACR_EL1_W); // __activate_cptr_traps
+    this.mech = prev;
+    this.fpEnd(FP_RESTORE, start);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -937,7 +955,10 @@ export class Machine {
 
   /** The leaf (or a guest hypervisor's userspace) using FP/SIMD: may trap if the registers are not its own. */
   leafFp(): void {
-    this.withMech("guest", () => this.fpAccess(this.depth));
+    const prev = this.mech;
+    this.mech = MECH_GUEST;
+    this.fpAccess(this.depth);
+    this.mech = prev;
     this.oracle?.use(this.depth, "leaf");
   }
 
@@ -949,22 +970,166 @@ export class Machine {
   }
 
   leafTrap(ev: TrapEvent): void {
-    this.withMech("guest", () => this.trap(this.depth, ev));
+    const prev = this.mech;
+    this.mech = MECH_GUEST;
+    this.trap(this.depth, ev);
+    this.mech = prev;
   }
 
   /** A timer or IPI interrupt for the leaf, taken physically at L0 and routed up to the leaf's hypervisor. */
   leafIrq(reason: "irq-timer" | "irq-ipi"): void {
-    if (reason === "irq-timer") this.leafTimerTicks++;
-    this.withMech("guest", () => this.trap(this.depth, { ec: "IRQ", reason }));
-    this.withMech("guest", () => this.runPath(this.depth, reason === "irq-timer" ? "guestTimerIrq" : "guestIpiIrq"));
+    const timer = reason === "irq-timer";
+    if (timer) this.leafTimerTicks++;
+    const prev = this.mech;
+    this.mech = MECH_GUEST;
+    this.trap(this.depth, timer ? EV_IRQ_TIMER : EV_IRQ_IPI);
+    this.runP(this.depth, timer ? PATHS.guestTimerIrq : PATHS.guestIpiIrq);
+    this.mech = prev;
   }
 
   snapshotCounters(): LevelCounters[] {
-    return this.counters.map((c) => ({ ...c, exitsByClass: { ...c.exitsByClass } }));
+    return this.counters;
   }
 }
 
 const ISB: Op = { kind: "isb" };
+const OP_TIMER_EMUL: Op = { kind: "code", cost: "timerEmulCode" };
+const OP_SHADOW_S2: Op = { kind: "code", cost: "shadowS2Lookup" };
+const OP_MMIO_DECODE: Op = { kind: "code", cost: "mmioDecode" };
+const OP_VMM_MMIO: Op = { kind: "code", cost: "vmmMmio" };
+const OP_MMIO_GICR: Op = { kind: "mmio" };
+
+const MECH_INDEX: Record<Mechanism, number> = { guest: 0, exception: 1, exit: 2, handler: 3, putload: 4, fp: 5 };
+const NM = MECHANISMS.length;
+const MECH_GUEST = MECH_INDEX.guest;
+const MECH_EXCEPTION = MECH_INDEX.exception;
+const MECH_EXIT = MECH_INDEX.exit;
+const MECH_HANDLER = MECH_INDEX.handler;
+const MECH_PUTLOAD = MECH_INDEX.putload;
+const MECH_FP = MECH_INDEX.fp;
+
+// -------------------------------------------------------------------------------------------------------------------
+// Flat totals: per level [COUNTER_FIELDS..., exits by exception class...], then cycles by [level 0..depth][mechanism],
+// then the inclusive FP figures [trap, traps, save, restore, zcr].
+
+const NC = COUNTER_FIELDS.length;
+const fieldIndex = (f: CounterField): number => COUNTER_FIELDS.indexOf(f);
+const F_L0TRAPS = fieldIndex("l0Traps");
+const F_EXITS = fieldIndex("exits");
+const F_FULL_EXITS = fieldIndex("fullExits");
+const F_FAST_EXITS = fieldIndex("fastExits");
+const F_NESTED_EXCEPTIONS = fieldIndex("nestedExceptions");
+const F_NESTED_ERETS = fieldIndex("nestedErets");
+const F_DIRECT_INJECTS = fieldIndex("directInjects");
+const F_FAST_ERETS = fieldIndex("fastErets");
+const F_FP_TRAPS = fieldIndex("fpTraps");
+const F_FP_SAVES = fieldIndex("fpSaves");
+const F_FP_RESTORES = fieldIndex("fpRestores");
+const F_FP_SAVES_ELIDED = fieldIndex("fpSavesElided");
+const F_FP_LOADS_ELIDED = fieldIndex("fpLoadsElided");
+const F_FP_BYTES = fieldIndex("fpBytes");
+const F_VNCR = fieldIndex("vncrAccesses");
+const F_VCPU_PUTS = fieldIndex("vcpuPuts");
+const F_VCPU_LOADS = fieldIndex("vcpuLoads");
+const F_HOST_FP_SAVES = fieldIndex("hostFpSaves");
+const F_HOST_FP_RESTORES = fieldIndex("hostFpRestores");
+const F_CYCLES = fieldIndex("cycles");
+const FP_TRAP = 0;
+const FP_TRAPS = 1;
+const FP_SAVE = 2;
+const FP_RESTORE = 3;
+const FP_ZCR = 4;
+const EC_INDEX = Object.fromEntries(EXCEPTION_CLASS_NAMES.map((ec, i) => [ec, i])) as Record<ExceptionClass, number>;
+
+interface FlatLayout {
+  /** entries per level (counters, then exits by class) */
+  readonly perLevel: number;
+  /** start of cycles by [level][mechanism] */
+  readonly attr: number;
+  /** start of the inclusive FP figures */
+  readonly fp: number;
+  readonly length: number;
+}
+
+function flatLayout(depth: number): FlatLayout {
+  const perLevel = NC + EXCEPTION_CLASS_NAMES.length;
+  const attr = depth * perLevel;
+  const fp = attr + (depth + 1) * NM;
+  return { perLevel, attr, fp, length: fp + 5 };
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+// System register accesses, resolved once per register and configuration.
+
+const RES_NATIVE = 0;
+const RES_VNCR = 1;
+const RES_TRAP = 2;
+const RES_LABEL: readonly ("native" | "vncr" | "trap")[] = ["native", "vncr", "trap"];
+
+/** One access (register, direction): its trap event and its resolution by a guest hypervisor, by features. */
+interface SysregAccess {
+  readonly reg: SysRegName;
+  readonly write: boolean;
+  readonly label: string;
+  readonly ev: TrapEvent;
+  /** the SGI register (L0's writes mark the IPI micro benchmark's send point) */
+  readonly sgi: boolean;
+  /** RES_* at a guest hypervisor, indexed by nv2 * 2 + ecv */
+  readonly res: Uint8Array;
+}
+
+function access(reg: SysRegName, write: boolean): SysregAccess {
+  const res = new Uint8Array(4);
+  for (let sel = 0; sel < 4; sel++) {
+    const r = resolveGuestHypAccess(reg, write, sel >= 2, (sel & 1) === 1);
+    res[sel] = r === "native" ? RES_NATIVE : r === "vncr" ? RES_VNCR : RES_TRAP;
+  }
+  const reason: TrapReason = reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg";
+  return {
+    reg,
+    write,
+    label: `${write ? "W" : "R"} ${reg}`,
+    // trap events raised by the engine itself are shared constants: no allocation per simulated trap
+    ev: Object.freeze({ ec: "SYS64", reason, reg, write }),
+    sgi: reg === "ICC_SGI1R_EL1",
+    res,
+  };
+}
+
+/** the two accesses (read, write) of every system register, built once */
+const ACCESS = Object.fromEntries(
+  (Object.keys(SYSREGS) as SysRegName[]).map((reg) => [reg, [access(reg, false), access(reg, true)] as const]),
+) as Record<SysRegName, readonly [SysregAccess, SysregAccess]>;
+const R = (reg: SysRegName): SysregAccess => ACCESS[reg][0];
+const W = (reg: SysRegName): SysregAccess => ACCESS[reg][1];
+const A_CNTHCTL_EL2_R = R("CNTHCTL_EL2");
+const A_CNTHCTL_EL2_W = W("CNTHCTL_EL2");
+const A_CNTPCT_EL0_TRAPPED_R = R("CNTPCT_EL0_TRAPPED");
+const A_CNTPOFF_EL2_R = R("CNTPOFF_EL2");
+const A_CNTPOFF_EL2_W = W("CNTPOFF_EL2");
+const A_CNTP_CVAL_EL02_R = R("CNTP_CVAL_EL02");
+const A_CNTP_CVAL_EL02_W = W("CNTP_CVAL_EL02");
+const A_CNTVCT_EL0_R = R("CNTVCT_EL0");
+const A_CNTVOFF_EL2_W = W("CNTVOFF_EL2");
+const A_CPACR_EL1_W = W("CPACR_EL1");
+const A_DAIF_W = W("DAIF");
+const A_FPCR_R = R("FPCR");
+const A_FPCR_W = W("FPCR");
+const A_FPSR_R = R("FPSR");
+const A_FPSR_W = W("FPSR");
+const A_HCR_EL2_R = R("HCR_EL2");
+const A_HCR_EL2_W = W("HCR_EL2");
+const A_ICC_SGI1R_EL1_W = W("ICC_SGI1R_EL1");
+const A_ICH_ELRSR_EL2_R = R("ICH_ELRSR_EL2");
+const A_ICH_HCR_EL2_W = W("ICH_HCR_EL2");
+const A_ICH_LR0_EL2_R = R("ICH_LR0_EL2");
+const A_ICH_LR0_EL2_W = W("ICH_LR0_EL2");
+const A_SPSR_EL12_R = R("SPSR_EL12");
+const A_VNCR_EL2_W = W("VNCR_EL2");
+const A_ZCR_EL12_R = R("ZCR_EL12");
+const A_ZCR_EL12_W = W("ZCR_EL12");
+const A_ZCR_EL2_R = R("ZCR_EL2");
+
 
 // Trap events raised by the engine itself are shared constants: no allocation per simulated trap.
 const EV_MMIO_KERNEL: TrapEvent = Object.freeze({ ec: "DABT_LOW", reason: "mmio-kernel" });
@@ -973,20 +1138,8 @@ const EV_SVE: TrapEvent = Object.freeze({ ec: "SVE", reason: "fp" });
 const EV_ERET_GUEST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "guest" });
 const EV_ERET_INHOST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "inhost" });
 const EV_WFI: TrapEvent = Object.freeze({ ec: "WFx", reason: "wfi" });
-/** the two trap events (read, write) of every system register, built once */
-const SYSREG_EVENTS = Object.fromEntries(
-  (Object.keys(SYSREGS) as SysRegName[]).map((reg) => {
-    const reason: TrapReason = reg === "ICC_SGI1R_EL1" ? "sgi" : "sysreg";
-    const pair: readonly [TrapEvent, TrapEvent] = [
-      Object.freeze({ ec: "SYS64", reason, reg, write: false }),
-      Object.freeze({ ec: "SYS64", reason, reg, write: true }),
-    ];
-    return [reg, pair];
-  }),
-) as Record<SysRegName, readonly [TrapEvent, TrapEvent]>;
-function sysregEvent(reg: SysRegName, write: boolean): TrapEvent {
-  return SYSREG_EVENTS[reg][write ? 1 : 0];
-}
+const EV_IRQ_TIMER: TrapEvent = Object.freeze({ ec: "IRQ", reason: "irq-timer" });
+const EV_IRQ_IPI: TrapEvent = Object.freeze({ ec: "IRQ", reason: "irq-ipi" });
 const HVC_HYP_EVENTS: TrapEvent[] = [];
 function hvcHypEvent(j: number): TrapEvent {
   return (HVC_HYP_EVENTS[j] ??= Object.freeze({ ec: "HVC64", reason: "hvc-hyp", owner: j }));
@@ -1005,32 +1158,6 @@ const REASON_CODE: Record<TrapReason, number> = {
   hvc: 1, "mmio-kernel": 2, "mmio-user": 3, sysreg: 4, eret: 5, fp: 6, "irq-timer": 7, "irq-ipi": 8, sgi: 9, wfi: 10,
   s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14, "hvc-hyp": 15,
 };
-
-/** counters[f] += v without a keyed property access (the memo replay's hot path) */
-function addCounter(c: LevelCounters, f: number, v: number): void {
-  switch (f) {
-    case 0: c.l0Traps += v; break;
-    case 1: c.exits += v; break;
-    case 2: c.fullExits += v; break;
-    case 3: c.fastExits += v; break;
-    case 4: c.nestedExceptions += v; break;
-    case 5: c.nestedErets += v; break;
-    case 6: c.directInjects += v; break;
-    case 7: c.fastErets += v; break;
-    case 8: c.fpTraps += v; break;
-    case 9: c.fpSaves += v; break;
-    case 10: c.fpRestores += v; break;
-    case 11: c.fpSavesElided += v; break;
-    case 12: c.fpLoadsElided += v; break;
-    case 13: c.fpBytes += v; break;
-    case 14: c.vncrAccesses += v; break;
-    case 15: c.vcpuPuts += v; break;
-    case 16: c.vcpuLoads += v; break;
-    case 17: c.hostFpSaves += v; break;
-    case 18: c.hostFpRestores += v; break;
-    default: c.cycles += v;
-  }
-}
 
 /**
  * Memo tables shared across machines (e.g. the runs of a sweep that differ only in workload, I/O rate or seed):
@@ -1051,9 +1178,10 @@ function memoFor(cfg: ModelConfig): Map<string, MemoRecord> {
   return m;
 }
 
-const COMPILED = new WeakMap<Costs, Map<string, [Map<string, Segment[]>, Map<string, Segment[]>]>>();
+type CompiledPaths = [(Segment[] | undefined)[], (Segment[] | undefined)[]];
+const COMPILED = new WeakMap<Costs, Map<string, CompiledPaths>>();
 
-function compiledCache(cfg: ModelConfig): [Map<string, Segment[]>, Map<string, Segment[]>] {
+function compiledCache(cfg: ModelConfig): CompiledPaths {
   let byFeatures = COMPILED.get(cfg.costs);
   if (!byFeatures) {
     byFeatures = new Map();
@@ -1062,12 +1190,11 @@ function compiledCache(cfg: ModelConfig): [Map<string, Segment[]>, Map<string, S
   const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
   let m = byFeatures.get(fk);
   if (!m) {
-    m = [new Map(), new Map()];
+    m = [new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT)];
     byFeatures.set(fk, m);
   }
   return m;
 }
-
 interface MemoRecord {
   readonly cycles: number;
   /** sparse delta of the flat totals: indices and values */
@@ -1112,43 +1239,58 @@ function unpackLevel(l: LevelState, v: number): void {
 interface Segment {
   readonly cost: number;
   readonly vncr: number;
-  readonly op: Op | undefined;
+  /** SEG_*: what follows the folded cost */
+  readonly kind: number;
+  readonly access: SysregAccess | undefined;
+  readonly step: StepFn | undefined;
+  readonly path: Path | undefined;
 }
+const SEG_NONE = 0;
+const SEG_TRAP = 1;
+const SEG_MMIO = 2;
+const SEG_STEP = 3;
+const SEG_CALL = 4;
 
 // -------------------------------------------------------------------------------------------------------------------
 // Stateful steps: each follows one kernel function.
 
-const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
+type StepFn = (m: Machine, j: number) => void;
+
+const STEPS: Record<StepName, StepFn> = {
   /** hyp/include/hyp/switch.h fpsimd_lazy_switch_to_guest: only when the guest owns the FP regs and has SVE. */
   lazySwitchToGuest(m, j) {
     const lv = m.levels[j]!;
     if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
     // write_sysreg_el2(SYS_ZCR): the EL1 encoding with E2H; needs SVE enabled for this level's own context.
-    m.fpFrameRun("zcr", () => {
-      m.fpAccess(j);
-      m.sysreg(j, "ZCR_EL12", true);
-    });
+    const start = m._fpBegin();
+    const prev = m._setMech(MECH_FP);
+    m.fpAccess(j);
+    m._sr(j, A_ZCR_EL12_W);
+    m._setMech(prev);
+    m._fpEnd(FP_ZCR, start);
   },
   /** fpsimd_lazy_switch_to_host: save the guest's ZCR_EL1 and set ZCR_EL2 back to max. */
   lazySwitchToHost(m, j) {
     const lv = m.levels[j]!;
     if (!lv.guestOwnsFp || m.cfg.sveVl === 0) return;
-    m.fpFrameRun("zcr", () => {
-      m.sysreg(j, "ZCR_EL12", false);
-      if (m.policyAt(j) === "no-zcr-reset") {
-        // unsound variant: ZCR_EL2 stays at the guest's VL, so a later save at this level truncates
-        m.zcrLeftAtGuestVl[j] = true;
-        return;
-      }
+    const start = m._fpBegin();
+    const prev = m._setMech(MECH_FP);
+    m._sr(j, A_ZCR_EL12_R);
+    if (m.policyAt(j) === "no-zcr-reset") {
+      // unsound variant: ZCR_EL2 stays at the guest's VL, so a later save at this level truncates
+      m.zcrLeftAtGuestVl[j] = true;
+    } else {
       m.fpAccess(j);
       m.zcrLeftAtGuestVl[j] = false;
-    });
+    }
+    m._setMech(prev);
+    m._fpEnd(FP_ZCR, start);
   },
   /** hyp/vhe/switch.c __compute_hcr + ___activate_traps: VNCR_EL2 in hyp context (and for recursive NV). */
   computeHcr(m, j) {
     const lv = m.levels[j]!;
-    if (lv.ctx === "hyp" || (lv.ctx === "nested" && j + 2 < m.depth)) m.sysreg(j, "VNCR_EL2", true);
-    m.sysreg(j, "HCR_EL2", true);
+    if (lv.ctx === "hyp" || (lv.ctx === "nested" && j + 2 < m.depth)) m._sr(j, A_VNCR_EL2_W);
+    m._sr(j, A_HCR_EL2_W);
   },
   /**
    * hyp/vhe/switch.c __activate_traps: with CNTPOFF (has_cntpoff()) the direct physical timer's CVAL is written.
@@ -1157,42 +1299,42 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
    */
   cntpoffEnter(m, j) {
     if (j !== 0 || !m.cfg.ecv) return;
-    m.sysreg(0, "CNTP_CVAL_EL02", true);
+    m._sr(0, A_CNTP_CVAL_EL02_W);
     m.exec(0, ISB);
   },
   /** hyp/vhe/switch.c __deactivate_traps: read back the direct ptimer CVAL and CNTPOFF (has_cntpoff() only). */
   cntpoffExit(m, j) {
     if (j !== 0 || !m.cfg.ecv) return;
-    m.sysreg(0, "CNTP_CVAL_EL02", false);
-    m.sysreg(0, "CNTPOFF_EL2", false);
+    m._sr(0, A_CNTP_CVAL_EL02_R);
+    m._sr(0, A_CNTPOFF_EL2_R);
   },
   /** vgic.c kvm_vgic_flush_hwstate -> vgic_v3_flush_nested / __vgic_v3_restore_state (only with LRs in use). */
   vgicFlush(m, j) {
     const lv = m.levels[j]!;
     if (lv.ctx === "nested") {
-      m.sysreg(j, "ICH_HCR_EL2", true);
+      m._sr(j, A_ICH_HCR_EL2_W);
       return;
     }
     if (!lv.lrInUse) return;
-    m.sysreg(j, "ICH_HCR_EL2", true);
-    m.sysreg(j, "ICH_LR0_EL2", true);
+    m._sr(j, A_ICH_HCR_EL2_W);
+    m._sr(j, A_ICH_LR0_EL2_W);
   },
   /** vgic.c kvm_vgic_sync_hwstate -> __vgic_v3_save_state (only with LRs in use). */
   vgicSync(m, j) {
     const lv = m.levels[j]!;
     if (lv.ctx === "nested" || !lv.lrInUse) return;
-    m.sysreg(j, "ICH_ELRSR_EL2", false);
-    m.sysreg(j, "ICH_HCR_EL2", true);
-    m.sysreg(j, "ICH_LR0_EL2", false);
-    m.sysreg(j, "ICH_LR0_EL2", true);
+    m._sr(j, A_ICH_ELRSR_EL2_R);
+    m._sr(j, A_ICH_HCR_EL2_W);
+    m._sr(j, A_ICH_LR0_EL2_R);
+    m._sr(j, A_ICH_LR0_EL2_W);
     lv.lrInUse = false;
   },
   /** arch_timer.c kvm_timer_sync_nested (hyp context only): timer_set_traps with ECV, else a timer put + load. */
   timerSyncNested(m, j) {
     if (m.levels[j]!.ctx !== "hyp") return;
     if (m.cfg.ecv) {
-      m.sysreg(j, "CNTHCTL_EL2", false);
-      m.sysreg(j, "CNTHCTL_EL2", true);
+      m._sr(j, A_CNTHCTL_EL2_R);
+      m._sr(j, A_CNTHCTL_EL2_W);
     } else {
       STEPS.putTimer(m, j);
       STEPS.loadTimer(m, j);
@@ -1215,25 +1357,25 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   putFp(m, j) {
     const lv = m.levels[j]!;
     if (m.fpPutLoadElided(j)) {
-      m.ctr(j).fpSavesElided++;
+      m._bump(j, F_FP_SAVES_ELIDED);
       return;
     }
-    m.sysreg(j, "DAIF", true); // local_irq_save
+    m._sr(j, A_DAIF_W); // local_irq_save
     if (lv.guestOwnsFp) {
       if ((lv.inNestedEret || lv.inNestedException) && m.policyAt(j) === "elide-save-only") {
         // unsound variant: no save, but still flushed
-        m.ctr(j).fpSavesElided++;
+        m._bump(j, F_FP_SAVES_ELIDED);
         lv.bound = "none";
         lv.foreignFp = true;
       } else m.fpsimdSaveAndFlush(j);
     }
-    m.sysreg(j, "DAIF", true); // local_irq_restore
+    m._sr(j, A_DAIF_W); // local_irq_restore
   },
   /** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */
   loadFp(m, j) {
     const lv = m.levels[j]!;
     if (m.fpPutLoadElided(j)) {
-      m.ctr(j).fpLoadsElided++;
+      m._bump(j, F_FP_LOADS_ELIDED);
       return;
     }
     m.fpsimdSaveAndFlush(j);
@@ -1241,24 +1383,25 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   },
   /** sysreg-sr.c __vcpu_put_switch_sysregs: __sysreg_save_vel2_state or __sysreg_save_el1_state, user state. */
   putSysregs(m, j) {
-    m.runPath(j, m.levels[j]!.ctx === "hyp" ? "putSysregsVel2" : "putSysregsEl1");
+    m._run(j, m.levels[j]!.ctx === "hyp" ? PATHS.putSysregsVel2 : PATHS.putSysregsEl1);
   },
   /** sysreg-sr.c __vcpu_load_switch_sysregs: user state, dsb(nsh) with NV, vEL2 or EL1 set. */
   loadSysregs(m, j) {
     const ctx = m.levels[j]!.ctx;
-    m.runPath(j, ctx === "hyp" ? "loadSysregsVel2" : ctx === "nested" ? "loadSysregsEl1Nested" : "loadSysregsEl1");
+    m._run(j, ctx === "hyp" ? PATHS.loadSysregsVel2 : ctx === "nested" ? PATHS.loadSysregsEl1Nested : PATHS.loadSysregsEl1);
   },
   /** arch_timer.c kvm_timer_vcpu_put: save + disable the direct timers, cancel the emulated ones' hrtimers. */
   putTimer(m, j) {
     const nv = m.levels[j]!.ctx !== "guest";
-    for (const [ctl, cval] of TIMER_REGS) {
-      m.sysreg(j, ctl, false);
-      m.sysreg(j, cval, false);
-      m.sysreg(j, ctl, true);
+    for (let t = 0; t < TIMER_REGS.length; t++) {
+      const [ctl, cval] = TIMER_REGS[t]!;
+      m._sr(j, ctl[0]);
+      m._sr(j, cval[0]);
+      m._sr(j, ctl[1]);
       m.exec(j, ISB);
     }
-    m.sysreg(j, "CNTVOFF_EL2", true);
-    if (nv) m.exec(j, { kind: "code", cost: "timerEmulCode" }); // soft_timer_cancel x2
+    m._sr(j, A_CNTVOFF_EL2_W);
+    if (nv) m.exec(j, OP_TIMER_EMUL); // soft_timer_cancel x2
   },
   /** arch_timer.c kvm_timer_vcpu_load (+ kvm_timer_vcpu_load_nested_switch, timer_set_traps). */
   loadTimer(m, j) {
@@ -1266,34 +1409,35 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     const nv = lv.ctx !== "guest";
     if (nv && lv.timerMap !== lv.ctx) {
       // kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity)
-      m.exec(j, { kind: "code", cost: "timerEmulCode" });
+      m.exec(j, OP_TIMER_EMUL);
       lv.timerMap = lv.ctx;
     }
     // kvm_timer_vcpu_load_gic per direct timer: irq_set_irqchip_state(ACTIVE) -> GICR I[SC]ACTIVER0 (inference)
-    m.exec(j, { kind: "mmio" });
-    m.exec(j, { kind: "mmio" });
-    m.sysreg(j, "CNTVOFF_EL2", true);
-    if (j === 0 && m.cfg.ecv) m.sysreg(j, "CNTPOFF_EL2", true); // set_cntpoff: CNTPOFF only on hardware
-    for (const [ctl, cval] of TIMER_REGS) {
-      m.sysreg(j, cval, true);
+    m.exec(j, OP_MMIO_GICR);
+    m.exec(j, OP_MMIO_GICR);
+    m._sr(j, A_CNTVOFF_EL2_W);
+    if (j === 0 && m.cfg.ecv) m._sr(j, A_CNTPOFF_EL2_W); // set_cntpoff: CNTPOFF only on hardware
+    for (let t = 0; t < TIMER_REGS.length; t++) {
+      const [ctl, cval] = TIMER_REGS[t]!;
+      m._sr(j, cval[1]);
       m.exec(j, ISB);
-      m.sysreg(j, ctl, true);
+      m._sr(j, ctl[1]);
     }
     if (nv) {
       // timer_emulate x2 -> soft_timer_start -> hrtimer_start: reads the clock
       STEPS.counterRead(m, j);
       STEPS.counterRead(m, j);
-      m.sysreg(j, "CNTHCTL_EL2", false); // timer_set_traps
-      m.sysreg(j, "CNTHCTL_EL2", true);
+      m._sr(j, A_CNTHCTL_EL2_R); // timer_set_traps
+      m._sr(j, A_CNTHCTL_EL2_W);
     }
   },
   /** vgic-v3.c vgic_v3_put / vgic-v3-nested.c vgic_v3_put_nested. */
   putVgic(m, j) {
-    m.runPath(j, m.levels[j]!.ctx === "nested" ? "putVgicNested" : "putVgic");
+    m._run(j, m.levels[j]!.ctx === "nested" ? PATHS.putVgicNested : PATHS.putVgic);
   },
   /** vgic-v3.c vgic_v3_load / vgic-v3-nested.c vgic_v3_load_nested. */
   loadVgic(m, j) {
-    m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
+    m._run(j, m.levels[j]!.ctx === "nested" ? PATHS.loadVgicNested : PATHS.loadVgic);
   },
   /** arm.c kvm_arch_vcpu_put / kvm_arch_vcpu_load outside a nested transition (vcpu_put / vcpu_load) */
   vcpuPut(m, j) {
@@ -1304,7 +1448,7 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
   },
   /** nested.c kvm_vcpu_load_hw_mmu: shadow stage-2 lookup in nested context; VMID update. */
   loadHwMmu(m, j) {
-    if (m.levels[j]!.ctx === "nested") m.exec(j, { kind: "code", cost: "shadowS2Lookup" });
+    if (m.levels[j]!.ctx === "nested") m.exec(j, OP_SHADOW_S2);
   },
   /** A kernel clock read (ktime_get): the virtual counter with the EL2 virtual timer, else the trapped CNTPCT. */
   counterRead(m, j) {
@@ -1312,15 +1456,15 @@ const STEPS: Record<StepName, (m: Machine, j: number) => void> = {
     // physical read traps only with a non-zero physical offset and no CNTPOFF at the level below (timer_set_traps):
     // a guest hypervisor never gets CNTPOFF; L0 has it with FEAT_ECV.
     const noCntpoff = j - 1 >= 1 || !m.cfg.ecv;
-    if (j > 0 && !m.cfg.el2Vtimer && m.cfg.physOffset === true && noCntpoff) m.sysreg(j, "CNTPCT_EL0_TRAPPED", false);
-    else m.sysreg(j, "CNTVCT_EL0", false);
+    if (j > 0 && !m.cfg.el2Vtimer && m.cfg.physOffset === true && noCntpoff) m._sr(j, A_CNTPCT_EL0_TRAPPED_R);
+    else m._sr(j, A_CNTVCT_EL0_R);
   },
 };
 
 /** the two direct timers (virtual, physical): control and compare-value registers through the EL02 encodings */
-const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
-  ["CNTV_CTL_EL02", "CNTV_CVAL_EL02"],
-  ["CNTP_CTL_EL02", "CNTP_CVAL_EL02"],
+const TIMER_REGS: readonly (readonly [readonly [SysregAccess, SysregAccess], readonly [SysregAccess, SysregAccess]])[] = [
+  [ACCESS.CNTV_CTL_EL02, ACCESS.CNTV_CVAL_EL02],
+  [ACCESS.CNTP_CTL_EL02, ACCESS.CNTP_CVAL_EL02],
 ];
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -1328,15 +1472,20 @@ const TIMER_REGS: readonly (readonly [SysRegName, SysRegName])[] = [
 
 type Handler = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
 
-function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
-  m.ctr(j).fullExits++;
+/** A handler body: runs with the "handler" mechanism between the exit and the re-entry. */
+type Body = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
+
+function fullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
+  m._bump(j, F_FULL_EXITS);
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
   if (m.nvhe(j)) {
-    nvheFullExit(m, j, body);
+    nvheFullExit(m, j, ev, from, body);
     return;
   }
-  m.runPathAs(MECH_INDEX.exit, j, "runLoopExit");
-  withMech(m, "handler", body);
+  m._runAs(MECH_EXIT, j, PATHS.runLoopExit);
+  const prev = m._setMech(MECH_HANDLER);
+  body(m, j, ev, from);
+  m._setMech(prev);
   m.enterGuest(j);
 }
 
@@ -1347,147 +1496,158 @@ function fullExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void 
  * handle_exit, at EL1: its register accesses are its own) and calls kvm_call_hyp(__kvm_vcpu_run): an HVC that L0
  * forwards to L1's vEL2 (a nested exception), whose hyp code switches back and ERETs into the guest.
  */
-function nvheFullExit(m: Machine, j: number, body: () => void): void {
+function nvheFullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
   const lv = m.levels[j]!;
-  m.runPathAs(MECH_INDEX.exit, j, "nvheExitHalf");
+  m._runAs(MECH_EXIT, j, PATHS.nvheExitHalf);
   m.eret(j, "guest"); // __host_enter: ERET to the host kernel at EL1
   lv.hostMode = true;
-  m.runPathAs(MECH_INDEX.exit, j, "nvheHostRunLoopExit");
-  withMech(m, "handler", body);
-  m.runPathAs(MECH_INDEX.exit, j, "nvheHostRunLoopEntry");
+  m._runAs(MECH_EXIT, j, PATHS.nvheHostRunLoopExit);
+  const prev = m._setMech(MECH_HANDLER);
+  body(m, j, ev, from);
+  m._setMech(MECH_EXIT);
+  m._run(j, PATHS.nvheHostRunLoopEntry);
   // kvm_arm_vcpu_enter_exit -> kvm_call_hyp_ret(__kvm_vcpu_run): HVC to its own hyp
-  withMech(m, "exit", () => m.trap(j, hvcHypEvent(j)));
+  m.trap(j, hvcHypEvent(j));
+  m._setMech(prev);
 }
 
-function fastExit(m: Machine, j: number, ev: TrapEvent, body: () => void): void {
-  m.ctr(j).fastExits++;
+function fastExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
+  m._bump(j, F_FAST_EXITS);
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "fast" });
-  withMech(m, "handler", body);
+  const prev = m._setMech(MECH_HANDLER);
+  body(m, j, ev, from);
+  m._setMech(prev);
   m.fastReenter(j);
 }
 
-function withMech(m: Machine, mech: Mechanism, f: () => void): void {
-  m.withMech(mech, f);
-}
+const FAST_SYSREGS: Partial<Record<SysRegName, Path>> = {
+  CPACR_EL1: PATHS.fastCpacr,
+  CNTPCT_EL0_TRAPPED: PATHS.fastTimer,
+  TLBI_EL2_S1: PATHS.fastTlbi,
+};
 
-const FAST_SYSREGS: Partial<Record<SysRegName, PathName>> = {
-  CPACR_EL1: "fastCpacr",
-  CNTPCT_EL0_TRAPPED: "fastTimer",
-  TLBI_EL2_S1: "fastTlbi",
+/** handler bodies: module-level functions, so a handled exit allocates nothing */
+const runs =
+  (p: Path): Body =>
+  (m, j) =>
+    m._run(j, p);
+const B_HVC = runs(PATHS.hvcHandler);
+const B_MMIO_KERNEL = runs(PATHS.mmioKernel);
+const B_SYSREG_EMULATE = runs(PATHS.sysregEmulate);
+const B_FAST_ERET = runs(PATHS.fastEret);
+const B_S2FAULT = runs(PATHS.s2Fault);
+const B_S2SHADOW = runs(PATHS.s2ShadowFill);
+const B_HYPTICK = runs(PATHS.hypTick);
+const B_FAST_SYSREG: Body = (m, j, ev) => m._run(j, (ev.reg && FAST_SYSREGS[ev.reg]) || PATHS.fastTimer);
+const B_VMM: Body = (m, j) => vmmRoundTrip(m, j);
+const B_NESTED_ERET: Body = (m, j) => m.emulateNestedEret(j);
+const B_HYP_FPSIMD: Body = (m, j, _ev, from) => m.hypHandleFpsimd(j, from);
+const B_IRQ: Body = (m, j) => {
+  m._run(j, PATHS.hostTimerIrq);
+  m.levels[j]!.lrInUse = true;
+};
+/** kvm_handle_wfx -> kvm_vcpu_wfi: vgic put, kvm_vcpu_halt (schedule: preempt notifiers put/load), vgic load. */
+const B_WFI: Body = (m, j) => {
+  m._run(j, m.levels[j]!.ctx === "nested" ? PATHS.putVgicNested : PATHS.putVgic);
+  m.vcpuPut(j); // kvm_sched_out
+  // this level's own CPU idles: a guest hypervisor's idle WFI traps to its own host in turn
+  if (j > 0) m.trap(j, EV_WFI);
+  else m.cost(0, "schedCode");
+  m.vcpuLoad(j); // kvm_sched_in
+  m._run(j, m.levels[j]!.ctx === "nested" ? PATHS.loadVgicNested : PATHS.loadVgic);
+  m._run(j, PATHS.skipInstr);
+};
+const B_HOST_IRQ: Body = (m, j, ev) => {
+  m._run(j, PATHS.hostTimerIrq);
+  if (ev.hostWork === "neon") m.kernelNeon(j);
+  else if (ev.hostWork === "preempt") {
+    m.preemptOff++;
+    m.vcpuPut(j); // kvm_sched_out (preempt notifier; not a nested transition: no IN_NESTED_* flag)
+    m.contextSwitch(j); // another task runs on this CPU
+    m.vcpuLoad(j); // kvm_sched_in
+    m.preemptOff--;
+  } else if (ev.hostWork === "migrate") {
+    if (j !== 0) throw new Error("only L0 migrates vcpu threads between physical CPUs");
+    m.migrateL0();
+  }
+};
+const B_SGI: Body = (m, j) => {
+  m._run(j, PATHS.sgiDispatch);
+  // kvm_vcpu_kick -> smp_send_reschedule: this level's own IPI to the target vcpu's CPU
+  m._sr(j, A_ICC_SGI1R_EL1_W);
 };
 
 export const HANDLERS: Record<TrapReason, Handler> = {
-  hvc: (m, j, ev) => fullExit(m, j, ev, () => m.runPath(j, "hvcHandler")),
-  "mmio-kernel": (m, j, ev) => {
-    m.runPath(j, "dabtFaultInfo");
-    fullExit(m, j, ev, () => m.runPath(j, "mmioKernel"));
+  hvc: (m, j, ev, from) => fullExit(m, j, ev, from, B_HVC),
+  "mmio-kernel": (m, j, ev, from) => {
+    m._run(j, PATHS.dabtFaultInfo);
+    fullExit(m, j, ev, from, B_MMIO_KERNEL);
   },
-  "mmio-user": (m, j, ev) => {
-    m.runPath(j, "dabtFaultInfo");
-    fullExit(m, j, ev, () => vmmRoundTrip(m, j));
+  "mmio-user": (m, j, ev, from) => {
+    m._run(j, PATHS.dabtFaultInfo);
+    fullExit(m, j, ev, from, B_VMM);
   },
-  sysreg: (m, j, ev) => {
+  sysreg: (m, j, ev, from) => {
     const reg = ev.reg;
-    const fastPath = reg ? FAST_SYSREGS[reg] : undefined;
+    const fastPath = reg !== undefined && FAST_SYSREGS[reg] !== undefined;
     const timerRead = reg !== undefined && reg.endsWith("_EL02") && reg.startsWith("CNT") && !ev.write;
     if (fastPath || timerRead) {
-      fastExit(m, j, ev, () => m.runPath(j, fastPath ?? "fastTimer"));
+      fastExit(m, j, ev, from, B_FAST_SYSREG);
       return;
     }
     if (reg === "ZCR_EL2" && !m.levels[j]!.guestOwnsFp) {
       // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
       m.fpFrameRun("zcr", () => m.hypHandleFpsimd(j));
     }
-    fullExit(m, j, ev, () => m.runPath(j, "sysregEmulate"));
+    fullExit(m, j, ev, from, B_SYSREG_EMULATE);
   },
-  eret: (m, j, ev) => {
+  eret: (m, j, ev, from) => {
     if (ev.eretTo === "inhost") {
-      m.ctr(j).fastErets++;
+      m._bump(j, F_FAST_ERETS);
       if (m.listener) m.listener({ type: "fastEret", level: j });
-      fastExit(m, j, ev, () => m.runPath(j, "fastEret"));
+      fastExit(m, j, ev, from, B_FAST_ERET);
       return;
     }
-    fullExit(m, j, ev, () => m.emulateNestedEret(j));
+    fullExit(m, j, ev, from, B_NESTED_ERET);
   },
-  fp: (m, j, ev, from) => fastExit(m, j, ev, () => m.hypHandleFpsimd(j, from)),
-  "irq-timer": (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, "hostTimerIrq");
-      m.levels[j]!.lrInUse = true;
-    }),
-  "irq-ipi": (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, "hostTimerIrq");
-      m.levels[j]!.lrInUse = true;
-    }),
-  /** kvm_handle_wfx -> kvm_vcpu_wfi: vgic put, kvm_vcpu_halt (schedule: preempt notifiers put/load), vgic load. */
-  wfi: (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, m.levels[j]!.ctx === "nested" ? "putVgicNested" : "putVgic");
-      m.vcpuPut(j); // kvm_sched_out
-      // this level's own CPU idles: a guest hypervisor's idle WFI traps to its own host in turn
-      if (j > 0) m.trap(j, EV_WFI);
-      else m.cost(0, "schedCode");
-      m.vcpuLoad(j); // kvm_sched_in
-      m.runPath(j, m.levels[j]!.ctx === "nested" ? "loadVgicNested" : "loadVgic");
-      m.runPath(j, "skipInstr");
-    }),
+  fp: (m, j, ev, from) => fastExit(m, j, ev, from, B_HYP_FPSIMD),
+  "irq-timer": (m, j, ev, from) => fullExit(m, j, ev, from, B_IRQ),
+  "irq-ipi": (m, j, ev, from) => fullExit(m, j, ev, from, B_IRQ),
+  wfi: (m, j, ev, from) => fullExit(m, j, ev, from, B_WFI),
   /** stage-2 fault on RAM: kvm_handle_guest_abort -> user_mem_abort (gup + stage-2 map). */
-  s2fault: (m, j, ev) => {
-    m.runPath(j, "dabtFaultInfo");
-    fullExit(m, j, ev, () => m.runPath(j, "s2Fault"));
+  s2fault: (m, j, ev, from) => {
+    m._run(j, PATHS.dabtFaultInfo);
+    fullExit(m, j, ev, from, B_S2FAULT);
   },
   /** the re-executed access faults in a lower level's shadow stage-2: walk the guest's tables, fill the shadow. */
-  "s2-shadow": (m, j, ev) => {
-    m.runPath(j, "dabtFaultInfo");
-    fullExit(m, j, ev, () => m.runPath(j, "s2ShadowFill"));
+  "s2-shadow": (m, j, ev, from) => {
+    m._run(j, PATHS.dabtFaultInfo);
+    fullExit(m, j, ev, from, B_S2SHADOW);
   },
   /** A host interrupt at L0 while a guest runs: the IRQ exit, the handler, then softirq NEON or a preemption. */
-  "host-irq": (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, "hostTimerIrq");
-      if (ev.hostWork === "neon") m.kernelNeon(j);
-      else if (ev.hostWork === "preempt") {
-        m.preemptOff++;
-        m.vcpuPut(j); // kvm_sched_out (preempt notifier; not a nested transition: no IN_NESTED_* flag)
-        m.contextSwitch(j); // another task runs on this CPU
-        m.vcpuLoad(j); // kvm_sched_in
-        m.preemptOff--;
-      } else if (ev.hostWork === "migrate") {
-        if (j !== 0) throw new Error("only L0 migrates vcpu threads between physical CPUs");
-        m.migrateL0();
-      }
-    }),
+  "host-irq": (m, j, ev, from) => fullExit(m, j, ev, from, B_HOST_IRQ),
   /** A guest hypervisor's own tick (its EL2 timer, emulated by the level below): timer ISR and clock reads. */
-  "irq-hyptick": (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, "hypTick");
-    }),
+  "irq-hyptick": (m, j, ev, from) => fullExit(m, j, ev, from, B_HYPTICK),
   /** an nVHE host kernel's HVC into its own hyp (__kvm_vcpu_run): switch to the guest and ERET into it */
   "hvc-hyp": (m, j) => {
     m.levels[j]!.hostMode = false;
-    m.withMech("exit", () => m.runPath(j, "nvheEntryHalf"));
+    m._runAs(MECH_EXIT, j, PATHS.nvheEntryHalf);
     m.eret(j, "guest");
   },
-  sgi: (m, j, ev) =>
-    fullExit(m, j, ev, () => {
-      m.runPath(j, "sgiDispatch");
-      // kvm_vcpu_kick -> smp_send_reschedule: this level's own IPI to the target vcpu's CPU
-      m.sysreg(j, "ICC_SGI1R_EL1", true);
-    }),
+  sgi: (m, j, ev, from) => fullExit(m, j, ev, from, B_SGI),
 };
 
 /** KVM_EXIT_MMIO: the hypervisor at level j returns to its userspace VMM and comes back with KVM_RUN. */
 function vmmRoundTrip(m: Machine, j: number): void {
-  m.exec(j, { kind: "code", cost: "mmioDecode" }); // io_mem_abort: no in-kernel device -> KVM_EXIT_MMIO
-  m.runPath(j, "vmmExitToUser"); // vcpu_put + syscall return path
+  m.exec(j, OP_MMIO_DECODE); // io_mem_abort: no in-kernel device -> KVM_EXIT_MMIO
+  m._run(j, PATHS.vmmExitToUser); // vcpu_put + syscall return path
   // fpsimd_restore_current_state on the way out to userspace: the VMM's FP state comes back
   m.restoreCurrentState(j);
   m.eret(j, "inhost");
   // the VMM (userspace) decodes and emulates the access; libc string/memory routines use FP/SIMD
-  m.exec(j, { kind: "code", cost: "vmmMmio" });
+  m.exec(j, OP_VMM_MMIO);
   m.fpAccess(j);
   m.oracle?.use(j, "vmm");
   m.svc(j); // ioctl(KVM_RUN)
-  m.runPath(j, "vmmReenterKernel"); // kvm_handle_mmio_return + vcpu_load
+  m._run(j, PATHS.vmmReenterKernel); // kvm_handle_mmio_return + vcpu_load
 }

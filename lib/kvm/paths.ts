@@ -407,21 +407,25 @@ export type PathName = keyof typeof PATH_DEFS;
 
 export interface Path {
   readonly name: PathName;
+  /** dense index (0..PATH_COUNT-1): engines keep per-path tables in arrays */
+  readonly id: number;
   readonly cite: string;
   readonly ops: readonly Op[];
 }
 
 function compile(): Record<PathName, Path> {
   const out = {} as Record<PathName, Path>;
+  let id = 0;
   for (const name of Object.keys(PATH_DEFS) as PathName[]) {
     const def: PathDef = PATH_DEFS[name];
     const ops = def.ops.map(parseOp);
     for (const op of ops) {
       if (op.kind === "call" && !(op.path in PATH_DEFS)) throw new Error(`path ${name} calls unknown path ${op.path}`);
     }
-    out[name] = { name, cite: def.cite, ops };
+    out[name] = { name, id: id++, cite: def.cite, ops };
   }
   return out;
 }
 
 export const PATHS: Record<PathName, Path> = compile();
+export const PATH_COUNT = Object.keys(PATHS).length;

@@ -71,7 +71,7 @@ function oneIteration(m: Machine, peer: Machine, op: MicroOp, leafFp: boolean): 
       // sender: ICC_SGI1R_EL1 write traps to its hypervisor, whose kick is itself an SGI, down to L0's physical SGI;
       // receiver (second vcpu, on another CPU): the physical IPI routed up to the leaf's hypervisor, then the leaf.
       m.lastSgiAt = -1;
-      m.withMech("guest", () => m.sysreg(m.depth, "ICC_SGI1R_EL1", true));
+      m.leafSysreg("ICC_SGI1R_EL1", true);
       const sentAt = m.lastSgiAt < 0 ? m.cycles : m.lastSgiAt;
       const pStart = peer.cycles;
       peer.leafIrq("irq-ipi");

@@ -262,7 +262,7 @@ export function runWorkload(o: RunOptions): RunResult {
       case "ipi":
         // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
         ev.ipi++;
-        step(() => m.withMech("guest", () => m.sysreg(d, "ICC_SGI1R_EL1", true)));
+        step(() => m.leafSysreg("ICC_SGI1R_EL1", true));
         step(() => m.leafIrq("irq-ipi"));
         break;
       case "s2fault":
