@@ -4,9 +4,12 @@ import { resolveGuestHypAccess, type SysRegName, SYSREGS } from "../arch/sysregs
 import type { CostName, Costs } from "../costs/table";
 import type { ModelConfig } from "../kvm/config";
 import { opLabel, type Op, type StepName } from "../kvm/ops";
-import { PATH_COUNT, PATHS, type Path, type PathName } from "../kvm/paths";
+import { PATH_COUNT, PATHS as PATHS_EXPORT, type Path, type PathName } from "../kvm/paths";
 import { LimitError } from "../util/errors";
 import { COUNTER_FIELDS, type CounterField, type LevelCounters, newLevelCounters } from "./counters";
+
+/** the paths table, bound locally (a module import may be a live-binding getter on every access) */
+const PATHS = PATHS_EXPORT;
 
 /**
  * The nesting engine (exact: every operation is stepped).
@@ -159,6 +162,10 @@ export class Machine {
       const base = j * this.lay.perLevel;
       for (let f = 0; f < COUNTER_FIELDS.length; f++) c[COUNTER_FIELDS[f]!] = this.acc[base + f]!;
       for (let e = 0; e < EXCEPTION_CLASS_NAMES.length; e++) c.exitsByClass[EXCEPTION_CLASS_NAMES[e]!] = this.acc[base + NC + e]!;
+      // a level's cycles are its row of cycles by mechanism (kept once, not twice, on the hot path)
+      let cycles = 0;
+      for (let mech = 0; mech < NM; mech++) cycles += this.acc[this.lay.attr + j * NM + mech]!;
+      c.cycles = cycles;
       out.push(c);
     }
     return out;
@@ -274,7 +281,6 @@ export class Machine {
     this.cycles += cycles;
     const acc = this.acc;
     acc[this.lay.attr + level * NM + this.mech]! += cycles;
-    if (level < this.depth) acc[level * this.lay.perLevel + F_CYCLES]! += cycles;
     if (this.cycles > Number.MAX_SAFE_INTEGER) {
       throw new LimitError("depth", "cycle total exceeds 2^53 in the exact engine; use a smaller depth or NV2");
     }
@@ -997,7 +1003,6 @@ const OP_TIMER_EMUL: Op = { kind: "code", cost: "timerEmulCode" };
 const OP_SHADOW_S2: Op = { kind: "code", cost: "shadowS2Lookup" };
 const OP_MMIO_DECODE: Op = { kind: "code", cost: "mmioDecode" };
 const OP_VMM_MMIO: Op = { kind: "code", cost: "vmmMmio" };
-const OP_MMIO_GICR: Op = { kind: "mmio" };
 
 const MECH_INDEX: Record<Mechanism, number> = { guest: 0, exception: 1, exit: 2, handler: 3, putload: 4, fp: 5 };
 const NM = MECHANISMS.length;
@@ -1033,7 +1038,6 @@ const F_VCPU_PUTS = fieldIndex("vcpuPuts");
 const F_VCPU_LOADS = fieldIndex("vcpuLoads");
 const F_HOST_FP_SAVES = fieldIndex("hostFpSaves");
 const F_HOST_FP_RESTORES = fieldIndex("hostFpRestores");
-const F_CYCLES = fieldIndex("cycles");
 const FP_TRAP = 0;
 const FP_TRAPS = 1;
 const FP_SAVE = 2;
@@ -1110,7 +1114,6 @@ const A_CNTPOFF_EL2_W = W("CNTPOFF_EL2");
 const A_CNTP_CVAL_EL02_R = R("CNTP_CVAL_EL02");
 const A_CNTP_CVAL_EL02_W = W("CNTP_CVAL_EL02");
 const A_CNTVCT_EL0_R = R("CNTVCT_EL0");
-const A_CNTVOFF_EL2_W = W("CNTVOFF_EL2");
 const A_CPACR_EL1_W = W("CPACR_EL1");
 const A_DAIF_W = W("DAIF");
 const A_FPCR_R = R("FPCR");
@@ -1392,44 +1395,22 @@ const STEPS: Record<StepName, StepFn> = {
   },
   /** arch_timer.c kvm_timer_vcpu_put: save + disable the direct timers, cancel the emulated ones' hrtimers. */
   putTimer(m, j) {
-    const nv = m.levels[j]!.ctx !== "guest";
-    for (let t = 0; t < TIMER_REGS.length; t++) {
-      const [ctl, cval] = TIMER_REGS[t]!;
-      m._sr(j, ctl[0]);
-      m._sr(j, cval[0]);
-      m._sr(j, ctl[1]);
-      m.exec(j, ISB);
-    }
-    m._sr(j, A_CNTVOFF_EL2_W);
-    if (nv) m.exec(j, OP_TIMER_EMUL); // soft_timer_cancel x2
+    m._run(j, m.levels[j]!.ctx !== "guest" ? PATHS.timerPutNested : PATHS.timerPut);
   },
   /** arch_timer.c kvm_timer_vcpu_load (+ kvm_timer_vcpu_load_nested_switch, timer_set_traps). */
   loadTimer(m, j) {
+    m._run(j, m.levels[j]!.ctx !== "guest" ? PATHS.timerLoadNested : PATHS.timerLoad);
+  },
+  /** kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity) when the map changed. */
+  timerMapSwitch(m, j) {
     const lv = m.levels[j]!;
-    const nv = lv.ctx !== "guest";
-    if (nv && lv.timerMap !== lv.ctx) {
-      // kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity)
-      m.exec(j, OP_TIMER_EMUL);
-      lv.timerMap = lv.ctx;
-    }
-    // kvm_timer_vcpu_load_gic per direct timer: irq_set_irqchip_state(ACTIVE) -> GICR I[SC]ACTIVER0 (inference)
-    m.exec(j, OP_MMIO_GICR);
-    m.exec(j, OP_MMIO_GICR);
-    m._sr(j, A_CNTVOFF_EL2_W);
-    if (j === 0 && m.cfg.ecv) m._sr(j, A_CNTPOFF_EL2_W); // set_cntpoff: CNTPOFF only on hardware
-    for (let t = 0; t < TIMER_REGS.length; t++) {
-      const [ctl, cval] = TIMER_REGS[t]!;
-      m._sr(j, cval[1]);
-      m.exec(j, ISB);
-      m._sr(j, ctl[1]);
-    }
-    if (nv) {
-      // timer_emulate x2 -> soft_timer_start -> hrtimer_start: reads the clock
-      STEPS.counterRead(m, j);
-      STEPS.counterRead(m, j);
-      m._sr(j, A_CNTHCTL_EL2_R); // timer_set_traps
-      m._sr(j, A_CNTHCTL_EL2_W);
-    }
+    if (lv.timerMap === lv.ctx) return;
+    m.exec(j, OP_TIMER_EMUL);
+    lv.timerMap = lv.ctx;
+  },
+  /** arch_timer.c set_cntpoff: CNTPOFF exists only on hardware (L0) with FEAT_ECV. */
+  cntpoffLoad(m, j) {
+    if (j === 0 && m.cfg.ecv) m._sr(0, A_CNTPOFF_EL2_W);
   },
   /** vgic-v3.c vgic_v3_put / vgic-v3-nested.c vgic_v3_put_nested. */
   putVgic(m, j) {
@@ -1461,11 +1442,6 @@ const STEPS: Record<StepName, StepFn> = {
   },
 };
 
-/** the two direct timers (virtual, physical): control and compare-value registers through the EL02 encodings */
-const TIMER_REGS: readonly (readonly [readonly [SysregAccess, SysregAccess], readonly [SysregAccess, SysregAccess]])[] = [
-  [ACCESS.CNTV_CTL_EL02, ACCESS.CNTV_CVAL_EL02],
-  [ACCESS.CNTP_CTL_EL02, ACCESS.CNTP_CVAL_EL02],
-];
 
 // -------------------------------------------------------------------------------------------------------------------
 // Handlers at the owning level: Record over every reason, so a new reason does not compile until handled.

@@ -34,7 +34,9 @@ export type StepName =
   | "loadHwMmu"
   | "vcpuPut"
   | "vcpuLoad"
-  | "counterRead";
+  | "counterRead"
+  | "cntpoffLoad"
+  | "timerMapSwitch";
 
 export type OpSpec =
   | `R ${SysRegName}`

@@ -181,6 +181,44 @@ export const PATH_DEFS = {
       ...APKEYS_10_R, // vcpu_set_pauth_traps -> ptrauth_save_keys(host)
     ],
   },
+  /** kvm_timer_vcpu_put for a non-NV vcpu: save and disable both direct timers, CNTVOFF back to the host's. */
+  timerPut: {
+    cite:
+      "arch_timer.c kvm_timer_vcpu_put -> timer_save_state x2 (read CTL and CVAL through the EL02 encodings, " +
+      "disable: write CTL, isb), set_cntvoff(0)",
+    ops: [
+      "R CNTV_CTL_EL02", "R CNTV_CVAL_EL02", "W CNTV_CTL_EL02", "isb",
+      "R CNTP_CTL_EL02", "R CNTP_CVAL_EL02", "W CNTP_CTL_EL02", "isb",
+      "W CNTVOFF_EL2",
+    ],
+  },
+  /** kvm_timer_vcpu_put for an NV vcpu: as above, then cancel the two emulated timers' hrtimers. */
+  timerPutNested: {
+    cite: "arch_timer.c kvm_timer_vcpu_put: timer_save_state x2, set_cntvoff; soft_timer_cancel x2 (emulated timers)",
+    ops: ["call timerPut", "code timerEmulCode"],
+  },
+  /** kvm_timer_vcpu_load for a non-NV vcpu: the direct timers' active state, offsets, CVAL/CTL restore. */
+  timerLoad: {
+    cite:
+      "arch_timer.c kvm_timer_vcpu_load: kvm_timer_vcpu_load_gic x2 (irq_set_irqchip_state(ACTIVE) -> GICR " +
+      "I[SC]ACTIVER0, inference), set_cntvoff, set_cntpoff (CNTPOFF on hardware with FEAT_ECV only), " +
+      "timer_restore_state x2 (CVAL, isb, CTL)",
+    ops: [
+      "mmio gicr", "mmio gicr",
+      "W CNTVOFF_EL2",
+      "step cntpoffLoad",
+      "W CNTV_CVAL_EL02", "isb", "W CNTV_CTL_EL02",
+      "W CNTP_CVAL_EL02", "isb", "W CNTP_CTL_EL02",
+    ],
+  },
+  /** kvm_timer_vcpu_load for an NV vcpu: map switch when the context changed, the load, emulated timers, traps. */
+  timerLoadNested: {
+    cite:
+      "arch_timer.c kvm_timer_vcpu_load: kvm_timer_vcpu_load_nested_switch (unmap x2, map x2 when the hyp/nested " +
+      "map changes), the direct timers as above, timer_emulate x2 -> soft_timer_start -> hrtimer_start (a clock " +
+      "read each), timer_set_traps (read-modify-write CNTHCTL_EL2)",
+    ops: ["step timerMapSwitch", "call timerLoad", "step counterRead", "step counterRead", "R CNTHCTL_EL2", "W CNTHCTL_EL2"],
+  },
   /** sysreg-sr.c __sysreg_save_vel2_state (VHE guest hypervisor in hyp context) + user state switch. */
   putSysregsVel2: {
     cite: "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs -> __sysreg_save_vel2_state, __sysreg_save_user_state, __sysreg_restore_user_state(host)",
