@@ -15,7 +15,9 @@ export {
   Machine,
   MECHANISMS,
   type Mechanism,
+  Trap,
   type TrapEvent,
+  trapEvent,
   type TrapReason,
 } from "./engine/machine";
 export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "./kvm/config";

@@ -512,7 +512,7 @@ export class Machine {
   // ---------------------------------------------------------------------------------------------------------------
   // Traps and their handling
 
-  private routeOwner(k: number, ev: TrapEvent): number {
+  private routeOwner(k: number, ev: Trap): number {
     if (ev.reason === "fp") {
       for (let i = k - 1; i >= 0; i--) if (!this.levels[i]!.guestOwnsFp) return i;
       throw new Error("FP trap with no trapping level");
@@ -524,14 +524,15 @@ export class Machine {
   }
 
   /** A hardware exception taken from software at level k (k >= 1). */
-  trap(k: number, ev: TrapEvent): void {
+  trap(k: number, event: TrapEvent): void {
+    const ev = event instanceof Trap ? event : trapEvent(event);
     if (k === this.depth) this.leafExits++;
     // migration reads per-CPU state outside the memo key: always stepped
     if (this.memo && !this.listener && !this.oracle && !this.onNestedWindow && ev.hostWork !== "migrate") this.trapMemo(k, ev);
     else this.trapExact(k, ev);
   }
 
-  private trapExact(k: number, ev: TrapEvent): void {
+  private trapExact(k: number, ev: Trap): void {
     const owner = this.routeOwner(k, ev);
     const acc = this.acc;
     if (++acc[F_L0TRAPS]! > this.trapBudget) {
@@ -574,20 +575,14 @@ export class Machine {
   /** shared by every machine whose configuration gives identical trap handling (see memoFor) */
   private readonly memoTable: Map<string, MemoRecord>;
 
-  private stateKey(k: number, ev: TrapEvent): string {
-    let key =
-      String.fromCharCode(k, REASON_CODE[ev.reason], this.mech * 2 + (this.fpFrame > 0 ? 1 : 0), (ev.owner ?? 15) + 16 * (ev.write ? 1 : 0)) +
-      ev.ec +
-      (ev.reg ?? "") +
-      (ev.eretTo ?? "") +
-      (ev.hostWork ?? "") +
-      "|";
+  private stateKey(k: number, ev: Trap): string {
+    let key = String.fromCharCode(k, ev.id, this.mech * 2 + (this.fpFrame > 0 ? 1 : 0));
     // the handling of a trap from level k reads and writes only the levels below k
     for (let j = 0; j < k && j < this.levels.length; j++) key += String.fromCharCode(packLevel(this.levels[j]!));
     return key;
   }
 
-  private trapMemo(k: number, ev: TrapEvent): void {
+  private trapMemo(k: number, ev: Trap): void {
     const key = this.stateKey(k, ev);
     const rec = this.memoTable.get(key);
     const acc = this.acc;
@@ -638,21 +633,21 @@ export class Machine {
   }
 
   /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
-  private handleAt(j: number, ev: TrapEvent, owner: number, from: number): void {
+  private handleAt(j: number, ev: Trap, owner: number, from: number): void {
     const base = j * this.lay.perLevel;
     this.acc[base + F_EXITS]!++;
-    this.acc[base + NC + EC_INDEX[ev.ec]]!++;
+    this.acc[base + NC + ev.ecIdx]!++;
     this.runAs(MECH_EXIT, j, ev.reason === "hvc-hyp" && j === owner ? PATHS.nvheHostHvc : PATHS.guestExit);
     if (j < owner) {
       this.forward(j, ev);
       this.handleAt(j + 1, ev, owner, from);
       return;
     }
-    HANDLERS[ev.reason](this, j, ev, from);
+    HANDLER_BY_REASON[ev.reasonIdx]!(this, j, ev, from);
   }
 
   /** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
-  private forward(j: number, ev: TrapEvent): void {
+  private forward(j: number, ev: Trap): void {
     this.bump(j, F_FULL_EXITS);
     if (this.listener) this.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
     if (ev.ec === "DABT_LOW") this.runAs(MECH_EXIT, j, PATHS.dabtFaultInfo);
@@ -1062,6 +1057,55 @@ function flatLayout(depth: number): FlatLayout {
   return { perLevel, attr, fp, length: fp + 5 };
 }
 
+const REASON_CODE: Record<TrapReason, number> = {
+  hvc: 1, "mmio-kernel": 2, "mmio-user": 3, sysreg: 4, eret: 5, fp: 6, "irq-timer": 7, "irq-ipi": 8, sgi: 9, wfi: 10,
+  s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14, "hvc-hyp": 15,
+};
+
+// -------------------------------------------------------------------------------------------------------------------
+// Trap events, interned: one object per distinct event, all of one shape, with the indices the engine needs.
+
+/** An interned trap event (see trapEvent). */
+export class Trap implements TrapEvent {
+  readonly ecIdx: number;
+  readonly reasonIdx: number;
+  constructor(
+    readonly ec: ExceptionClass,
+    readonly reason: TrapReason,
+    readonly reg: SysRegName | undefined,
+    readonly write: boolean | undefined,
+    readonly eretTo: "guest" | "inhost" | undefined,
+    readonly owner: number | undefined,
+    readonly hostWork: HostIrqWork | undefined,
+    /** dense id of this distinct event (part of the fast engine's memo key) */
+    readonly id: number,
+  ) {
+    this.ecIdx = EC_INDEX[ec];
+    this.reasonIdx = REASON_CODE[reason];
+  }
+}
+
+const TRAPS = new Map<string, Trap>();
+
+/**
+ * The interned form of a trap event: the same object for equal events. Drivers build the events they raise once
+ * (passing a plain object to Machine.trap works, and is interned on each call).
+ */
+export function trapEvent(ev: TrapEvent): Trap {
+  if (ev instanceof Trap) return ev;
+  const key = `${ev.ec}|${ev.reason}|${ev.reg ?? ""}|${ev.write === undefined ? "" : +ev.write}|${ev.eretTo ?? ""}|${ev.owner ?? ""}|${ev.hostWork ?? ""}`;
+  let t = TRAPS.get(key);
+  if (!t) {
+    if (EC_INDEX[ev.ec] === undefined) throw new Error(`unknown exception class ${ev.ec}`);
+    if (REASON_CODE[ev.reason] === undefined) throw new Error(`unknown trap reason ${ev.reason}`);
+    // ids 0..0xfffe: one UTF-16 unit of the memo key
+    if (TRAPS.size >= 0xffff) throw new Error("too many distinct trap events");
+    t = new Trap(ev.ec, ev.reason, ev.reg, ev.write, ev.eretTo, ev.owner, ev.hostWork, TRAPS.size);
+    TRAPS.set(key, t);
+  }
+  return t;
+}
+
 // -------------------------------------------------------------------------------------------------------------------
 // System register accesses, resolved once per register and configuration.
 
@@ -1075,7 +1119,7 @@ interface SysregAccess {
   readonly reg: SysRegName;
   readonly write: boolean;
   readonly label: string;
-  readonly ev: TrapEvent;
+  readonly ev: Trap;
   /** the SGI register (L0's writes mark the IPI micro benchmark's send point) */
   readonly sgi: boolean;
   /** RES_* at a guest hypervisor, indexed by nv2 * 2 + ecv */
@@ -1094,7 +1138,7 @@ function access(reg: SysRegName, write: boolean): SysregAccess {
     write,
     label: `${write ? "W" : "R"} ${reg}`,
     // trap events raised by the engine itself are shared constants: no allocation per simulated trap
-    ev: Object.freeze({ ec: "SYS64", reason, reg, write }),
+    ev: trapEvent({ ec: "SYS64", reason, reg, write }),
     sgi: reg === "ICC_SGI1R_EL1",
     res,
   };
@@ -1135,17 +1179,16 @@ const A_ZCR_EL2_R = R("ZCR_EL2");
 
 
 // Trap events raised by the engine itself are shared constants: no allocation per simulated trap.
-const EV_MMIO_KERNEL: TrapEvent = Object.freeze({ ec: "DABT_LOW", reason: "mmio-kernel" });
-const EV_FP: TrapEvent = Object.freeze({ ec: "FP_ASIMD", reason: "fp" });
-const EV_SVE: TrapEvent = Object.freeze({ ec: "SVE", reason: "fp" });
-const EV_ERET_GUEST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "guest" });
-const EV_ERET_INHOST: TrapEvent = Object.freeze({ ec: "ERET", reason: "eret", eretTo: "inhost" });
-const EV_WFI: TrapEvent = Object.freeze({ ec: "WFx", reason: "wfi" });
-const EV_IRQ_TIMER: TrapEvent = Object.freeze({ ec: "IRQ", reason: "irq-timer" });
-const EV_IRQ_IPI: TrapEvent = Object.freeze({ ec: "IRQ", reason: "irq-ipi" });
-const HVC_HYP_EVENTS: TrapEvent[] = [];
-function hvcHypEvent(j: number): TrapEvent {
-  return (HVC_HYP_EVENTS[j] ??= Object.freeze({ ec: "HVC64", reason: "hvc-hyp", owner: j }));
+const EV_MMIO_KERNEL = trapEvent({ ec: "DABT_LOW", reason: "mmio-kernel" });
+const EV_FP = trapEvent({ ec: "FP_ASIMD", reason: "fp" });
+const EV_SVE = trapEvent({ ec: "SVE", reason: "fp" });
+const EV_ERET_GUEST = trapEvent({ ec: "ERET", reason: "eret", eretTo: "guest" });
+const EV_ERET_INHOST = trapEvent({ ec: "ERET", reason: "eret", eretTo: "inhost" });
+const EV_WFI = trapEvent({ ec: "WFx", reason: "wfi" });
+const EV_IRQ_TIMER = trapEvent({ ec: "IRQ", reason: "irq-timer" });
+const EV_IRQ_IPI = trapEvent({ ec: "IRQ", reason: "irq-ipi" });
+function hvcHypEvent(j: number): Trap {
+  return trapEvent({ ec: "HVC64", reason: "hvc-hyp", owner: j });
 }
 
 /** Inclusive cycles of FP work: outermost FP traps (and how many), FP saves, restores and ZCR switching. */
@@ -1157,10 +1200,6 @@ export interface FpInclusive {
   zcr: number;
 }
 
-const REASON_CODE: Record<TrapReason, number> = {
-  hvc: 1, "mmio-kernel": 2, "mmio-user": 3, sysreg: 4, eret: 5, fp: 6, "irq-timer": 7, "irq-ipi": 8, sgi: 9, wfi: 10,
-  s2fault: 11, "s2-shadow": 12, "host-irq": 13, "irq-hyptick": 14, "hvc-hyp": 15,
-};
 
 /**
  * Memo tables shared across machines (e.g. the runs of a sweep that differ only in workload, I/O rate or seed):
@@ -1446,12 +1485,12 @@ const STEPS: Record<StepName, StepFn> = {
 // -------------------------------------------------------------------------------------------------------------------
 // Handlers at the owning level: Record over every reason, so a new reason does not compile until handled.
 
-type Handler = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
+type Handler = (m: Machine, j: number, ev: Trap, from: number) => void;
 
 /** A handler body: runs with the "handler" mechanism between the exit and the re-entry. */
-type Body = (m: Machine, j: number, ev: TrapEvent, from: number) => void;
+type Body = (m: Machine, j: number, ev: Trap, from: number) => void;
 
-function fullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
+function fullExit(m: Machine, j: number, ev: Trap, from: number, body: Body): void {
   m._bump(j, F_FULL_EXITS);
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
   if (m.nvhe(j)) {
@@ -1472,7 +1511,7 @@ function fullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body
  * handle_exit, at EL1: its register accesses are its own) and calls kvm_call_hyp(__kvm_vcpu_run): an HVC that L0
  * forwards to L1's vEL2 (a nested exception), whose hyp code switches back and ERETs into the guest.
  */
-function nvheFullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
+function nvheFullExit(m: Machine, j: number, ev: Trap, from: number, body: Body): void {
   const lv = m.levels[j]!;
   m._runAs(MECH_EXIT, j, PATHS.nvheExitHalf);
   m.eret(j, "guest"); // __host_enter: ERET to the host kernel at EL1
@@ -1487,7 +1526,7 @@ function nvheFullExit(m: Machine, j: number, ev: TrapEvent, from: number, body: 
   m._setMech(prev);
 }
 
-function fastExit(m: Machine, j: number, ev: TrapEvent, from: number, body: Body): void {
+function fastExit(m: Machine, j: number, ev: Trap, from: number, body: Body): void {
   m._bump(j, F_FAST_EXITS);
   if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "fast" });
   const prev = m._setMech(MECH_HANDLER);
@@ -1612,6 +1651,10 @@ export const HANDLERS: Record<TrapReason, Handler> = {
   },
   sgi: (m, j, ev, from) => fullExit(m, j, ev, from, B_SGI),
 };
+
+/** HANDLERS indexed by Trap.reasonIdx */
+const HANDLER_BY_REASON: Handler[] = [];
+for (const r of Object.keys(HANDLERS) as TrapReason[]) HANDLER_BY_REASON[REASON_CODE[r]] = HANDLERS[r];
 
 /** KVM_EXIT_MMIO: the hypervisor at level j returns to its userspace VMM and comes back with KVM_RUN. */
 function vmmRoundTrip(m: Machine, j: number): void {

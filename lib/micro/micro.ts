@@ -1,5 +1,5 @@
 import { COUNTER_FIELDS, type CounterField, diffLevelCounters } from "../engine/counters";
-import { Machine } from "../engine/machine";
+import { Machine, trapEvent } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError } from "../util/errors";
 
@@ -51,18 +51,22 @@ export function isMicroOp(s: string): s is MicroOp {
   return (MICRO_OPS as readonly string[]).includes(s);
 }
 
+const EV_HVC = trapEvent({ ec: "HVC64", reason: "hvc" });
+const EV_MMIO_KERNEL = trapEvent({ ec: "DABT_LOW", reason: "mmio-kernel" });
+const EV_MMIO_USER = trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
+
 function oneIteration(m: Machine, peer: Machine, op: MicroOp, leafFp: boolean): number {
   const start = m.cycles;
   if (leafFp) m.leafFp();
   switch (op) {
     case "hvc":
-      m.leafTrap({ ec: "HVC64", reason: "hvc" });
+      m.leafTrap(EV_HVC);
       break;
     case "mmio-kernel":
-      m.leafTrap({ ec: "DABT_LOW", reason: "mmio-kernel" });
+      m.leafTrap(EV_MMIO_KERNEL);
       break;
     case "mmio-user":
-      m.leafTrap({ ec: "DABT_LOW", reason: "mmio-user" });
+      m.leafTrap(EV_MMIO_USER);
       break;
     case "timer":
       m.leafIrq("irq-timer");

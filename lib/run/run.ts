@@ -1,10 +1,19 @@
 import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
 import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
-import { Machine, MECHANISMS, type Mechanism } from "../engine/machine";
+import { Machine, MECHANISMS, type Mechanism, trapEvent } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError, LimitError } from "../util/errors";
 import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
+
+// the events a run raises, interned once (the engine then never allocates for them)
+const EV_HOST_IRQ = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "none" });
+const EV_HOST_PREEMPT = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "preempt" });
+const EV_HOST_NEON = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "neon" });
+const EV_MMIO_USER = trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
+const EV_MMIO_KERNEL = trapEvent({ ec: "DABT_LOW", reason: "mmio-kernel" });
+const EV_S2FAULT = trapEvent({ ec: "DABT_LOW", reason: "s2fault" });
+const EV_WFI = trapEvent({ ec: "WFx", reason: "wfi" });
 
 /**
  * A fixed-work run (DESIGN.md "Fixed work"):
@@ -158,6 +167,8 @@ export function runWorkload(o: RunOptions): RunResult {
 
   const ev: RunEvents = { io: 0, ioUser: 0, ioIrq: 0, ipi: 0, s2fault: 0, wfi: 0, fpSlices: 0, leafTicks: 0, hypTicks: 0, hostPreempts: 0, hostNeon: 0 };
   const totals = new Totals(d);
+  const hypTickEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "IRQ", reason: "irq-hyptick", owner: j }));
+  const s2ShadowEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "DABT_LOW", reason: "s2-shadow", owner: j }));
   let wall = 0; // simulated cycles so far (float: only used to schedule wall-time events)
 
   const periodic: Periodic[] = [];
@@ -195,17 +206,17 @@ export function runWorkload(o: RunOptions): RunResult {
         ev.hypTicks++;
         step(() =>
           pe.level === 0
-            ? m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "none" })
-            : m.leafTrap({ ec: "IRQ", reason: "irq-hyptick", owner: pe.level }),
+            ? m.leafTrap(EV_HOST_IRQ)
+            : m.leafTrap(hypTickEvents[pe.level]!),
         );
         break;
       case "hostPreempt":
         ev.hostPreempts++;
-        step(() => m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "preempt" }));
+        step(() => m.leafTrap(EV_HOST_PREEMPT));
         break;
       case "hostNeon":
         ev.hostNeon++;
-        step(() => m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: "neon" }));
+        step(() => m.leafTrap(EV_HOST_NEON));
         break;
     }
     pe.next += pe.period();
@@ -257,7 +268,7 @@ export function runWorkload(o: RunOptions): RunResult {
       case "io-kernel":
         ev.io++;
         if (kind === "io-user") ev.ioUser++;
-        step(() => m.leafTrap({ ec: "DABT_LOW", reason: kind === "io-user" ? "mmio-user" : "mmio-kernel" }));
+        step(() => m.leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL));
         break;
       case "ipi":
         // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
@@ -268,14 +279,14 @@ export function runWorkload(o: RunOptions): RunResult {
       case "s2fault":
         ev.s2fault++;
         step(() => {
-          m.leafTrap({ ec: "DABT_LOW", reason: "s2fault" });
+          m.leafTrap(EV_S2FAULT);
           // the re-executed access then faults in each lower shadow stage-2, filled from the top down
-          for (let j = d - 2; j >= 0; j--) m.leafTrap({ ec: "DABT_LOW", reason: "s2-shadow", owner: j });
+          for (let j = d - 2; j >= 0; j--) m.leafTrap(s2ShadowEvents[j]!);
         });
         break;
       case "wfi":
         ev.wfi++;
-        step(() => m.leafTrap({ ec: "WFx", reason: "wfi" }));
+        step(() => m.leafTrap(EV_WFI));
         break;
     }
   };
