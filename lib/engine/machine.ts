@@ -7,6 +7,7 @@ import { opLabel, type Op, type StepName } from "../kvm/ops";
 import { PATH_COUNT, PATHS as PATHS_EXPORT, type Path, type PathName } from "../kvm/paths";
 import { LimitError } from "../util/errors";
 import { COUNTER_FIELDS, type CounterField, type LevelCounters, newLevelCounters } from "./counters";
+import { IntKeyTable } from "./memo-table";
 
 /** the paths table, bound locally (a module import may be a live-binding getter on every access) */
 const PATHS = PATHS_EXPORT;
@@ -573,18 +574,22 @@ export class Machine {
   /** replay recorded trap handling (no listener may be attached: listeners always get the exact engine) */
   memo = false;
   /** shared by every machine whose configuration gives identical trap handling (see memoFor) */
-  private readonly memoTable: Map<string, MemoRecord>;
+  private readonly memoTable: IntKeyTable<MemoRecord>;
 
-  private stateKey(k: number, ev: Trap): string {
-    let key = String.fromCharCode(k, ev.id, this.mech * 2 + (this.fpFrame > 0 ? 1 : 0));
-    // the handling of a trap from level k reads and writes only the levels below k
-    for (let j = 0; j < k && j < this.levels.length; j++) key += String.fromCharCode(packLevel(this.levels[j]!));
-    return key;
+  /**
+   * Writes the memo key of a trap from level k into the table's key buffer: the event, k, the attribution context,
+   * and the packed state of the levels below k (the handling of a trap from level k reads and writes only those).
+   */
+  private stateKey(k: number, ev: Trap): void {
+    const key = this.memoTable.key;
+    key.fill(0);
+    key[0] = k | ((this.mech * 2 + (this.fpFrame > 0 ? 1 : 0)) << 4) | (ev.id << 8);
+    for (let j = 0; j < k && j < this.depth; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 12);
   }
 
   private trapMemo(k: number, ev: Trap): void {
-    const key = this.stateKey(k, ev);
-    const rec = this.memoTable.get(key);
+    this.stateKey(k, ev);
+    const rec = this.memoTable.get();
     const acc = this.acc;
     if (rec) {
       const start = this.cycles;
@@ -599,6 +604,7 @@ export class Machine {
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
       return;
     }
+    const key = this.memoTable.key.slice(); // the buffer is reused by the traps this one raises
     const before = acc.slice();
     const start = this.cycles;
     const prevSgi = this.lastSgiAt;
@@ -1206,15 +1212,16 @@ export interface FpInclusive {
  * a record depends on the configuration of the hardware and of every level's kernel and on the unit costs, which
  * together form the key. Bounded: a configuration has at most a few thousand distinct trap states.
  */
-const MEMOS = new Map<string, Map<string, MemoRecord>>();
+const MEMOS = new Map<string, IntKeyTable<MemoRecord>>();
 const MAX_SHARED_MEMOS = 64;
 
-function memoFor(cfg: ModelConfig): Map<string, MemoRecord> {
+function memoFor(cfg: ModelConfig): IntKeyTable<MemoRecord> {
   const key = JSON.stringify([cfg.depth, cfg.nv2, cfg.ecv, cfg.guestHyp, cfg.patch, cfg.sveVl, cfg.el2Vtimer, cfg.physOffset === true, cfg.fpPolicy ?? "", cfg.costs]);
   let m = MEMOS.get(key);
   if (!m) {
     if (MEMOS.size >= MAX_SHARED_MEMOS) MEMOS.delete(MEMOS.keys().next().value as string);
-    m = new Map();
+    // key: one word (event, level, context) + the packed states of up to `depth` levels, two per word
+    m = new IntKeyTable<MemoRecord>(1 + Math.ceil(cfg.depth / 2));
     MEMOS.set(key, m);
   }
   return m;
