@@ -550,7 +550,7 @@ export class Machine {
     }
     const fp = ev.reason === "fp";
     const outerFp = fp && this.fpFrame === 0;
-    const start = this.cycles;
+    const start = outerFp ? this.cycles : 0;
     if (fp) this.fpFrame++;
     const prev = this.mech;
     this.mech = MECH_EXCEPTION;
@@ -1560,7 +1560,26 @@ const B_FAST_ERET = runs(PATHS.fastEret);
 const B_S2FAULT = runs(PATHS.s2Fault);
 const B_S2SHADOW = runs(PATHS.s2ShadowFill);
 const B_HYPTICK = runs(PATHS.hypTick);
-const B_FAST_SYSREG: Body = (m, j, ev) => m._run(j, (ev.reg && FAST_SYSREGS[ev.reg]) || PATHS.fastTimer);
+const B_FAST_SYSREG: Body = (m, j, ev) => m._run(j, fastSysregPath(ev)!);
+
+/** by Trap.id: the hyp fast path that handles this system register trap, or null (a full exit) */
+const FAST_PATH_OF: (Path | null | undefined)[] = [];
+
+/**
+ * The fast-path handler of a trapped system register access (kvm_hyp_handle_sysreg_vhe and friends): CPACR,
+ * the trapped physical counter, TLBI; and reads of the EL02 timer registers (kvm_hyp_handle_timer). Decided once
+ * per interned event.
+ */
+function fastSysregPath(ev: Trap): Path | null {
+  let p = FAST_PATH_OF[ev.id];
+  if (p === undefined) {
+    const reg = ev.reg;
+    const timerRead = reg !== undefined && reg.endsWith("_EL02") && reg.startsWith("CNT") && !ev.write;
+    p = (reg !== undefined ? FAST_SYSREGS[reg] : undefined) ?? (timerRead ? PATHS.fastTimer : null);
+    FAST_PATH_OF[ev.id] = p;
+  }
+  return p;
+}
 const B_VMM: Body = (m, j) => vmmRoundTrip(m, j);
 const B_NESTED_ERET: Body = (m, j) => m.emulateNestedEret(j);
 const B_HYP_FPSIMD: Body = (m, j, _ev, from) => m.hypHandleFpsimd(j, from);
@@ -1610,16 +1629,15 @@ export const HANDLERS: Record<TrapReason, Handler> = {
     fullExit(m, j, ev, from, B_VMM);
   },
   sysreg: (m, j, ev, from) => {
-    const reg = ev.reg;
-    const fastPath = reg !== undefined && FAST_SYSREGS[reg] !== undefined;
-    const timerRead = reg !== undefined && reg.endsWith("_EL02") && reg.startsWith("CNT") && !ev.write;
-    if (fastPath || timerRead) {
+    if (fastSysregPath(ev)) {
       fastExit(m, j, ev, from, B_FAST_SYSREG);
       return;
     }
-    if (reg === "ZCR_EL2" && !m.levels[j]!.guestOwnsFp) {
+    if (ev.reg === "ZCR_EL2" && !m.levels[j]!.guestOwnsFp) {
       // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
-      m.fpFrameRun("zcr", () => m.hypHandleFpsimd(j));
+      const start = m._fpBegin();
+      m.hypHandleFpsimd(j);
+      m._fpEnd(FP_ZCR, start);
     }
     fullExit(m, j, ev, from, B_SYSREG_EMULATE);
   },

@@ -30,7 +30,7 @@ export const RUN_DEFAULTS = {
   durationMs: { value: 1000, help: "length of the leaf's work stream in native work time (ms)" },
   guestHypHz: {
     value: 250,
-    help: "timer tick of every hypervisor kernel (L0 and each guest hypervisor); Debian's CONFIG_HZ=250",
+    help: "timer tick of every hypervisor kernel (L0 and each guest hypervisor) in Hz, 0 for tickless (nohz_full); Debian's CONFIG_HZ=250",
   },
 } as const;
 
@@ -39,6 +39,10 @@ export interface RunOptions {
   readonly profile: WorkloadProfile;
   /** overrides profile.ioRate */
   readonly ioRate?: number;
+  /** overrides profile.timerHz (the leaf's tick; 0: tickless) */
+  readonly timerHz?: number;
+  /** every hypervisor kernel's tick (L0 and each guest hypervisor), default RUN_DEFAULTS.guestHypHz; 0: tickless */
+  readonly hypHz?: number;
   readonly durationMs: number;
   readonly seed: number;
   readonly clockGhz: number;
@@ -141,6 +145,8 @@ export function validateRunOptions(o: RunOptions): void {
   validateModelConfig(o.model);
   if (!(o.durationMs > 0 && o.durationMs <= 600_000)) throw new ConfigError("duration-ms", String(o.durationMs), "a number > 0 and <= 600000");
   if (o.ioRate !== undefined && !(o.ioRate >= 0 && o.ioRate <= 1e6)) throw new ConfigError("io-rate", String(o.ioRate), "a number 0..1000000 (Hz)");
+  if (o.timerHz !== undefined && !(o.timerHz >= 0 && o.timerHz <= 10000)) throw new ConfigError("timer-hz", String(o.timerHz), "a number 0..10000 (Hz)");
+  if (o.hypHz !== undefined && !(o.hypHz >= 0 && o.hypHz <= 10000)) throw new ConfigError("hyp-hz", String(o.hypHz), "a number 0..10000 (Hz)");
 }
 
 export function runWorkload(o: RunOptions): RunResult {
@@ -172,9 +178,10 @@ export function runWorkload(o: RunOptions): RunResult {
   let wall = 0; // simulated cycles so far (float: only used to schedule wall-time events)
 
   const periodic: Periodic[] = [];
-  if (p.timerHz > 0) periodic.push({ name: "leafTick", level: d, next: clock / p.timerHz, period: () => clock / p.timerHz });
-  for (let j = 0; j < d; j++) {
-    const hz = RUN_DEFAULTS.guestHypHz.value;
+  const timerHz = o.timerHz ?? p.timerHz;
+  if (timerHz > 0) periodic.push({ name: "leafTick", level: d, next: clock / timerHz, period: () => clock / timerHz });
+  const hz = o.hypHz ?? RUN_DEFAULTS.guestHypHz.value;
+  for (let j = 0; j < d && hz > 0; j++) {
     // stagger the hypervisors' ticks so they do not coincide
     periodic.push({ name: "hypTick", level: j, next: (clock / hz) * ((j + 1) / (d + 1)), period: () => clock / hz });
   }

@@ -126,6 +126,11 @@ export const AXES: readonly Axis[] = [
     description: "clock used to convert cycles to time", accepted: "numbers > 0 and <= 10", parse: number((v) => v > 0 && v <= 10),
   },
   {
+    name: "hyp-hz", column: "hypHz", type: "number", fallback: RUN_DEFAULTS.guestHypHz.value,
+    description: "every hypervisor kernel's tick (L0 and guest hypervisors); 0: tickless", accepted: "numbers 0..10000 (Hz)",
+    parse: number((v) => v >= 0 && v <= 10000),
+  },
+  {
     name: "host-preempt-rate", column: "hostPreemptRate", type: "number", fallback: 0,
     description: "host preemptions per second of simulated time", accepted: "numbers 0..1000000 (Hz)", parse: number(RATE),
   },

@@ -57,6 +57,7 @@ export function pointRunOptions(p: RunParams, base: Costs): RunOptions {
     durationMs: num(p, "durationMs"),
     seed: num(p, "seed"),
     clockGhz: num(p, "clockGhz"),
+    hypHz: num(p, "hypHz"),
     hostPreemptRate: num(p, "hostPreemptRate"),
     hostNeonRate: num(p, "hostNeonRate"),
     engine: "fast",

@@ -11,6 +11,8 @@ import { formatTable } from "../format";
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: "workload", kind: "value", accepted: `${PROFILE_NAMES.join(", ")}, or a JSON profile file`, help: "the leaf's workload profile; default io-heavy" },
   { name: "io-rate", kind: "value", accepted: "a number 0..1000000 (Hz)", help: "I/O exits per second of work time (overrides the profile's)" },
+  { name: "timer-hz", kind: "value", accepted: "a number 0..10000 (Hz)", help: "the leaf's timer tick (overrides the profile's; 0: tickless)" },
+  { name: "hyp-hz", kind: "value", accepted: "a number 0..10000 (Hz)", help: `every hypervisor kernel's tick (L0 and guest hypervisors); default ${RUN_DEFAULTS.guestHypHz.value}, 0: tickless (nohz_full)` },
   { name: "duration-ms", kind: "value", accepted: "a number > 0 and <= 600000", help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
   { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling; exact: every operation stepped" },
   ...COMMON_OPTIONS,
@@ -26,10 +28,13 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { jso
   const engine = p.values.get("engine") ?? "fast";
   if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
   const ioRaw = p.values.get("io-rate");
+  const timerRaw = p.values.get("timer-hz");
   return {
     model: common.model,
     profile: loadProfile(p.values.get("workload") ?? "io-heavy"),
     ...(ioRaw !== undefined ? { ioRate: numOpt(p, "io-rate", 0, (v) => v >= 0 && v <= 1e6, "a number 0..1000000 (Hz)") } : {}),
+    ...(timerRaw !== undefined ? { timerHz: numOpt(p, "timer-hz", 0, (v) => v >= 0 && v <= 10000, "a number 0..10000 (Hz)") } : {}),
+    hypHz: numOpt(p, "hyp-hz", RUN_DEFAULTS.guestHypHz.value, (v) => v >= 0 && v <= 10000, "a number 0..10000 (Hz)"),
     durationMs: numOpt(p, "duration-ms", RUN_DEFAULTS.durationMs.value, (v) => v > 0 && v <= 600_000, "a number > 0 and <= 600000"),
     seed: common.seed,
     clockGhz: common.clockGhz,
