@@ -157,6 +157,7 @@ export class Machine {
 
   /** exact totals by level (a fresh copy: the engine's own totals live in a flat array) */
   get counters(): LevelCounters[] {
+    this.fold();
     const out: LevelCounters[] = [];
     for (let j = 0; j < this.depth; j++) {
       const c = newLevelCounters();
@@ -174,6 +175,7 @@ export class Machine {
 
   /** cycles by [level][mechanism], level = whose software ran (0..depth, depth = the leaf) */
   get attribution(): number[][] {
+    this.fold();
     const out: number[][] = [];
     for (let l = 0; l <= this.depth; l++) out.push(Array.from(this.acc.subarray(this.lay.attr + l * NM, this.lay.attr + (l + 1) * NM)));
     return out;
@@ -181,6 +183,7 @@ export class Machine {
 
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
   get fpInclusive(): FpInclusive {
+    this.fold();
     const a = this.acc;
     const b = this.lay.fp;
     return { trap: a[b + FP_TRAP]!, traps: a[b + FP_TRAPS]!, save: a[b + FP_SAVE]!, restore: a[b + FP_RESTORE]!, zcr: a[b + FP_ZCR]! };
@@ -188,6 +191,7 @@ export class Machine {
 
   /** one level's counter (read) */
   count(j: number, f: CounterField): number {
+    this.fold();
     return this.acc[j * this.lay.perLevel + COUNTER_FIELDS.indexOf(f)]!;
   }
 
@@ -587,6 +591,25 @@ export class Machine {
     for (let j = 0; j < k && j < this.depth; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 12);
   }
 
+  /** replays since the last fold, by record number, and the records that have some */
+  private hits = new Float64Array(256);
+  private readonly dirty: MemoRecord[] = [];
+  private nDirty = 0;
+
+  /** adds the deltas of the replays counted since the last fold to the totals */
+  private fold(): void {
+    const acc = this.acc;
+    for (let d = 0; d < this.nDirty; d++) {
+      const rec = this.dirty[d]!;
+      const h = this.hits[rec.no]!;
+      this.hits[rec.no] = 0;
+      const idx = rec.idx;
+      const val = rec.val;
+      for (let n = 0; n < idx.length; n++) acc[idx[n]!]! += val[n]! * h;
+    }
+    this.nDirty = 0;
+  }
+
   private trapMemo(k: number, ev: Trap): void {
     this.stateKey(k, ev);
     const rec = this.memoTable.get();
@@ -597,14 +620,22 @@ export class Machine {
       if (this.cycles > Number.MAX_SAFE_INTEGER) {
         throw new LimitError("duration-ms", "cycle total exceeds 2^53 within one machine; drain totals more often");
       }
-      const idx = rec.idx;
-      const val = rec.val;
-      for (let n = 0; n < idx.length; n++) acc[idx[n]!]! += val[n]!;
-      for (let j = 0; j < rec.endState.length; j++) unpackLevel(this.levels[j]!, rec.endState[j]!);
+      // the delta is added on the next read: count the replay (hits x delta is exact while totals stay < 2^53)
+      const no = rec.no;
+      if (no >= this.hits.length) {
+        const h = new Float64Array(Math.max(no + 1, this.hits.length * 2));
+        h.set(this.hits);
+        this.hits = h;
+      }
+      if (this.hits[no]!++ === 0) this.dirty[this.nDirty++] = rec;
+      if (this.trapBudget !== Number.POSITIVE_INFINITY) this.fold(); // the budget check reads the L0 trap count
+      const end = rec.endState;
+      for (let j = 0; j < end.length; j++) unpackLevel(this.levels[j]!, end[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
       return;
     }
     const key = this.memoTable.key.slice(); // the buffer is reused by the traps this one raises
+    this.fold();
     const before = acc.slice();
     const start = this.cycles;
     const prevSgi = this.lastSgiAt;
@@ -612,6 +643,7 @@ export class Machine {
     this.trapExact(k, ev);
     const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
     if (sgiOffset < 0) this.lastSgiAt = prevSgi;
+    this.fold();
     const idx: number[] = [];
     const val: number[] = [];
     for (let i = 0; i < acc.length; i++) {
@@ -622,6 +654,7 @@ export class Machine {
       }
     }
     this.memoTable.set(key, {
+      no: this.memoTable.size,
       cycles: this.cycles - start,
       idx: Int32Array.from(idx),
       val: Float64Array.from(val),
@@ -632,6 +665,7 @@ export class Machine {
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
   drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
+    this.fold();
     const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive };
     this.cycles = 0;
     this.acc.fill(0);
@@ -1245,6 +1279,8 @@ function compiledCache(cfg: ModelConfig): CompiledPaths {
   return m;
 }
 interface MemoRecord {
+  /** index of the record in its table (per-machine replay counts are kept by it) */
+  readonly no: number;
   readonly cycles: number;
   /** sparse delta of the flat totals: indices and values */
   readonly idx: Int32Array;
@@ -1253,24 +1289,27 @@ interface MemoRecord {
   readonly sgiOffset: number;
 }
 
-const CTX_CODE: Record<VcpuContext, number> = { hyp: 0, nested: 1, guest: 2 };
 const CTX_OF: readonly VcpuContext[] = ["hyp", "nested", "guest"];
-const BOUND_CODE: Record<FpBinding, number> = { none: 0, host: 1, vcpu: 2 };
 const BOUND_OF: readonly FpBinding[] = ["none", "host", "vcpu"];
 
 /** Everything in a level's state that the handling of a trap can read (the patch flag is configuration). */
 function packLevel(l: LevelState): number {
   return (
-    CTX_CODE[l.ctx] |
-    (+l.guestOwnsFp << 2) |
-    (+l.foreignFp << 3) |
-    (BOUND_CODE[l.bound] << 4) |
-    (+l.inNestedEret << 6) |
-    (+l.inNestedException << 7) |
-    (+l.lrInUse << 8) |
-    (CTX_CODE[l.timerMap] << 9) |
-    (+l.hostMode << 11)
+    ctxCode(l.ctx) |
+    (l.guestOwnsFp ? 4 : 0) |
+    (l.foreignFp ? 8 : 0) |
+    ((l.bound === "none" ? 0 : l.bound === "host" ? 1 : 2) << 4) |
+    (l.inNestedEret ? 64 : 0) |
+    (l.inNestedException ? 128 : 0) |
+    (l.lrInUse ? 256 : 0) |
+    (ctxCode(l.timerMap) << 9) |
+    (l.hostMode ? 2048 : 0)
   );
+}
+
+/** the context code (hyp 0, nested 1, guest 2) by comparison (interned strings compare by identity; a keyed lookup is slower on this hot path) */
+function ctxCode(c: VcpuContext): number {
+  return c === "hyp" ? 0 : c === "nested" ? 1 : 2;
 }
 
 function unpackLevel(l: LevelState, v: number): void {

@@ -175,7 +175,7 @@ export function runWorkload(o: RunOptions): RunResult {
   const totals = new Totals(d);
   const hypTickEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "IRQ", reason: "irq-hyptick", owner: j }));
   const s2ShadowEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "DABT_LOW", reason: "s2-shadow", owner: j }));
-  let wall = 0; // simulated cycles so far (float: only used to schedule wall-time events)
+  let drained = 0; // cycles moved out of the machine so far (float: only used to schedule wall-time events)
 
   const periodic: Periodic[] = [];
   const timerHz = o.timerHz ?? p.timerHz;
@@ -196,39 +196,43 @@ export function runWorkload(o: RunOptions): RunResult {
 
   // the machine's float totals stay exact below 2^53: drain them into BigInt well before (one event adds < 2^50)
   const DRAIN_AT = 2 ** 51;
-  const step = (f: () => void): void => {
-    const before = m.cycles;
-    f();
-    wall += m.cycles - before;
-    if (m.cycles > DRAIN_AT) totals.drain(m);
+  /** simulated cycles so far */
+  const wallNow = (): number => drained + m.cycles;
+  /** after each machine operation: move the totals out before the machine's doubles could lose exactness */
+  const settle = (): void => {
+    if (m.cycles > DRAIN_AT) {
+      drained += m.cycles;
+      totals.drain(m);
+    }
   };
 
   const deliver = (pe: Periodic): void => {
     switch (pe.name) {
       case "leafTick":
         ev.leafTicks++;
-        step(() => m.leafIrq("irq-timer"));
+        m.leafIrq("irq-timer");
+        settle();
         break;
       case "hypTick":
         ev.hypTicks++;
-        step(() =>
-          pe.level === 0
-            ? m.leafTrap(EV_HOST_IRQ)
-            : m.leafTrap(hypTickEvents[pe.level]!),
-        );
+        m.leafTrap(pe.level === 0 ? EV_HOST_IRQ : hypTickEvents[pe.level]!);
+        settle();
         break;
       case "hostPreempt":
         ev.hostPreempts++;
-        step(() => m.leafTrap(EV_HOST_PREEMPT));
+        m.leafTrap(EV_HOST_PREEMPT);
+        settle();
         break;
       case "hostNeon":
         ev.hostNeon++;
-        step(() => m.leafTrap(EV_HOST_NEON));
+        m.leafTrap(EV_HOST_NEON);
+        settle();
         break;
     }
     pe.next += pe.period();
     // a periodic tick that fell due while the previous one was handled is not replayed: the kernel's tick
     // hrtimer forwards past missed periods (hrtimer_forward in tick_sched_timer); likewise for host events
+    const wall = wallNow();
     if (pe.next <= wall) {
       const period = pe.period();
       pe.next += Math.ceil((wall - pe.next) / period + 1e-9) * period;
@@ -248,14 +252,17 @@ export function runWorkload(o: RunOptions): RunResult {
     for (;;) {
       let first: Periodic | undefined;
       for (const pe of periodic) if (!first || pe.next < first.next) first = pe;
+      const wall = wallNow();
       if (!first || wall + left < first.next) {
-        if (left > 0) step(() => m.leafWork(left));
+        if (left > 0) m.leafWork(left);
+        settle();
         starved = 0;
         return;
       }
       const adv = Math.max(0, Math.min(left, Math.floor(first.next - wall)));
       if (adv > 0) {
-        step(() => m.leafWork(adv));
+        m.leafWork(adv);
+        settle();
         starved = 0;
       } else if (++starved > LIVELOCK_EVENTS) {
         throw new LimitError(
@@ -275,25 +282,31 @@ export function runWorkload(o: RunOptions): RunResult {
       case "io-kernel":
         ev.io++;
         if (kind === "io-user") ev.ioUser++;
-        step(() => m.leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL));
+        m.leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL);
+        settle();
         break;
       case "ipi":
         // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
         ev.ipi++;
-        step(() => m.leafSysreg("ICC_SGI1R_EL1", true));
-        step(() => m.leafIrq("irq-ipi"));
+        m.leafSysreg("ICC_SGI1R_EL1", true);
+        settle();
+        m.leafIrq("irq-ipi");
+        settle();
         break;
       case "s2fault":
         ev.s2fault++;
-        step(() => {
-          m.leafTrap(EV_S2FAULT);
-          // the re-executed access then faults in each lower shadow stage-2, filled from the top down
-          for (let j = d - 2; j >= 0; j--) m.leafTrap(s2ShadowEvents[j]!);
-        });
+        m.leafTrap(EV_S2FAULT);
+        settle();
+        // the re-executed access then faults in each lower shadow stage-2, filled from the top down
+        for (let j = d - 2; j >= 0; j--) {
+          m.leafTrap(s2ShadowEvents[j]!);
+          settle();
+        }
         break;
       case "wfi":
         ev.wfi++;
-        step(() => m.leafTrap(EV_WFI));
+        m.leafTrap(EV_WFI);
+        settle();
         break;
     }
   };
@@ -310,7 +323,8 @@ export function runWorkload(o: RunOptions): RunResult {
     const slice = Math.min(gap, totalWork - done);
     if (usesFp) {
       ev.fpSlices++;
-      step(() => m.leafFp());
+      m.leafFp();
+      settle();
     }
     compute(slice);
     done += slice;
@@ -328,7 +342,8 @@ export function runWorkload(o: RunOptions): RunResult {
       leafEvent(u1 < p.ioUserFraction ? "io-user" : "io-kernel");
       if (u2 < p.ioIrqFraction) {
         ev.ioIrq++;
-        step(() => m.leafIrq("irq-ipi"));
+        m.leafIrq("irq-ipi");
+        settle();
       }
     } else leafEvent(kind);
     if (o.progress && ++slices % 2048 === 0) o.progress(Math.floor((done / totalWork) * 1000), 1000, "run work");
