@@ -68,6 +68,28 @@ describe("fixed-work runs", () => {
     expect(r.err).toMatch(/livelock/);
   });
 
+  it("the hypervisors' and the leaf's ticks can be set or turned off (tickless), which ends that livelock", async () => {
+    // depth 4 without NV2: a guest hypervisor's own tick costs more than its 4 ms period at 250 Hz
+    const tickless = await cli("run", "--depth", "4", "--no-nv2", "--duration-ms", "1", "--hyp-hz", "0", "--json");
+    expect(tickless.code).toBe(0);
+    const t = JSON.parse(tickless.out) as { events: { hypTicks: number; leafTicks: number } };
+    expect(t.events.hypTicks).toBe(0);
+    expect(t.events.leafTicks).toBeGreaterThan(0);
+    const none = runWorkload(opts(2, "io-heavy", { timerHz: 0, hypHz: 0 }));
+    expect(none.events.leafTicks).toBe(0);
+    expect(none.events.hypTicks).toBe(0);
+    // twice the tick rate: about twice the ticks over the same simulated time
+    const a = runWorkload(opts(2, "idle", { hypHz: 100, durationMs: 200 }));
+    const b = runWorkload(opts(2, "idle", { hypHz: 200, durationMs: 200 }));
+    expect(b.events.hypTicks / a.events.hypTicks).toBeGreaterThan(1.8);
+    expect(b.events.hypTicks / a.events.hypTicks).toBeLessThan(2.2);
+    for (const [flag, v] of [["--hyp-hz", "-1"], ["--timer-hz", "x"], ["--hyp-hz", "20000"]] as const) {
+      const r = await cli("run", flag, v);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`${flag.slice(2)}.*0\\.\\.10000`));
+    }
+  });
+
   it("depth 1: the patch changes nothing (wallReduction exactly 0)", () => {
     for (const w of Object.keys(PROFILES)) {
       const c = runCompare(opts(1, w, { hostPreemptRate: 500, hostNeonRate: 500 }));
