@@ -333,7 +333,7 @@ export class Machine {
       for (let i = 0; i < ops.length; i++) this.exec(k, ops[i]!);
       return;
     }
-    const cls = k === 0 || (k < this.depth && this.levels[k]!.hostMode) ? 0 : 1;
+    const cls = k === 0 ? CLS_HARDWARE : k < this.depth && this.levels[k]!.hostMode ? CLS_NVHE_HOST : CLS_GUEST_HYP;
     const segs = this.compiledPaths[cls][p.id] ?? this.compile(cls, p);
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
@@ -356,10 +356,10 @@ export class Machine {
     }
   }
 
-  /** compiled paths, shared by every machine with the same unit costs and features: [class][path id] */
-  private readonly compiledPaths: readonly [(Segment[] | undefined)[], (Segment[] | undefined)[]];
+  /** compiled paths, shared by every machine with the same unit costs and features: [CodeClass][path id] */
+  private readonly compiledPaths: CompiledPaths;
 
-  private compile(cls: 0 | 1, p: Path): Segment[] {
+  private compile(cls: CodeClass, p: Path): Segment[] {
     const segs: Segment[] = [];
     let cost = 0;
     let vncr = 0;
@@ -382,7 +382,7 @@ export class Machine {
           break;
         case "sysreg": {
           const a = ACCESS[op.reg][op.write ? 1 : 0];
-          const res = cls === 0 ? RES_NATIVE : a.res[this.resSel]!;
+          const res = cls === CLS_GUEST_HYP ? a.res[this.resSel]! : RES_NATIVE;
           if (res === RES_NATIVE) cost += op.write ? this.costs.sysregWrite : this.costs.sysregRead;
           else if (res === RES_VNCR) {
             cost += this.costs.vncrAccess;
@@ -391,7 +391,7 @@ export class Machine {
           break;
         }
         case "mmio":
-          if (cls === 0) cost += this.costs.sysregWrite;
+          if (cls === CLS_HARDWARE) cost += this.costs.sysregWrite;
           else flush(SEG_MMIO);
           break;
         case "step":
@@ -582,13 +582,14 @@ export class Machine {
 
   /**
    * Writes the memo key of a trap from level k into the table's key buffer: the event, k, the attribution context,
-   * and the packed state of the levels below k (the handling of a trap from level k reads and writes only those).
+   * and the packed state of the levels its handling can read or write (touchedLevels).
    */
   private stateKey(k: number, ev: Trap): void {
     const key = this.memoTable.key;
     key.fill(0);
     key[0] = k | ((this.mech * 2 + (this.fpFrame > 0 ? 1 : 0)) << 4) | (ev.id << 8);
-    for (let j = 0; j < k && j < this.depth; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 12);
+    const top = touchedLevels(k, ev, this.depth);
+    for (let j = 0; j < top; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 12);
   }
 
   /** replays since the last fold, by record number, and the records that have some */
@@ -658,7 +659,7 @@ export class Machine {
       cycles: this.cycles - start,
       idx: Int32Array.from(idx),
       val: Float64Array.from(val),
-      endState: this.levels.slice(0, k).map(packLevel),
+      endState: this.levels.slice(0, touchedLevels(k, ev, this.depth)).map(packLevel),
       sgiOffset,
     });
   }
@@ -1261,7 +1262,16 @@ function memoFor(cfg: ModelConfig): IntKeyTable<MemoRecord> {
   return m;
 }
 
-type CompiledPaths = [(Segment[] | undefined)[], (Segment[] | undefined)[]];
+/**
+ * Where a path runs, which decides how its operations resolve: on hardware (L0: everything native), in a guest
+ * hypervisor at vEL2 (system registers classified by lib/arch/sysregs.ts, GIC MMIO trapped), or in an nVHE guest
+ * hypervisor's host kernel at EL1 (its EL1 system registers are its own; the GIC is still emulated: MMIO traps).
+ */
+type CodeClass = 0 | 1 | 2;
+const CLS_HARDWARE = 0;
+const CLS_GUEST_HYP = 1;
+const CLS_NVHE_HOST = 2;
+type CompiledPaths = readonly [(Segment[] | undefined)[], (Segment[] | undefined)[], (Segment[] | undefined)[]];
 const COMPILED = new WeakMap<Costs, Map<string, CompiledPaths>>();
 
 function compiledCache(cfg: ModelConfig): CompiledPaths {
@@ -1273,7 +1283,7 @@ function compiledCache(cfg: ModelConfig): CompiledPaths {
   const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
   let m = byFeatures.get(fk);
   if (!m) {
-    m = [new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT)];
+    m = [new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT)];
     byFeatures.set(fk, m);
   }
   return m;
@@ -1715,6 +1725,16 @@ export const HANDLERS: Record<TrapReason, Handler> = {
   },
   sgi: (m, j, ev, from) => fullExit(m, j, ev, from, B_SGI),
 };
+
+/**
+ * How many levels (0..n-1) the handling of trap `ev` from level k reads or writes: the levels below k, which take and
+ * forward it, and for an nVHE host kernel's HVC into its own hyp (owner = k) level k itself, whose hyp half switches
+ * it out of host mode.
+ */
+function touchedLevels(k: number, ev: Trap, depth: number): number {
+  const top = ev.owner !== undefined && ev.owner >= k ? ev.owner + 1 : k;
+  return Math.min(top, depth);
+}
 
 /** HANDLERS indexed by Trap.reasonIdx */
 const HANDLER_BY_REASON: Handler[] = [];

@@ -110,9 +110,11 @@ describe("mechanism properties", () => {
         fc.constantFrom(0, 128, 2048),
         fc.array(fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "fp"), { minLength: 1, maxLength: 12 }),
         fc.integer({ min: 0, max: 7 }),
-        (depth, nv2, ecv, sveVl, ops, patchMask) => {
+        fc.boolean(),
+        (depth, nv2, ecv, sveVl, ops, patchMask, nvheIfDepth2) => {
           const patch = all(depth).filter((l) => (patchMask >> l) & 1);
-          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, patch, costs: defaultCosts() });
+          const guestHyp = nvheIfDepth2 && depth === 2 ? "nvhe" : "vhe";
+          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, patch, guestHyp, costs: defaultCosts() });
           const a = new Machine(cfg);
           const b = new Machine(cfg);
           b.listener = () => {};
@@ -169,11 +171,17 @@ describe("fast engine (memoized trap handling)", () => {
         fc.constantFrom(0, 256, 2048),
         fc.boolean(),
         fc.integer({ min: 0, max: 15 }),
-        fc.array(fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "ipi-recv", "fp", "sgi"), { minLength: 1, maxLength: 16 }),
-        (depth, nv2, ecv, sveVl, el2Vtimer, patchMask, ops) => {
+        fc.array(
+          fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "ipi-recv", "fp", "sgi", "wfi", "s2fault", "hyptick", "preempt", "neon"),
+          { minLength: 1, maxLength: 16 },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+        (depth, nv2, ecv, sveVl, el2Vtimer, patchMask, ops, nvheIfDepth2, physOffset) => {
           if (!nv2 && depth > 3) return;
           const patch = all(depth).filter((l) => (patchMask >> l) & 1);
-          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, el2Vtimer, patch });
+          const guestHyp = nvheIfDepth2 && depth === 2 ? "nvhe" : "vhe";
+          const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, el2Vtimer, patch, guestHyp, physOffset });
           const exact = new Machine(cfg);
           const fast = new Machine(cfg);
           fast.memo = true;
@@ -182,7 +190,13 @@ describe("fast engine (memoized trap handling)", () => {
               if (op === "fp") m.leafFp();
               else if (op === "timer") m.leafIrq("irq-timer");
               else if (op === "ipi-recv") m.leafIrq("irq-ipi");
-              else if (op === "sgi") m.sysreg(depth, "ICC_SGI1R_EL1", true);
+              else if (op === "sgi") m.leafSysreg("ICC_SGI1R_EL1", true);
+              else if (op === "wfi") m.leafTrap({ ec: "WFx", reason: "wfi" });
+              else if (op === "s2fault") {
+                m.leafTrap({ ec: "DABT_LOW", reason: "s2fault" });
+                for (let j = depth - 2; j >= 0; j--) m.leafTrap({ ec: "DABT_LOW", reason: "s2-shadow", owner: j });
+              } else if (op === "hyptick") m.leafTrap({ ec: "IRQ", reason: "irq-hyptick", owner: depth - 1 });
+              else if (op === "preempt" || op === "neon") m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: op });
               else m.leafTrap({ ec: op === "hvc" ? "HVC64" : "DABT_LOW", reason: op });
             }
           }
