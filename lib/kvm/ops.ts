@@ -9,7 +9,7 @@ import type { CostName } from "../costs/table";
  * - `gpr`              save or restore the 31 GPRs + SP (33 LDP/STP)
  * - `code NAME`        plain instructions costed by the unit cost NAME (lib/costs/table.ts)
  * - `mmio gicr`        an MMIO access to the (possibly emulated) GIC redistributor
- * - `step NAME`        a stateful step implemented in code (lib/kvm/steps.ts): FP ownership, context switches, ...
+ * - `step NAME`        a stateful step implemented in code (STEPS in lib/engine/machine.ts): FP ownership, timers, ...
  * - `call NAME`        run another path
  */
 export type StepName =
