@@ -587,7 +587,10 @@ export class Machine {
 
   /**
    * Writes the memo key of a trap from level k into the table's key buffer: the event, k, the attribution context,
-   * and the packed state of the levels its handling can read or write (touchedLevels).
+   * and the packed state of the levels its handling can read or write (touchedLevels). Machine-wide state stays out
+   * of the key because no memoized handling reads it: the physical CPU and the per-CPU fp_owner (migration is always
+   * stepped), preemptOff and zcrLeftAtGuestVl (read only by the oracle and its windows, which force the exact
+   * engine); lastSgiAt is recorded as an offset and replayed.
    */
   private stateKey(k: number, ev: Trap): void {
     const key = this.memoTable.key;
