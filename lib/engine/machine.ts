@@ -111,6 +111,10 @@ export interface LevelState {
   timerMap: VcpuContext;
   /** an nVHE hypervisor's host kernel is running at (v)EL1 (its EL1 register accesses are its own, on hardware) */
   hostMode: boolean;
+  /** no-zcr-reset variant only: ZCR_EL2 left at the guest's VL by this level's last exit */
+  zcrAtGuestVl: boolean;
+  /** kernel-mode NEON (a softirq) armed to run inside this level's next IN_NESTED_* window (see armWindowNeon) */
+  neonInWindow: boolean;
 }
 
 /** Listener for everything the engine does; absent listeners cost nothing. */
@@ -218,8 +222,6 @@ export class Machine {
   /** the physical CPU the vcpu thread of L0 runs on, and each CPU's fp_owner as last left (L0 is on hardware) */
   cpu = 0;
   readonly cpuFpOwner: boolean[] = [false, false];
-  /** no-zcr-reset variant: ZCR_EL2 left at the guest's VL after an exit at this level */
-  readonly zcrLeftAtGuestVl: boolean[] = [];
   /** set by requestStop(): drivers end the run after the current event */
   stopRequested = false;
   requestStop(): void {
@@ -246,6 +248,14 @@ export class Machine {
   /** index into MECHANISMS of the mechanism cycles are charged to now */
   private mech = 0;
   private fpFrame = 0;
+  /** traps stepped by the exact engine (the budget's measure; replays are not stepped) */
+  private stepped = 0;
+  /**
+   * FP observer calls made while a memo record is being made (recording > 0) are kept on this tape, and a record keeps
+   * its slice of it, so a replay feeds the oracle exactly the calls the stepped handling made.
+   */
+  private readonly tape: number[] = [];
+  private recording = 0;
   listener: EngineListener | undefined;
 
   /**
@@ -278,6 +288,8 @@ export class Machine {
         lrInUse: false,
         timerMap: ctx,
         hostMode: false,
+        zcrAtGuestVl: false,
+        neonInWindow: false,
       });
     }
     this.lay = flatLayout(cfg.depth);
@@ -538,18 +550,18 @@ export class Machine {
     const ev = event instanceof Trap ? event : trapEvent(event);
     if (k === this.depth) this.leafExits++;
     // migration reads per-CPU state outside the memo key: always stepped
-    if (this.memo && !this.listener && !this.oracle && !this.onNestedWindow && ev.hostWork !== "migrate") this.trapMemo(k, ev);
+    if (this.memo && !this.listener && !this.onNestedWindow && ev.hostWork !== "migrate") this.trapMemo(k, ev);
     else this.trapExact(k, ev);
   }
 
   private trapExact(k: number, ev: Trap): void {
     const owner = this.routeOwner(k, ev);
     const acc = this.acc;
-    if (++acc[F_L0TRAPS]! > this.trapBudget) {
+    acc[F_L0TRAPS]!++;
+    if (++this.stepped > this.trapBudget) {
       throw new LimitError(
         "depth",
-        `more than ${this.trapBudget} L0 traps: beyond the exact engine's budget at this depth` +
-          (this.oracle ? " (the FP oracle needs the exact engine: use a smaller --depth or --nv2)" : " (use --engine fast)"),
+        `more than ${this.trapBudget} L0 traps stepped: beyond the exact engine's budget at this depth (use --engine fast)`,
       );
     }
     if (this.listener) {
@@ -589,15 +601,15 @@ export class Machine {
    * Writes the memo key of a trap from level k into the table's key buffer: the event, k, the attribution context,
    * and the packed state of the levels its handling can read or write (touchedLevels). Machine-wide state stays out
    * of the key because no memoized handling reads it: the physical CPU and the per-CPU fp_owner (migration is always
-   * stepped), preemptOff and zcrLeftAtGuestVl (read only by the oracle and its windows, which force the exact
-   * engine); lastSgiAt is recorded as an offset and replayed.
+   * stepped), preemptOff (read only inside the oracle's IN_NESTED_* windows, which force the exact engine); lastSgiAt
+   * is recorded as an offset and replayed, and the FP observer calls as a tape.
    */
   private stateKey(k: number, ev: Trap): void {
     const key = this.memoTable.key;
     key.fill(0);
     key[0] = k | ((this.mech * 2 + (this.fpFrame > 0 ? 1 : 0)) << 4) | (ev.id << 8);
     const top = touchedLevels(k, ev, this.depth);
-    for (let j = 0; j < top; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 12);
+    for (let j = 0; j < top; j++) key[1 + (j >> 1)]! |= packLevel(this.levels[j]!) << ((j & 1) * 14);
   }
 
   /** replays since the last fold, by record number, and the records that have some */
@@ -637,10 +649,14 @@ export class Machine {
         this.hits = h;
       }
       if (this.hits[no]!++ === 0) this.dirty[this.nDirty++] = rec;
-      if (this.trapBudget !== Number.POSITIVE_INFINITY) this.fold(); // the budget check reads the L0 trap count
       const end = rec.endState;
       for (let j = 0; j < end.length; j++) unpackLevel(this.levels[j]!, end[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
+      const tape = rec.tape;
+      for (let n = 0; n < tape.length; n++) {
+        if (this.recording) this.tape.push(tape[n]!);
+        if (this.oracle) dispatchObservation(this.oracle, tape[n]!);
+      }
       return;
     }
     const key = this.memoTable.key.slice(); // the buffer is reused by the traps this one raises
@@ -649,7 +665,12 @@ export class Machine {
     const start = this.cycles;
     const prevSgi = this.lastSgiAt;
     this.lastSgiAt = -1;
+    const tapeStart = this.tape.length;
+    this.recording++;
     this.trapExact(k, ev);
+    this.recording--;
+    const tape = Int32Array.from(this.tape.slice(tapeStart));
+    if (this.recording === 0) this.tape.length = 0;
     const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
     if (sgiOffset < 0) this.lastSgiAt = prevSgi;
     this.fold();
@@ -669,6 +690,7 @@ export class Machine {
       val: Float64Array.from(val),
       endState: this.levels.slice(0, touchedLevels(k, ev, this.depth)).map(packLevel),
       sgiOffset,
+      tape,
     });
   }
 
@@ -727,13 +749,31 @@ export class Machine {
     this.mech = MECH_PUTLOAD;
     this.cost(j, "routeCode");
     this.vcpuPut(j);
-    this.onNestedWindow?.(j);
+    this.inWindow(j);
     this.cost(j, "injectCode");
     lv.ctx = "hyp";
     this.vcpuLoad(j);
     this.mech = prev;
     lv.inNestedException = false;
     this.preemptOff--;
+  }
+
+  /**
+   * Inside level j's IN_NESTED_* window (between put and load, preemption off, interrupts on): a softirq's
+   * kernel-mode NEON armed by armWindowNeon runs here, then the onNestedWindow hook.
+   */
+  private inWindow(j: number): void {
+    const lv = this.levels[j]!;
+    if (lv.neonInWindow) {
+      lv.neonInWindow = false;
+      this.kernelNeon(j);
+    }
+    this.onNestedWindow?.(j);
+  }
+
+  /** Arms kernel-mode NEON at level j to run inside its next nested put/load window (machine state: memo-safe). */
+  armWindowNeon(j: number): void {
+    this.levels[j]!.neonInWindow = true;
   }
 
   /** kvm_emulate_nested_eret: L(j+1) ERETs from vEL2 into its own guest; put/load at level j. */
@@ -749,7 +789,7 @@ export class Machine {
     this.preemptOff++;
     lv.inNestedEret = true;
     this.vcpuPut(j);
-    this.onNestedWindow?.(j);
+    this.inWindow(j);
     lv.ctx = "nested";
     this.vcpuLoad(j);
     lv.inNestedEret = false;
@@ -820,6 +860,18 @@ export class Machine {
     if (start >= 0) this.acc[this.lay.fp + slot]! += this.cycles - start;
   }
 
+  /** One FP observer call: dispatched to the oracle, and taped while a memo record is being made. */
+  private observe(kind: number, level: number, a: number, b: number): void {
+    const code = kind | (level << 3) | (a << 7) | (b << 9);
+    if (this.recording) this.tape.push(code);
+    if (this.oracle) dispatchObservation(this.oracle, code);
+  }
+
+  /** @internal the VMM's own FP use (vmmRoundTrip) */
+  _observeVmm(j: number): void {
+    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_VMM, 0);
+  }
+
   /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
   fpFrameRun(kind: "save" | "restore" | "zcr", f: () => void): void {
     const start = this.fpBegin();
@@ -857,7 +909,7 @@ export class Machine {
   kernelNeon(j: number): void {
     this.fpsimdSaveAndFlush(j, true);
     this.fpAccess(j); // the NEON code itself
-    this.oracle?.use(j, "neon");
+    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_NEON, 0);
     this.cost(j, "neonWork");
   }
 
@@ -866,7 +918,7 @@ export class Machine {
     this.fpsimdSaveAndFlush(j, true);
     this.cost(j, "schedCode");
     this.fpAccess(j);
-    this.oracle?.use(j, "other");
+    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_OTHER, 0);
   }
 
   /** fpsimd_restore_current_state on the return to userspace at level j: reload the thread's own state. */
@@ -895,7 +947,7 @@ export class Machine {
     this.contextSwitch(0);
     this.cpuFpOwner[this.cpu] = l0.guestOwnsFp;
     this.cpu = 1 - this.cpu;
-    this.oracle?.switchCpu(this.cpu);
+    if (this.oracle || this.recording) this.observe(OBS_CPU, 0, this.cpu, 0);
     l0.guestOwnsFp = this.cpuFpOwner[this.cpu]!;
     l0.foreignFp = true;
     l0.bound = "none";
@@ -951,7 +1003,7 @@ export class Machine {
   fpSaveRegs(j: number, buffer: "host" | "vcpu", kernelSave = false): void {
     const host = buffer === "host" || kernelSave;
     this.fpAccess(j);
-    this.oracle?.save(j, buffer, this.zcrLeftAtGuestVl[j] === true);
+    if (this.oracle || this.recording) this.observe(OBS_SAVE, j, buffer === "host" ? 1 : 0, this.levels[j]!.zcrAtGuestVl ? 1 : 0);
     this.cost(j, "fpCallOverhead");
     this.charge(j, this.fpMoveCycles);
     this.sr(j, A_FPSR_R);
@@ -964,7 +1016,7 @@ export class Machine {
   fpRestoreRegs(j: number, buffer: "host" | "vcpu"): void {
     const host = buffer === "host";
     this.fpAccess(j);
-    this.oracle?.restore(j, buffer);
+    if (this.oracle || this.recording) this.observe(OBS_RESTORE, j, buffer === "host" ? 1 : 0, 0);
     this.cost(j, "fpCallOverhead");
     this.charge(j, this.fpMoveCycles);
     this.sr(j, A_FPSR_W);
@@ -1009,7 +1061,7 @@ export class Machine {
     this.mech = MECH_GUEST;
     this.fpAccess(this.depth);
     this.mech = prev;
-    this.oracle?.use(this.depth, "leaf");
+    if (this.oracle || this.recording) this.observe(OBS_USE, this.depth, WHO_LEAF, 0);
   }
 
   leafWork(cycles: number): void {
@@ -1250,6 +1302,35 @@ export interface FpInclusive {
 }
 
 
+// FP observer calls as tape codes: kind (3 bits) | level << 3 (4 bits) | a << 7 (2 bits) | b << 9 (1 bit)
+const OBS_SAVE = 0;
+const OBS_RESTORE = 1;
+const OBS_USE = 2;
+const OBS_CPU = 3;
+const WHO_LEAF = 0;
+const WHO_VMM = 1;
+const WHO_NEON = 2;
+const WHO_OTHER = 3;
+const WHO: readonly ("leaf" | "vmm" | "neon" | "other")[] = ["leaf", "vmm", "neon", "other"];
+
+function dispatchObservation(o: FpObserver, code: number): void {
+  const level = (code >> 3) & 15;
+  const a = (code >> 7) & 3;
+  switch (code & 7) {
+    case OBS_SAVE:
+      o.save(level, a === 1 ? "host" : "vcpu", ((code >> 9) & 1) === 1);
+      return;
+    case OBS_RESTORE:
+      o.restore(level, a === 1 ? "host" : "vcpu");
+      return;
+    case OBS_USE:
+      o.use(level, WHO[a]!);
+      return;
+    default:
+      o.switchCpu(a);
+  }
+}
+
 /**
  * Memo tables shared across machines (e.g. the runs of a sweep that differ only in workload, I/O rate or seed):
  * a record depends on the configuration of the hardware and of every level's kernel and on the unit costs, which
@@ -1297,6 +1378,8 @@ function compiledCache(cfg: ModelConfig): CompiledPaths {
   return m;
 }
 interface MemoRecord {
+  /** the FP observer calls the handling made, in order (see Machine.observe) */
+  readonly tape: Int32Array;
   /** index of the record in its table (per-machine replay counts are kept by it) */
   readonly no: number;
   readonly cycles: number;
@@ -1321,7 +1404,9 @@ function packLevel(l: LevelState): number {
     (l.inNestedException ? 128 : 0) |
     (l.lrInUse ? 256 : 0) |
     (ctxCode(l.timerMap) << 9) |
-    (l.hostMode ? 2048 : 0)
+    (l.hostMode ? 2048 : 0) |
+    (l.zcrAtGuestVl ? 4096 : 0) |
+    (l.neonInWindow ? 8192 : 0)
   );
 }
 
@@ -1340,6 +1425,8 @@ function unpackLevel(l: LevelState, v: number): void {
   l.lrInUse = (v & 256) !== 0;
   l.timerMap = CTX_OF[(v >> 9) & 3]!;
   l.hostMode = (v & 2048) !== 0;
+  l.zcrAtGuestVl = (v & 4096) !== 0;
+  l.neonInWindow = (v & 8192) !== 0;
 }
 
 interface Segment {
@@ -1384,10 +1471,10 @@ const STEPS: Record<StepName, StepFn> = {
     m._sr(j, A_ZCR_EL12_R);
     if (m.policyAt(j) === "no-zcr-reset") {
       // unsound variant: ZCR_EL2 stays at the guest's VL, so a later save at this level truncates
-      m.zcrLeftAtGuestVl[j] = true;
+      m.levels[j]!.zcrAtGuestVl = true;
     } else {
       m.fpAccess(j);
-      m.zcrLeftAtGuestVl[j] = false;
+      m.levels[j]!.zcrAtGuestVl = false;
     }
     m._setMech(prev);
     m._fpEnd(FP_ZCR, start);
@@ -1758,7 +1845,7 @@ function vmmRoundTrip(m: Machine, j: number): void {
   // the VMM (userspace) decodes and emulates the access; libc string/memory routines use FP/SIMD
   m.exec(j, OP_VMM_MMIO);
   m.fpAccess(j);
-  m.oracle?.use(j, "vmm");
+  m._observeVmm(j);
   m.svc(j); // ioctl(KVM_RUN)
   m._run(j, PATHS.vmmReenterKernel); // kvm_handle_mmio_return + vcpu_load
 }

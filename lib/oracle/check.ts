@@ -17,12 +17,18 @@ import { FpOracle, tagText, type Violation } from "./oracle";
  */
 export type StepName = string;
 
-/** L0 traps one schedule may step (the exact engine): depth 4 with NV2 fits, depth 5 without NV2 does not */
+/** L0 traps one schedule may step with `--engine exact`: depth 4 with NV2 fits, depth 5 without NV2 does not */
 export const CHECK_TRAP_BUDGET = 3_000_000;
 
 export interface CheckConfig {
   readonly model: ModelConfig;
   readonly policy: FpPolicy;
+  /**
+   * fast (default): memoized trap handling, whose records replay the FP observer calls the stepped handling made, so
+   * the oracle sees the identical sequence (tested against exact); exact: every operation stepped, within
+   * CHECK_TRAP_BUDGET per schedule.
+   */
+  readonly engine?: "fast" | "exact";
 }
 
 export function stepAlphabet(depth: number, sveVl: number): StepName[] {
@@ -37,20 +43,17 @@ export function stepAlphabet(depth: number, sveVl: number): StepName[] {
 interface Sim {
   readonly m: Machine;
   readonly o: FpOracle;
-  readonly armed: Set<number>;
 }
 
 function newSim(c: CheckConfig): Sim {
   const m = new Machine({ ...c.model, fpPolicy: c.policy });
   const o = new FpOracle(c.model.depth, c.model.sveVl);
-  const armed = new Set<number>();
   m.oracle = o;
-  // the oracle needs the exact engine: refuse configurations beyond its budget instead of running for hours
-  m.trapBudget = CHECK_TRAP_BUDGET;
-  m.onNestedWindow = (j) => {
-    if (armed.delete(j)) m.kernelNeon(j);
-  };
-  return { m, o, armed };
+  if (c.engine === "exact") {
+    // refuse configurations beyond the exact engine's budget instead of running for hours
+    m.trapBudget = CHECK_TRAP_BUDGET;
+  } else m.memo = true;
+  return { m, o };
 }
 
 function apply(sim: Sim, step: StepName): void {
@@ -90,7 +93,7 @@ function apply(sim: Sim, step: StepName): void {
   const j = Number(step.slice(at + 2));
   if (kind === "preempt") m.leafTrap({ ec: "IRQ", reason: "host-irq", owner: j, hostWork: "preempt" });
   else if (kind === "neon") m.leafTrap({ ec: "IRQ", reason: "host-irq", owner: j, hostWork: "neon" });
-  else if (kind === "neon-window") sim.armed.add(j);
+  else if (kind === "neon-window") m.armWindowNeon(j);
   else throw new Error(`unknown step ${step}`);
 }
 
@@ -141,6 +144,7 @@ export interface CheckResult {
   readonly patch: readonly number[];
   readonly sveVl: number;
   readonly mode: "random" | "exhaustive";
+  readonly engine: "fast" | "exact";
   readonly steps: number;
   readonly schedules: number;
   readonly maxLen?: number;
@@ -229,6 +233,7 @@ function result(c: CheckConfig, mode: "random" | "exhaustive", steps: number, sc
     patch: c.model.patch,
     sveVl: c.model.sveVl,
     mode,
+    engine: c.engine ?? "fast",
     steps,
     schedules,
     violations,

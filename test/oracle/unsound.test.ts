@@ -65,9 +65,13 @@ describe("nestlab check (command line)", () => {
     expect((await cli("check", "--exhaustive", "--max-len", "9")).err).toMatch(/--max-len '9'/);
     expect((await cli("check", "--steps", "10", "--exhaustive")).code).toBe(2);
     expect((await cli("check", "--max-len", "2")).err).toMatch(/--max-len/);
-    // the oracle needs the exact engine: a configuration beyond its budget is refused, not run for hours
-    const deep = await cli("check", "--depth", "5", "--no-nv2", "--steps", "10");
+    // the exact engine refuses a configuration beyond its budget instead of running for hours; the fast one runs it
+    const deep = await cli("check", "--depth", "5", "--no-nv2", "--steps", "10", "--engine", "exact");
     expect(deep.code).toBe(2);
-    expect(deep.err).toMatch(/budget.*--depth/);
+    expect(deep.err).toMatch(/budget.*--engine fast/);
+    const fast = await cli("check", "--depth", "5", "--no-nv2", "--steps", "10", "--json");
+    expect(fast.code).toBe(0);
+    expect(JSON.parse(fast.out)).toMatchObject({ engine: "fast", violations: 0 });
+    expect((await cli("check", "--engine", "quick")).err).toMatch(/--engine 'quick'.*fast, exact/);
   });
 });

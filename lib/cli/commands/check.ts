@@ -9,6 +9,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "steps", kind: "value", accepted: "an integer 1..100000000", help: "random mode: total scheduled events (schedules of 48 from a fresh system); default 100000" },
   { name: "exhaustive", kind: "bool", help: "every schedule up to --max-len instead of random ones" },
   { name: "max-len", kind: "value", accepted: "an integer 0..6", help: "exhaustive mode: longest schedule; default 4" },
+  { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized handling replaying the FP observer calls it recorded; exact: every operation stepped (up to 3 million L0 traps per schedule)" },
   ...COMMON_OPTIONS,
 ];
 
@@ -36,7 +37,9 @@ export const checkCommand: Command = {
     const exhaustive = p.flags.get("exhaustive") ?? false;
     if (exhaustive && p.values.has("steps")) throw new ConfigError("steps", p.values.get("steps")!, "no --steps with --exhaustive (use --max-len)");
     if (!exhaustive && p.values.has("max-len")) throw new ConfigError("max-len", p.values.get("max-len")!, "--max-len only with --exhaustive");
-    const cfg = { model: common.model, policy };
+    const engine = p.values.get("engine") ?? "fast";
+    if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
+    const cfg = { model: common.model, policy, engine } as const;
     const r = exhaustive
       ? checkExhaustive(cfg, intOpt(p, "max-len", 4, 0, 6), io.progress)
       : checkRandom(cfg, { steps: intOpt(p, "steps", 100_000, 1, 100_000_000), seed: common.seed, ...(io.progress ? { progress: io.progress } : {}) });
@@ -45,7 +48,7 @@ export const checkCommand: Command = {
       return 0;
     }
     const lines = [
-      `check ${r.policy}  depth ${r.depth}  patch ${r.patch.length ? r.patch.join(",") : "none"}  sve-vl ${r.sveVl}  ${r.mode}` +
+      `check ${r.policy}  depth ${r.depth}  patch ${r.patch.length ? r.patch.join(",") : "none"}  sve-vl ${r.sveVl}  ${r.mode}  engine ${r.engine}` +
         (r.maxLen !== undefined ? ` up to ${r.maxLen} steps` : ""),
       `  ${r.schedules.toLocaleString("en-US")} schedules, ${r.steps.toLocaleString("en-US")} steps over ${stepAlphabet(r.depth, r.sveVl).length} kinds of event`,
       `  violations: ${r.violations}`,
