@@ -652,11 +652,7 @@ export class Machine {
       const end = rec.endState;
       for (let j = 0; j < end.length; j++) unpackLevel(this.levels[j]!, end[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
-      const tape = rec.tape;
-      for (let n = 0; n < tape.length; n++) {
-        if (this.recording) this.tape.push(tape[n]!);
-        if (this.oracle) dispatchObservation(this.oracle, tape[n]!);
-      }
+      if (rec.tape.length !== 0 && (this.oracle || this.recording)) this.replayTape(rec.tape);
       return;
     }
     const key = this.memoTable.key.slice(); // the buffer is reused by the traps this one raises
@@ -692,6 +688,15 @@ export class Machine {
       sgiOffset,
       tape,
     });
+  }
+
+  /** feeds a record's FP observer calls to the oracle (and to the tape of an enclosing recording) */
+  private replayTape(tape: Int32Array): void {
+    const o = this.oracle;
+    for (let n = 0; n < tape.length; n++) {
+      if (this.recording) this.tape.push(tape[n]!);
+      if (o) dispatchObservation(o, tape[n]!);
+    }
   }
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
