@@ -268,7 +268,8 @@ export function runWorkload(o: RunOptions): RunResult {
         throw new LimitError(
           "depth",
           `livelock: at this configuration the timer ticks and host events cost more than their periods ` +
-            `(${LIVELOCK_EVENTS} deliveries without any leaf work); the leaf makes no progress`,
+            `(${LIVELOCK_EVENTS} deliveries without any leaf work); the leaf makes no progress ` +
+            `(tickless kernels: --hyp-hz 0 or --timer-hz 0; or NV2, or a smaller depth)`,
         );
       }
       left -= adv;
