@@ -48,7 +48,7 @@ export type FpBinding = "none" | "host" | "vcpu";
 export const FP_POLICIES = ["baseline", "nv-fp-elision", "elide-always", "elide-save-only", "no-zcr-reset"] as const;
 export type FpPolicy = (typeof FP_POLICIES)[number];
 
-/** Receives every movement of FP/SVE register contents (the correctness oracle); attaching one forces exact mode. */
+/** Receives every movement of FP/SVE register contents (the correctness oracle); the fast engine replays the calls it recorded. */
 export interface FpObserver {
   /** level j saves the registers into a buffer (its vcpu's state or its thread's user state) */
   save(level: number, buffer: "vcpu" | "host", truncateToGuestVl: boolean): void;
@@ -213,7 +213,7 @@ export class Machine {
   /** stop the run once this many L0 traps have been taken (exact-engine guard) */
   trapBudget = Number.POSITIVE_INFINITY;
   leafTimerTicks = 0;
-  /** the FP correctness oracle, if attached (forces the exact engine) */
+  /** the FP correctness oracle, if attached (either engine: memo records replay their FP observer calls) */
   oracle: FpObserver | undefined;
   /** called inside the IN_NESTED_* windows (preemption disabled, interrupts on) of level j's put/load */
   onNestedWindow: ((j: number) => void) | undefined;
