@@ -252,9 +252,13 @@ export class Machine {
   private stepped = 0;
   /**
    * FP observer calls made while a memo record is being made (recording > 0) are kept on this tape, and a record keeps
-   * its slice of it, so a replay feeds the oracle exactly the calls the stepped handling made.
+   * its slice of it, so a replay feeds the oracle exactly the calls the stepped handling made. A nested record's calls
+   * enter the tape as one reference (a negative entry: -(index into tapeRefs) - 1), so a record stores only its own
+   * direct calls and references to the records it contains: memory stays linear although the calls a deep record
+   * stands for grow like the traps do.
    */
   private readonly tape: number[] = [];
+  private readonly tapeRefs: MemoRecord[] = [];
   private recording = 0;
   listener: EngineListener | undefined;
 
@@ -652,7 +656,10 @@ export class Machine {
       const end = rec.endState;
       for (let j = 0; j < end.length; j++) unpackLevel(this.levels[j]!, end[j]!);
       if (rec.sgiOffset >= 0) this.lastSgiAt = start + rec.sgiOffset;
-      if (rec.tape.length !== 0 && (this.oracle || this.recording)) this.replayTape(rec.tape);
+      if (rec.tape.length !== 0) {
+        if (this.recording) this.tapeRef(rec);
+        if (this.oracle) this.countObservations(replayTape(this.oracle, rec));
+      }
       return;
     }
     const key = this.memoTable.key.slice(); // the buffer is reused by the traps this one raises
@@ -665,8 +672,15 @@ export class Machine {
     this.recording++;
     this.trapExact(k, ev);
     this.recording--;
-    const tape = Int32Array.from(this.tape.slice(tapeStart));
-    if (this.recording === 0) this.tape.length = 0;
+    // this record's tape: its own calls, and its nested records as references into its children
+    const children: MemoRecord[] = [];
+    const tape = Int32Array.from(this.tape.slice(tapeStart), (code) => {
+      if (code >= 0) return code;
+      children.push(this.tapeRefs[-code - 1]!);
+      return -children.length;
+    });
+    this.tape.length = tapeStart;
+    if (this.recording === 0) this.tapeRefs.length = 0;
     const sgiOffset = this.lastSgiAt >= 0 ? this.lastSgiAt - start : -1;
     if (sgiOffset < 0) this.lastSgiAt = prevSgi;
     this.fold();
@@ -679,7 +693,7 @@ export class Machine {
         val.push(dv);
       }
     }
-    this.memoTable.set(key, {
+    const made: MemoRecord = {
       no: this.memoTable.size,
       cycles: this.cycles - start,
       idx: Int32Array.from(idx),
@@ -687,16 +701,16 @@ export class Machine {
       endState: this.levels.slice(0, touchedLevels(k, ev, this.depth)).map(packLevel),
       sgiOffset,
       tape,
-    });
+      children,
+    };
+    this.memoTable.set(key, made);
+    if (this.recording && tape.length !== 0) this.tapeRef(made);
   }
 
-  /** feeds a record's FP observer calls to the oracle (and to the tape of an enclosing recording) */
-  private replayTape(tape: Int32Array): void {
-    const o = this.oracle;
-    for (let n = 0; n < tape.length; n++) {
-      if (this.recording) this.tape.push(tape[n]!);
-      if (o) dispatchObservation(o, tape[n]!);
-    }
+  /** an enclosing recording's tape gets one reference to rec's calls */
+  private tapeRef(rec: MemoRecord): void {
+    this.tapeRefs.push(rec);
+    this.tape.push(-this.tapeRefs.length);
   }
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
@@ -869,7 +883,25 @@ export class Machine {
   private observe(kind: number, level: number, a: number, b: number): void {
     const code = kind | (level << 3) | (a << 7) | (b << 9);
     if (this.recording) this.tape.push(code);
-    if (this.oracle) dispatchObservation(this.oracle, code);
+    if (this.oracle) {
+      dispatchObservation(this.oracle, code);
+      this.countObservations(1);
+    }
+  }
+
+  /** FP observer calls made so far, and the limit past which the oracle's own work is refused */
+  observations = 0;
+  observationBudget = Number.POSITIVE_INFINITY;
+
+  private countObservations(n: number): void {
+    this.observations += n;
+    if (this.observations > this.observationBudget) {
+      throw new LimitError(
+        "depth",
+        `more than ${this.observationBudget} FP/SVE state movements for the oracle to follow in one schedule: ` +
+          `hours of work at this configuration (use a smaller --depth, --nv2, or a smaller --sve-vl)`,
+      );
+    }
   }
 
   /** @internal the VMM's own FP use (vmmRoundTrip) */
@@ -1318,6 +1350,20 @@ const WHO_NEON = 2;
 const WHO_OTHER = 3;
 const WHO: readonly ("leaf" | "vmm" | "neon" | "other")[] = ["leaf", "vmm", "neon", "other"];
 
+/** feeds the FP observer calls a record stands for, in order, to the oracle */
+function replayTape(o: FpObserver, rec: MemoRecord): number {
+  const tape = rec.tape;
+  let calls = 0;
+  for (let n = 0; n < tape.length; n++) {
+    const code = tape[n]!;
+    if (code >= 0) {
+      dispatchObservation(o, code);
+      calls++;
+    } else calls += replayTape(o, rec.children[-code - 1]!);
+  }
+  return calls;
+}
+
 function dispatchObservation(o: FpObserver, code: number): void {
   const level = (code >> 3) & 15;
   const a = (code >> 7) & 3;
@@ -1383,8 +1429,9 @@ function compiledCache(cfg: ModelConfig): CompiledPaths {
   return m;
 }
 interface MemoRecord {
-  /** the FP observer calls the handling made, in order (see Machine.observe) */
+  /** the FP observer calls the handling made, in order (see Machine.observe); -i - 1 stands for children[i]'s */
   readonly tape: Int32Array;
+  readonly children: readonly MemoRecord[];
   /** index of the record in its table (per-machine replay counts are kept by it) */
   readonly no: number;
   readonly cycles: number;

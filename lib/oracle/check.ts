@@ -20,6 +20,12 @@ export type StepName = string;
 /** L0 traps one schedule may step with `--engine exact`: depth 4 with NV2 fits, depth 5 without NV2 does not */
 export const CHECK_TRAP_BUDGET = 3_000_000;
 
+/**
+ * FP/SVE state movements the oracle may follow in one schedule (either engine; ~10 s of oracle work): the baseline at
+ * depth 8 with NV2 and SVE makes ~7 million per schedule; depth 8 without NV2 makes billions, and is refused.
+ */
+export const CHECK_OBSERVATION_BUDGET = 500_000_000;
+
 export interface CheckConfig {
   readonly model: ModelConfig;
   readonly policy: FpPolicy;
@@ -49,6 +55,7 @@ function newSim(c: CheckConfig): Sim {
   const m = new Machine({ ...c.model, fpPolicy: c.policy });
   const o = new FpOracle(c.model.depth, c.model.sveVl);
   m.oracle = o;
+  m.observationBudget = CHECK_OBSERVATION_BUDGET;
   if (c.engine === "exact") {
     // refuse configurations beyond the exact engine's budget instead of running for hours
     m.trapBudget = CHECK_TRAP_BUDGET;

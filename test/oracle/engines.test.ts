@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FP_POLICIES } from "../../lib/engine/machine";
+import { FP_POLICIES, Machine } from "../../lib/engine/machine";
+import { defaultModelConfig } from "../../lib/kvm/config";
+import { FpOracle } from "../../lib/oracle/oracle";
+import { LimitError } from "../../lib/util/errors";
 import { type CheckConfig, checkConfig, checkRandom, runSchedule, stepAlphabet } from "../../lib/oracle/check";
 
 /**
@@ -42,6 +45,24 @@ describe("check gives the same verdicts on the fast and the exact engine", () =>
       expect({ ...fast, engine: "exact" }).toEqual(exact);
       if (policy === "baseline" || policy === "nv-fp-elision") expect(fast.violations).toBe(0);
       else expect(fast.violations).toBeGreaterThan(0);
+    }
+  });
+
+  it("the oracle's own work is bounded: past the observation budget the schedule is refused, on either engine", () => {
+    for (const memo of [true, false]) {
+      const m = new Machine({ ...defaultModelConfig({ depth: 4, sveVl: 512, patch: [] }) });
+      m.memo = memo;
+      m.oracle = new FpOracle(4, 512);
+      m.observationBudget = 200;
+      const go = (): void => {
+        for (let i = 0; i < 20; i++) {
+          m.leafFp();
+          m.leafTrap({ ec: "DABT_LOW", reason: "mmio-user" });
+        }
+      };
+      expect(go).toThrow(LimitError);
+      expect(go).toThrow(/state movements/);
+      expect(m.observations).toBeGreaterThan(200);
     }
   });
 });
