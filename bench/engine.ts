@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: engine performance figures, as one JSON object on stdout (progress on stderr).
- *  - exact engine: L0 traps stepped per second with no listener (steady state: after a warm-up, the median of five
- *    rounds of at least 0.5 s each), with a no-op listener attached, and what the hot path allocates: minor GCs and
+ *  - exact engine: L0 traps stepped per second with no listener (steady state: after a 2 s warm-up, the median and the
+ *    best of five rounds of at least 0.5 s each), with a no-op listener attached, and what the hot path allocates: minor GCs and
  *    heap growth per L0 trap over a round;
  *  - fast engine: time per leaf event at depth 1..8, NV2 on and off, and the heap growth per leaf event;
  *  - one simulated second of depth-4 io-heavy at 20k I/O exits/s: without NV2 (with the default ticks, which the
@@ -65,7 +65,7 @@ function exactRound(listener: boolean, minSeconds: number): { traps: number; s: 
 }
 
 async function exactEngine(listener: boolean): Promise<Record<string, number>> {
-  exactRound(listener, 1); // warm-up: JIT tiers settle
+  exactRound(listener, 2); // warm-up: JIT tiers settle
   const rates: number[] = [];
   let gcPerMTraps = 0;
   let heapPerTrap = Number.POSITIVE_INFINITY;
@@ -81,6 +81,8 @@ async function exactEngine(listener: boolean): Promise<Record<string, number>> {
   }
   return {
     l0TrapsPerSecond: Math.round(median(rates)),
+    // this machine is a shared VM: rounds vary by ~25% with the host's load; the best round shows the engine's capacity
+    l0TrapsPerSecondBest: Math.round(Math.max(...rates)),
     l0TrapsPerSecondRounds: rates.length,
     minorGcsPerMillionTraps: +gcPerMTraps.toFixed(2),
     ...(Number.isFinite(heapPerTrap) ? { heapBytesPerTrap: +heapPerTrap.toFixed(3) } : {}),
