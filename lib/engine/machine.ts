@@ -605,8 +605,8 @@ export class Machine {
    * Writes the memo key of a trap from level k into the table's key buffer: the event, k, the attribution context,
    * and the packed state of the levels its handling can read or write (touchedLevels). Machine-wide state stays out
    * of the key because no memoized handling reads it: the physical CPU and the per-CPU fp_owner (migration is always
-   * stepped), preemptOff (read only inside the oracle's IN_NESTED_* windows, which force the exact engine); lastSgiAt
-   * is recorded as an offset and replayed, and the FP observer calls as a tape.
+   * stepped), preemptOff (a nesting count that no handling reads; an onNestedWindow hook, which may read anything,
+   * forces the exact engine); lastSgiAt is recorded as an offset and replayed, and the FP observer calls as a tape.
    */
   private stateKey(k: number, ev: Trap): void {
     const key = this.memoTable.key;
