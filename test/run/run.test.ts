@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../lib/cli/main";
 import { defaultModelConfig } from "../../lib/kvm/config";
@@ -60,6 +61,37 @@ describe("fixed-work runs", () => {
     const fast = runWorkload({ ...o, engine: "fast" });
     const exact = runWorkload({ ...o, engine: "exact" });
     expect(exactJson(fast)).toBe(exactJson(exact));
+  });
+
+  it("fast and exact engines agree exactly over random workloads, seeds and configurations", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(PROFILES)),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.constantFrom(0, 128, 1024),
+        fc.integer({ min: 0, max: 7 }),
+        fc.boolean(),
+        fc.constantFrom(0, 100, 250),
+        fc.constantFrom(0, 3000),
+        (workload, seed, depth, nv2, sveVl, patchMask, nvheIfDepth2, hypHz, hostRate) => {
+          if (!nv2 && depth === 3 && workload === "io-heavy") return; // keep the exact run short
+          const patch = all(depth).filter((l) => (patchMask >> l) & 1);
+          const guestHyp = nvheIfDepth2 && depth === 2 ? "nvhe" : "vhe";
+          const o = opts(depth, workload, {
+            durationMs: 10,
+            seed,
+            hypHz,
+            hostPreemptRate: hostRate,
+            hostNeonRate: hostRate,
+            model: defaultModelConfig({ depth, nv2, sveVl, patch, guestHyp }),
+          });
+          expect(exactJson(runWorkload({ ...o, engine: "fast" }))).toBe(exactJson(runWorkload({ ...o, engine: "exact" })));
+        },
+      ),
+      { numRuns: 60, seed: 19 },
+    );
   });
 
   it("a configuration whose ticks cost more than their period livelocks, and says so (exit 2)", async () => {
