@@ -316,16 +316,6 @@ export class Machine {
     this.charge(level, this.costs[name]);
   }
 
-  withMech<T>(m: Mechanism, f: () => T): T {
-    const prev = this.mech;
-    this.mech = MECH_INDEX[m];
-    try {
-      return f();
-    } finally {
-      this.mech = prev;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // Operations by software at level k
 
@@ -435,12 +425,9 @@ export class Machine {
         this.sr(k, ACCESS[op.reg][op.write ? 1 : 0]);
         return;
       case "isb":
-        this.emitOp(k, op, "native");
-        this.cost(k, "isb");
-        return;
       case "dsb":
         this.emitOp(k, op, "native");
-        this.cost(k, "dsb");
+        this.cost(k, op.kind);
         return;
       case "gpr":
         this.emitOp(k, op, "native");
@@ -464,11 +451,6 @@ export class Machine {
 
   private emitOp(k: number, op: Op, res: "native" | "vncr" | "trap"): void {
     if (this.listener) this.listener({ type: "op", level: k, op: opLabel(op), res });
-  }
-
-  /** A system register access by software at level k. */
-  sysreg(k: number, reg: SysRegName, write: boolean): void {
-    this.sr(k, ACCESS[reg][write ? 1 : 0]);
   }
 
   /** A system register access by the leaf (its mechanism: guest). */
@@ -881,6 +863,7 @@ export class Machine {
 
   /** One FP observer call: dispatched to the oracle, and taped while a memo record is being made. */
   private observe(kind: number, level: number, a: number, b: number): void {
+    if (!this.oracle && !this.recording) return;
     const code = kind | (level << 3) | (a << 7) | (b << 9);
     if (this.recording) this.tape.push(code);
     if (this.oracle) {
@@ -906,17 +889,7 @@ export class Machine {
 
   /** @internal the VMM's own FP use (vmmRoundTrip) */
   _observeVmm(j: number): void {
-    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_VMM, 0);
-  }
-
-  /** Inclusive accounting of an FP save/restore frame (all cycles it causes, at any level). */
-  fpFrameRun(kind: "save" | "restore" | "zcr", f: () => void): void {
-    const start = this.fpBegin();
-    const prev = this.mech;
-    this.mech = MECH_FP;
-    f();
-    this.mech = prev;
-    this.fpEnd(kind === "save" ? FP_SAVE : kind === "restore" ? FP_RESTORE : FP_ZCR, start);
+    this.observe(OBS_USE, j, WHO_VMM, 0);
   }
 
   /**
@@ -946,7 +919,7 @@ export class Machine {
   kernelNeon(j: number): void {
     this.fpsimdSaveAndFlush(j, true);
     this.fpAccess(j); // the NEON code itself
-    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_NEON, 0);
+    this.observe(OBS_USE, j, WHO_NEON, 0);
     this.cost(j, "neonWork");
   }
 
@@ -955,7 +928,7 @@ export class Machine {
     this.fpsimdSaveAndFlush(j, true);
     this.cost(j, "schedCode");
     this.fpAccess(j);
-    if (this.oracle || this.recording) this.observe(OBS_USE, j, WHO_OTHER, 0);
+    this.observe(OBS_USE, j, WHO_OTHER, 0);
   }
 
   /** fpsimd_restore_current_state on the return to userspace at level j: reload the thread's own state. */
@@ -984,7 +957,7 @@ export class Machine {
     this.contextSwitch(0);
     this.cpuFpOwner[this.cpu] = l0.guestOwnsFp;
     this.cpu = 1 - this.cpu;
-    if (this.oracle || this.recording) this.observe(OBS_CPU, 0, this.cpu, 0);
+    this.observe(OBS_CPU, 0, this.cpu, 0);
     l0.guestOwnsFp = this.cpuFpOwner[this.cpu]!;
     l0.foreignFp = true;
     l0.bound = "none";
@@ -1040,7 +1013,7 @@ export class Machine {
   fpSaveRegs(j: number, buffer: "host" | "vcpu", kernelSave = false): void {
     const host = buffer === "host" || kernelSave;
     this.fpAccess(j);
-    if (this.oracle || this.recording) this.observe(OBS_SAVE, j, buffer === "host" ? 1 : 0, this.levels[j]!.zcrAtGuestVl ? 1 : 0);
+    this.observe(OBS_SAVE, j, buffer === "host" ? 1 : 0, this.levels[j]!.zcrAtGuestVl ? 1 : 0);
     this.cost(j, "fpCallOverhead");
     this.charge(j, this.fpMoveCycles);
     this.sr(j, A_FPSR_R);
@@ -1053,7 +1026,7 @@ export class Machine {
   fpRestoreRegs(j: number, buffer: "host" | "vcpu"): void {
     const host = buffer === "host";
     this.fpAccess(j);
-    if (this.oracle || this.recording) this.observe(OBS_RESTORE, j, buffer === "host" ? 1 : 0, 0);
+    this.observe(OBS_RESTORE, j, buffer === "host" ? 1 : 0, 0);
     this.cost(j, "fpCallOverhead");
     this.charge(j, this.fpMoveCycles);
     this.sr(j, A_FPSR_W);
@@ -1098,7 +1071,7 @@ export class Machine {
     this.mech = MECH_GUEST;
     this.fpAccess(this.depth);
     this.mech = prev;
-    if (this.oracle || this.recording) this.observe(OBS_USE, this.depth, WHO_LEAF, 0);
+    this.observe(OBS_USE, this.depth, WHO_LEAF, 0);
   }
 
   leafWork(cycles: number): void {

@@ -251,19 +251,18 @@ export const PATH_DEFS = {
   },
   /** __vcpu_load_switch_sysregs, a guest's EL1 set (nested context: dsb(nsh) too). */
   loadSysregsEl1Nested: {
-    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
-    ops: [
-      "R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0",
-      "W VPIDR_EL2", "W VMPIDR_EL2", "W SCTLR_EL12", "W TCR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12",
-      "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12",
-      "W AMAIR_EL12", "W CNTKCTL_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
-    ],
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs: __sysreg_restore_user_state, dsb(nsh), __sysreg_restore_el1_state",
+    ops: ["R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0", "call restoreEl1State"],
   },
   /** __vcpu_load_switch_sysregs for a vcpu without NV (no dsb). */
   loadSysregsEl1: {
-    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
+    cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs: __sysreg_restore_user_state, __sysreg_restore_el1_state",
+    ops: ["R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0", "call restoreEl1State"],
+  },
+  /** sysreg-sr.h __sysreg_restore_el1_state: a guest's EL1 set (one function, both callers above). */
+  restoreEl1State: {
+    cite: "hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
     ops: [
-      "R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0",
       "W VPIDR_EL2", "W VMPIDR_EL2", "W SCTLR_EL12", "W TCR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12",
       "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12",
       "W AMAIR_EL12", "W CNTKCTL_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
@@ -277,10 +276,7 @@ export const PATH_DEFS = {
   /** vgic-v3-nested.c vgic_v3_put_nested: as vgic_v3_put plus __vgic_v3_save_state and the copy back to L1's memory. */
   putVgicNested: {
     cite: "vgic/vgic-v3-nested.c vgic_v3_put_nested",
-    ops: [
-      "R ICH_VTR_EL2", "R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "R ICH_VMCR_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2",
-      "R ICH_ELRSR_EL2", "W ICH_HCR_EL2",
-    ],
+    ops: ["call putVgic", "R ICH_ELRSR_EL2", "W ICH_HCR_EL2"],
   },
   /** vgic-v3.c vgic_v3_load: __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps. */
   loadVgic: {
@@ -290,10 +286,7 @@ export const PATH_DEFS = {
   /** vgic-v3-nested.c vgic_v3_load_nested: shadow built from L1's memory, then the same register restore + ICH_HCR. */
   loadVgicNested: {
     cite: "vgic/vgic-v3-nested.c vgic_v3_load_nested",
-    ops: [
-      "code vgicInjectCode", "W ICH_VMCR_EL2", "R ICH_VTR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "R ICC_SRE_EL2",
-      "W ICC_SRE_EL2", "W ICH_HCR_EL2",
-    ],
+    ops: ["code vgicInjectCode", "call loadVgic", "W ICH_HCR_EL2"],
   },
   /**
    * nVHE guest hypervisor (E2H=0 at vEL2): its EL1-encoded accesses target the EL1 context it is switching, which

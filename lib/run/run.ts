@@ -1,6 +1,6 @@
 import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
 import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
-import { Machine, MECHANISMS, type Mechanism, trapEvent } from "../engine/machine";
+import { Machine, MECHANISMS, type Mechanism, type TrapEvent, trapEvent } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError, LimitError } from "../util/errors";
 import type { WorkloadProfile } from "../workload/profiles";
@@ -205,6 +205,11 @@ export function runWorkload(o: RunOptions): RunResult {
       totals.drain(m);
     }
   };
+  /** a leaf exception, then settle */
+  const leafTrap = (e: TrapEvent): void => {
+    m.leafTrap(e);
+    settle();
+  };
 
   const deliver = (pe: Periodic): void => {
     switch (pe.name) {
@@ -215,18 +220,15 @@ export function runWorkload(o: RunOptions): RunResult {
         break;
       case "hypTick":
         ev.hypTicks++;
-        m.leafTrap(pe.level === 0 ? EV_HOST_IRQ : hypTickEvents[pe.level]!);
-        settle();
+        leafTrap(pe.level === 0 ? EV_HOST_IRQ : hypTickEvents[pe.level]!);
         break;
       case "hostPreempt":
         ev.hostPreempts++;
-        m.leafTrap(EV_HOST_PREEMPT);
-        settle();
+        leafTrap(EV_HOST_PREEMPT);
         break;
       case "hostNeon":
         ev.hostNeon++;
-        m.leafTrap(EV_HOST_NEON);
-        settle();
+        leafTrap(EV_HOST_NEON);
         break;
     }
     pe.next += pe.period();
@@ -283,8 +285,7 @@ export function runWorkload(o: RunOptions): RunResult {
       case "io-kernel":
         ev.io++;
         if (kind === "io-user") ev.ioUser++;
-        m.leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL);
-        settle();
+        leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL);
         break;
       case "ipi":
         // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
@@ -296,18 +297,15 @@ export function runWorkload(o: RunOptions): RunResult {
         break;
       case "s2fault":
         ev.s2fault++;
-        m.leafTrap(EV_S2FAULT);
-        settle();
+        leafTrap(EV_S2FAULT);
         // the re-executed access then faults in each lower shadow stage-2, filled from the top down
         for (let j = d - 2; j >= 0; j--) {
-          m.leafTrap(s2ShadowEvents[j]!);
-          settle();
+          leafTrap(s2ShadowEvents[j]!);
         }
         break;
       case "wfi":
         ev.wfi++;
-        m.leafTrap(EV_WFI);
-        settle();
+        leafTrap(EV_WFI);
         break;
     }
   };
