@@ -63,6 +63,20 @@ function invocations(): [string, string[]][] {
   }
   out.push(["compare io-heavy d2 nvhe", ["compare", "--depth", "2", "--guest-hyp", "nvhe", "--json"]]);
   out.push(["compare io-heavy d2 nvhe no-nv2", ["compare", "--depth", "2", "--guest-hyp", "nvhe", "--no-nv2", "--json"]]);
+  // traces and summaries (the exact engine with tracepoints on)
+  const t = ["--depth", "2", "--duration-ms", "2"];
+  out.push(["trace d2 text", ["trace", ...t, "--format", "text"]]);
+  out.push(["trace d2 chrome", ["trace", ...t]]);
+  out.push(["trace d2 no-nv2 sve=512 preempt neon text", ["trace", "--depth", "2", "--no-nv2", "--sve-vl", "512", "--duration-ms", "1", "--host-preempt-rate", "3000", "--host-neon-rate", "3000", "--format", "text"]]);
+  out.push(["trace d2 nvhe text", ["trace", "--depth", "2", "--guest-hyp", "nvhe", "--duration-ms", "1", "--format", "text"]]);
+  out.push(["trace d3 patch=none compute text", ["trace", "--depth", "3", "--patch", "none", "--workload", "compute", "--duration-ms", "0.5", "--format", "text"]]);
+  out.push(["stat d2", ["stat", "--depth", "2", "--json"]]);
+  out.push(["stat d3 no-nv2", ["stat", "--depth", "3", "--no-nv2", "--duration-ms", "2", "--json"]]);
+  // the FP/SVE oracle's verdicts and counterexamples
+  for (const policy of ["baseline", "nv-fp-elision", "elide-always", "elide-save-only", "no-zcr-reset"]) {
+    out.push([`check ${policy} d3 sve=512`, ["check", "--policy", policy, "--depth", "3", "--sve-vl", "512", "--steps", "3000", "--json"]]);
+  }
+  out.push(["check nv-fp-elision d2 exact exhaustive", ["check", "--depth", "2", "--engine", "exact", "--exhaustive", "--max-len", "2", "--json"]]);
   return out;
 }
 
