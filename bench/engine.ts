@@ -12,7 +12,8 @@
  */
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
-import { Machine, trapEvent } from "../lib/engine/machine";
+import { trapEvent } from "../lib/engine/events";
+import { Machine } from "../lib/engine/machine";
 import { defaultModelConfig } from "../lib/kvm/config";
 import { runWorkload } from "../lib/run/run";
 import { LimitError } from "../lib/util/errors";
@@ -90,8 +91,7 @@ async function exactEngine(listener: boolean): Promise<Record<string, number>> {
 }
 
 function perLeafEvent(depth: number, nv2: boolean): Record<string, number | boolean> {
-  const m = new Machine(defaultModelConfig({ depth, nv2, patch: [] }));
-  m.memo = true;
+  const m = new Machine(defaultModelConfig({ depth, nv2, patch: [] }), { engine: "fast" });
   const event = (i: number): void => {
     if (i % 2 === 0) m.leafFp();
     if (i % 3 === 0) m.leafTrap(EV_MMIO_USER);

@@ -19,7 +19,7 @@ export {
   type TrapEvent,
   trapEvent,
   type TrapReason,
-} from "./engine/machine";
+} from "./engine/index";
 export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "./kvm/config";
 export { PATH_DEFS, type PathName, PATHS } from "./kvm/paths";
 export { MICRO_OPS, type MicroOp, type MicroResult, runMicro } from "./micro/micro";
@@ -109,6 +109,6 @@ export {
 } from "./charts/index";
 // sensitivity band (lib/run), FP/SVE correctness oracle (lib/oracle)
 export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";
-export { FP_POLICIES, type FpPolicy } from "./engine/machine";
+export { FP_POLICIES, type FpPolicy } from "./kvm/policy";
 export { FpOracle, type Tag, type Violation } from "./oracle/oracle";
 export { checkConfig, checkExhaustive, checkRandom, type CheckResult, runSchedule, shrink, stepAlphabet } from "./oracle/check";

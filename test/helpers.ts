@@ -1,4 +1,5 @@
-import { type EngineEvent, Machine } from "../lib/engine/machine";
+import type { EngineEvent } from "../lib/engine/engine";
+import { Machine } from "../lib/engine/machine";
 import { defaultModelConfig, type ModelConfig } from "../lib/kvm/config";
 
 export function machine(over: Partial<ModelConfig> & { depth: number }, patch: "none" | "all" | number[] = "all"): Machine {

@@ -1,6 +1,7 @@
 /**
  * The system registers (and system instructions) that KVM touches, each with its class when a guest hypervisor
- * executes the access at virtual EL2 (physically EL1 with HCR_EL2.NV set by its host hypervisor).
+ * executes the access at virtual EL2 (physically EL1 with HCR_EL2.NV set by its host hypervisor), and how the
+ * hypervisor that owns a trapped access completes it. The engine reads only this table.
  *
  * Classes, under FEAT_NV2 (arch/arm64/include/asm/vncr_mapping.h, arch/arm64/kvm/emulate-nested.c, sys_regs.c):
  * - `el1`:      EL1-encoded access by a VHE guest hypervisor: reaches the hardware EL1 register, which holds its vEL2
@@ -8,23 +9,44 @@
  * - `redirect`: EL2-encoded ESR/FAR/ELR/SPSR: NV2 redirects them to the EL1 hardware registers (no trap).
  * - `vncr`:     VNCR-mapped: with NV2 a plain memory access to the vcpu's VNCR page; nothing traps.
  * - `timer02`:  EL02 timer registers: VNCR memory without FEAT_ECV; with FEAT_ECV the host sets CNTHCTL_EL2.EL1NVVCT/
- *               EL1NVPCT so reads trap to its fast path (kvm_hyp_handle_timer) and writes trap to a full exit.
- * - `trapFast`: still traps with NV2; the owning hypervisor completes it on its hyp fast path
- *               (kvm_hyp_handle_sysreg_vhe and friends in hyp/vhe/switch.c).
+ *               EL1NVPCT so that they trap.
+ * - `trapFast`: still traps with NV2; the owning hypervisor completes it on its hyp fast path.
  * - `trap`:     still traps with NV2; handled by the owning hypervisor after a full exit (kvm_handle_sys_reg).
  *
- * Without NV2 (the documented ARMv8.3 FEAT_NV-only what-if) `redirect` and `vncr` accesses trap as well. Current
- * kernels have no hyp fast path for them, so the model assumes the owner handles each with a full exit through
- * kvm_handle_sys_reg (an explicit assumption: see README "NV2 off").
+ * Without NV2 (the documented ARMv8.3 FEAT_NV-only what-if) `redirect` and `vncr` accesses trap as well.
+ *
+ * Handling of a trapped access (`read` / `write`): `full` (a full exit to the owner's run loop, kvm_handle_sys_reg)
+ * or the hyp fast path that completes it (hyp/vhe/switch.c kvm_hyp_handle_sysreg_vhe and the handlers it tries):
+ * - `cpacr`: kvm_hyp_handle_cpacr_el1 (CPACR_EL1 trapped by CPTR_EL2.TCPAC in hyp context);
+ * - `timer`: kvm_hyp_handle_timer, which in 7.3 serves READS of the EL02 timer registers and of the physical counter
+ *            from the guest hypervisor's hyp context whatever FEAT_ECV says (it tests only is_hyp_ctxt and the
+ *            direction), so a trapped EL02 timer read completes there with or without ECV; writes take a full exit;
+ * - `tlbi`:  kvm_hyp_handle_tlbi_el2 (a TLBI for the guest hypervisor's own EL2&0 regime).
+ * Access paths that are not fast (no entry here) take the full exit, kvm_hyp_handle_sysreg declining. The
+ * ZCR_EL2 trap is a full exit preceded by kvm_hyp_handle_zcr_el2's FP load (lib/kvm/handlers.ts).
+ * Current kernels have no hyp fast path for the `redirect` and `vncr` classes without NV2, so the model assumes the
+ * owner handles each with a full exit through kvm_handle_sys_reg (an explicit assumption: see README "NV2 off").
  */
 export type SysRegClass = "el1" | "redirect" | "vncr" | "timer02" | "trapFast" | "trap";
+
+/** The hyp fast path that completes a trapped access (see above). */
+export type HypFastPath = "cpacr" | "timer" | "tlbi";
+/** How the owning hypervisor completes a trapped access. */
+export type TrapHandling = "full" | HypFastPath;
 
 export interface SysRegInfo {
   readonly cls: SysRegClass;
   readonly description: string;
+  /** when the access traps, how its owner completes it, per direction */
+  readonly handling: { readonly read: TrapHandling; readonly write: TrapHandling };
 }
 
-const r = (cls: SysRegClass, description: string): SysRegInfo => ({ cls, description });
+const FULL = { read: "full", write: "full" } as const;
+const r = (cls: Exclude<SysRegClass, "trapFast" | "timer02">, description: string): SysRegInfo => ({ cls, description, handling: FULL });
+/** traps even with NV2; both directions completed on the named hyp fast path */
+const fast = (path: HypFastPath, description: string): SysRegInfo => ({ cls: "trapFast", description, handling: { read: path, write: path } });
+/** EL02 timer register: reads completed by kvm_hyp_handle_timer (any ECV), writes by a full exit */
+const timer02 = (description: string): SysRegInfo => ({ cls: "timer02", description, handling: { read: "timer", write: "full" } });
 
 export const SYSREGS = {
   // --- EL1-encoded, hardware EL1 registers holding the VHE hypervisor's own vEL2 state -----------------------
@@ -92,10 +114,10 @@ export const SYSREGS = {
   MDSCR_EL1: r("vncr", "guest MDSCR_EL1"),
   TPIDR_EL1: r("el1", "TPIDR_EL1: not VNCR-mapped, hardware register (as PAR_EL1)"),
   ZCR_EL12: r("vncr", "guest ZCR_EL1 (SVE vector length of EL1/EL0)"),
-  CNTV_CTL_EL02: r("timer02", "guest virtual timer control: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
-  CNTV_CVAL_EL02: r("timer02", "guest virtual timer compare value: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
-  CNTP_CTL_EL02: r("timer02", "guest physical timer control: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
-  CNTP_CVAL_EL02: r("timer02", "guest physical timer compare value: VNCR memory without FEAT_ECV; with ECV reads trap to the fast path (kvm_hyp_handle_timer), writes trap"),
+  CNTV_CTL_EL02: timer02("guest virtual timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTV_CVAL_EL02: timer02("guest virtual timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTP_CTL_EL02: timer02("guest physical timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTP_CVAL_EL02: timer02("guest physical timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
   ICH_HCR_EL2: r("vncr", "vGIC hypervisor control"),
   ICH_VMCR_EL2: r("vncr", "vGIC virtual machine control"),
   ICH_AP0R0_EL2: r("vncr", "vGIC active priorities group 0"),
@@ -108,10 +130,10 @@ export const SYSREGS = {
   HDFGWTR2_EL2: r("vncr", "fine-grained debug write traps 2 (FEAT_FGT2)"),
   VDISR_EL2: r("vncr", "virtual deferred interrupt status (RAS)"),
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
-  CPACR_EL1: r("trapFast", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
+  CPACR_EL1: fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
   ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
-  CNTPCT_EL0_TRAPPED: r("trapFast", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"),
-  TLBI_EL2_S1: r("trapFast", "TLBI for the guest hypervisor's own EL2&0 regime: kvm_hyp_handle_tlbi_el2"),
+  CNTPCT_EL0_TRAPPED: fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"),
+  TLBI_EL2_S1: fast("tlbi", "TLBI for the guest hypervisor's own EL2&0 regime: kvm_hyp_handle_tlbi_el2"),
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
@@ -135,14 +157,14 @@ export const SYSREGS = {
 
 export type SysRegName = keyof typeof SYSREGS;
 
-/** How an access by a guest hypervisor (level >= 1) resolves, given whether FEAT_NV2 is present. */
-export type AccessResolution = "native" | "vncr" | "trapFast" | "trap";
+/** How an access by a guest hypervisor (level >= 1) resolves, given FEAT_NV2 and FEAT_ECV. */
+export type AccessResolution = "native" | "vncr" | "trap";
 
-export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: boolean, ecv: boolean): AccessResolution {
+export function resolveGuestHypAccess(reg: SysRegName, nv2: boolean, ecv: boolean): AccessResolution {
   const cls: SysRegClass = SYSREGS[reg].cls;
   switch (cls) {
     case "timer02":
-      if (ecv) return write ? "trap" : "trapFast";
+      if (ecv) return "trap";
       return nv2 ? "vncr" : "trap";
     case "el1":
       return "native";
@@ -151,8 +173,13 @@ export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: bool
     case "vncr":
       return nv2 ? "vncr" : "trap";
     case "trapFast":
-      return "trapFast";
     case "trap":
       return "trap";
   }
+}
+
+/** How the hypervisor that owns a trapped access completes it: a full exit, or the hyp fast path named. */
+export function trapHandling(reg: SysRegName, write: boolean): TrapHandling {
+  const h = SYSREGS[reg].handling;
+  return write ? h.write : h.read;
 }

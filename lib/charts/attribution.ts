@@ -1,4 +1,4 @@
-import { MECHANISMS } from "../engine/machine";
+import { MECHANISMS } from "../engine/layout";
 import { type ChartData, type ChartOptions, dataValues, field, frame, type Json, type VegaLiteSpec } from "./spec";
 
 export interface AttributionChartOptions extends ChartOptions {

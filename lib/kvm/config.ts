@@ -1,6 +1,6 @@
 import { isSveVectorLength } from "../arch/sve";
 import { type CostName, COSTS, type Costs, defaultCosts } from "../costs/table";
-import type { FpPolicy } from "../engine/machine";
+import type { FpPolicy } from "./policy";
 import { ConfigError } from "../util/errors";
 
 export type GuestHypFlavour = "vhe" | "nvhe";

@@ -9,34 +9,38 @@ import type { CostName } from "../costs/table";
  * - `gpr`              save or restore the 31 GPRs + SP (33 LDP/STP)
  * - `code NAME`        plain instructions costed by the unit cost NAME (lib/costs/table.ts)
  * - `mmio gicr`        an MMIO access to the (possibly emulated) GIC redistributor
- * - `step NAME`        a stateful step implemented in code (STEPS in lib/engine/machine.ts): FP ownership, timers, ...
+ * - `step NAME`        a stateful step implemented in code (STEPS in lib/kvm/steps.ts): FP ownership, timers, ...
  * - `call NAME`        run another path
  */
-export type StepName =
-  | "lazySwitchToGuest"
-  | "lazySwitchToHost"
-  | "computeHcr"
-  | "cntpoffEnter"
-  | "cntpoffExit"
-  | "vgicFlush"
-  | "vgicSync"
-  | "timerSyncNested"
-  | "ctxflushFp"
-  | "ctxsyncFp"
-  | "putFp"
-  | "loadFp"
-  | "putSysregs"
-  | "loadSysregs"
-  | "putTimer"
-  | "loadTimer"
-  | "putVgic"
-  | "loadVgic"
-  | "loadHwMmu"
-  | "vcpuPut"
-  | "vcpuLoad"
-  | "counterRead"
-  | "cntpoffLoad"
-  | "timerMapSwitch";
+export const STEP_NAMES = [
+  "lazySwitchToGuest",
+  "lazySwitchToHost",
+  "computeHcr",
+  "cntpoffEnter",
+  "cntpoffExit",
+  "vgicFlush",
+  "vgicSync",
+  "timerSyncNested",
+  "ctxflushFp",
+  "ctxsyncFp",
+  "putFp",
+  "loadFp",
+  "putSysregs",
+  "loadSysregs",
+  "putTimer",
+  "loadTimer",
+  "putVgic",
+  "loadVgic",
+  "loadHwMmu",
+  "vcpuPut",
+  "vcpuLoad",
+  "counterRead",
+  "cntpoffLoad",
+  "timerMapSwitch",
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+/** dense index of each step (compiled paths refer to steps by it) */
+export const STEP_INDEX = Object.fromEntries(STEP_NAMES.map((n, i) => [n, i])) as Readonly<Record<StepName, number>>;
 
 export type OpSpec =
   | `R ${SysRegName}`

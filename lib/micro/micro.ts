@@ -1,5 +1,6 @@
 import { COUNTER_FIELDS, type CounterField, diffLevelCounters } from "../engine/counters";
-import { Machine, trapEvent } from "../engine/machine";
+import { applyLeafEvent, type LeafEvent } from "../engine/leaf";
+import { type EngineKind, Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError } from "../util/errors";
 
@@ -24,8 +25,6 @@ export interface MicroOptions {
   readonly engine?: EngineKind;
 }
 
-export type EngineKind = "exact" | "fast";
-export const ENGINE_KINDS: readonly EngineKind[] = ["exact", "fast"];
 
 export type LevelAverages = { [K in CounterField]: number } & { level: number };
 
@@ -51,40 +50,31 @@ export function isMicroOp(s: string): s is MicroOp {
   return (MICRO_OPS as readonly string[]).includes(s);
 }
 
-const EV_HVC = trapEvent({ ec: "HVC64", reason: "hvc" });
-const EV_MMIO_KERNEL = trapEvent({ ec: "DABT_LOW", reason: "mmio-kernel" });
-const EV_MMIO_USER = trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
+/** the leaf event each op is (the IPI is sent by one machine and received by its peer) */
+const OP_EVENT: Readonly<Record<Exclude<MicroOp, "ipi">, LeafEvent>> = {
+  hvc: "hvc",
+  "mmio-kernel": "mmio-kernel",
+  "mmio-user": "mmio-user",
+  timer: "timer",
+};
 
 function oneIteration(m: Machine, peer: Machine, op: MicroOp, leafFp: boolean): number {
   const start = m.cycles;
-  if (leafFp) m.leafFp();
-  switch (op) {
-    case "hvc":
-      m.leafTrap(EV_HVC);
-      break;
-    case "mmio-kernel":
-      m.leafTrap(EV_MMIO_KERNEL);
-      break;
-    case "mmio-user":
-      m.leafTrap(EV_MMIO_USER);
-      break;
-    case "timer":
-      m.leafIrq("irq-timer");
-      break;
-    case "ipi": {
-      // sender: ICC_SGI1R_EL1 write traps to its hypervisor, whose kick is itself an SGI, down to L0's physical SGI;
-      // receiver (second vcpu, on another CPU): the physical IPI routed up to the leaf's hypervisor, then the leaf.
-      m.lastSgiAt = -1;
-      m.leafSysreg("ICC_SGI1R_EL1", true);
-      const sentAt = m.lastSgiAt < 0 ? m.cycles : m.lastSgiAt;
-      const pStart = peer.cycles;
-      peer.leafIrq("irq-ipi");
-      const received = sentAt + (peer.cycles - pStart);
-      // the sender spins until the receiver acknowledges: latency = max(its own return, delivery)
-      if (received > m.cycles) m.leafWork(received - m.cycles);
-      return m.cycles - start;
-    }
+  if (leafFp) applyLeafEvent(m, "fp");
+  if (op !== "ipi") {
+    applyLeafEvent(m, OP_EVENT[op]);
+    return m.cycles - start;
   }
+  // sender: ICC_SGI1R_EL1 write traps to its hypervisor, whose kick is itself an SGI, down to L0's physical SGI;
+  // receiver (second vcpu, on another CPU): the physical IPI routed up to the leaf's hypervisor, then the leaf.
+  m.lastSgiAt = -1;
+  applyLeafEvent(m, "sgi");
+  const sentAt = m.lastSgiAt < 0 ? m.cycles : m.lastSgiAt;
+  const pStart = peer.cycles;
+  applyLeafEvent(peer, "ipi-irq");
+  const received = sentAt + (peer.cycles - pStart);
+  // the sender spins until the receiver acknowledges: latency = max(its own return, delivery)
+  if (received > m.cycles) m.leafWork(received - m.cycles);
   return m.cycles - start;
 }
 
@@ -97,26 +87,20 @@ export function runMicro(
   if (!Number.isInteger(opts.iterations) || opts.iterations < 1 || opts.iterations > 1_000_000) {
     throw new ConfigError("iterations", String(opts.iterations), "an integer 1..1000000");
   }
-  const m = new Machine(cfg);
-  const peer = new Machine(cfg);
-  if ((opts.engine ?? "fast") === "fast") {
-    m.memo = true;
-    peer.memo = true;
-  } else {
-    m.trapBudget = MICRO_TRAP_BUDGET;
-    peer.trapBudget = MICRO_TRAP_BUDGET;
-  }
+  const mo = { engine: opts.engine ?? "fast", trapBudget: MICRO_TRAP_BUDGET } as const;
+  const m = new Machine(cfg, mo);
+  const peer = new Machine(cfg, mo);
   for (let i = 0; i < MICRO_WARMUP; i++) oneIteration(m, peer, opts.op, opts.leafFp);
-  const before = m.snapshotCounters();
+  const before = m.counters;
   const exitsBefore = m.leafExits + peer.leafExits;
-  const peerBefore = peer.snapshotCounters();
+  const peerBefore = peer.counters;
   let cycles = 0;
   for (let i = 0; i < opts.iterations; i++) {
     cycles += oneIteration(m, peer, opts.op, opts.leafFp);
     if (progress) progress(i + 1, opts.iterations, `micro ${opts.op} iterations`);
   }
-  const after = m.snapshotCounters();
-  const peerAfter = peer.snapshotCounters();
+  const after = m.counters;
+  const peerAfter = peer.counters;
   const n = opts.iterations;
   const byLevel: LevelAverages[] = after.map((a, level) => {
     const d = diffLevelCounters(a, before[level]!);

@@ -1,4 +1,6 @@
-import { Machine, type FpPolicy } from "../engine/machine";
+import { applyHostEvent, applyLeafEvent } from "../engine/leaf";
+import { Machine } from "../engine/machine";
+import type { FpPolicy } from "../kvm/policy";
 import { defaultModelConfig, type ModelConfig, validateModelConfig } from "../kvm/config";
 import { Rng } from "../run/rng";
 import { FpOracle, tagText, type Violation } from "./oracle";
@@ -52,54 +54,41 @@ interface Sim {
 }
 
 function newSim(c: CheckConfig): Sim {
-  const m = new Machine({ ...c.model, fpPolicy: c.policy });
   const o = new FpOracle(c.model.depth, c.model.sveVl);
-  m.oracle = o;
-  m.observationBudget = CHECK_OBSERVATION_BUDGET;
-  if (c.engine === "exact") {
-    // refuse configurations beyond the exact engine's budget instead of running for hours
-    m.trapBudget = CHECK_TRAP_BUDGET;
-  } else m.memo = true;
+  const m = new Machine(
+    { ...c.model, fpPolicy: c.policy },
+    // the exact engine refuses configurations beyond its budget instead of running for hours
+    { engine: c.engine ?? "fast", trapBudget: CHECK_TRAP_BUDGET, oracle: o, observationBudget: CHECK_OBSERVATION_BUDGET },
+  );
   return { m, o };
 }
 
 function apply(sim: Sim, step: StepName): void {
   const { m, o } = sim;
-  const d = m.depth;
   switch (step) {
     case "leaf-fp":
-      m.leafFp();
+      applyLeafEvent(m, "fp");
       return;
     case "hvc":
-      m.leafTrap({ ec: "HVC64", reason: "hvc" });
-      return;
     case "mmio-kernel":
     case "mmio-user":
-      m.leafTrap({ ec: "DABT_LOW", reason: step });
-      return;
     case "timer":
-      m.leafIrq("irq-timer");
-      return;
     case "s2fault":
-      m.leafTrap({ ec: "DABT_LOW", reason: "s2fault" });
-      for (let j = d - 2; j >= 0; j--) m.leafTrap({ ec: "DABT_LOW", reason: "s2-shadow", owner: j });
-      return;
     case "wfi":
-      m.leafTrap({ ec: "WFx", reason: "wfi" });
+      applyLeafEvent(m, step);
       return;
     case "migrate":
-      m.leafTrap({ ec: "IRQ", reason: "host-irq", owner: 0, hostWork: "migrate" });
+      applyHostEvent(m, "migrate", 0);
       return;
     case "leaf-vl":
       o.setLeafVl(o.leafVl === o.maxVl ? o.maxVl / 2 : o.maxVl);
-      m.leafFp();
+      applyLeafEvent(m, "fp");
       return;
   }
   const at = step.indexOf("@L");
   const kind = step.slice(0, at);
   const j = Number(step.slice(at + 2));
-  if (kind === "preempt") m.leafTrap({ ec: "IRQ", reason: "host-irq", owner: j, hostWork: "preempt" });
-  else if (kind === "neon") m.leafTrap({ ec: "IRQ", reason: "host-irq", owner: j, hostWork: "neon" });
+  if (kind === "preempt" || kind === "neon") applyHostEvent(m, kind, j);
   else if (kind === "neon-window") m.armWindowNeon(j);
   else throw new Error(`unknown step ${step}`);
 }

@@ -1,4 +1,4 @@
-import type { FpObserver } from "../engine/machine";
+import type { FpObserver } from "../engine/types";
 
 /**
  * The FP/SVE correctness oracle: it tracks WHOSE values each FP/SVE register file and each saved buffer holds, as

@@ -1,4 +1,4 @@
-import { MECHANISMS, type Mechanism } from "../engine/machine";
+import { MECHANISMS, type Mechanism } from "../engine/layout";
 import { type RunOptions, type RunResult, runWorkload } from "./run";
 
 /**

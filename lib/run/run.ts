@@ -1,19 +1,12 @@
 import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
 import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
-import { Machine, MECHANISMS, type Mechanism, type TrapEvent, trapEvent } from "../engine/machine";
+import { MECHANISMS, type Mechanism } from "../engine/layout";
+import { applyHostEvent, applyLeafEvent, type HostEvent, type LeafEvent } from "../engine/leaf";
+import { type EngineKind, Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError, LimitError } from "../util/errors";
 import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
-
-// the events a run raises, interned once (the engine then never allocates for them)
-const EV_HOST_IRQ = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "none" });
-const EV_HOST_PREEMPT = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "preempt" });
-const EV_HOST_NEON = trapEvent({ ec: "IRQ", reason: "host-irq", hostWork: "neon" });
-const EV_MMIO_USER = trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
-const EV_MMIO_KERNEL = trapEvent({ ec: "DABT_LOW", reason: "mmio-kernel" });
-const EV_S2FAULT = trapEvent({ ec: "DABT_LOW", reason: "s2fault" });
-const EV_WFI = trapEvent({ ec: "WFx", reason: "wfi" });
 
 /**
  * A fixed-work run (DESIGN.md "Fixed work"):
@@ -48,7 +41,7 @@ export interface RunOptions {
   readonly clockGhz: number;
   readonly hostPreemptRate: number;
   readonly hostNeonRate: number;
-  readonly engine?: "fast" | "exact";
+  readonly engine?: EngineKind;
   readonly progress?: (done: number, total: number, what: string) => void;
   /**
    * Called once with the machine before the run starts, e.g. to attach a listener (which forces the exact engine:
@@ -97,7 +90,7 @@ export interface RunResult {
   readonly stopped: boolean;
 }
 
-type LeafEventKind = "io-user" | "io-kernel" | "ipi" | "s2fault" | "wfi";
+type LeafEventKind = "io" | "ipi" | "s2fault" | "wfi";
 
 class Totals {
   cycles = 0n;
@@ -153,8 +146,7 @@ export function runWorkload(o: RunOptions): RunResult {
   validateRunOptions(o);
   const cfg = o.model;
   const d = cfg.depth;
-  const m = new Machine(cfg);
-  if ((o.engine ?? "fast") === "fast") m.memo = true;
+  const m = new Machine(cfg, { engine: o.engine ?? "fast" });
   o.instrument?.(m);
   const clock = o.clockGhz * 1e9;
   const p = o.profile;
@@ -162,7 +154,7 @@ export function runWorkload(o: RunOptions): RunResult {
   const totalWork = Math.round((o.durationMs / 1000) * clock);
   const work = new Rng(o.seed, 1); // the leaf's stream: work time only
   const async = new Rng(o.seed, 2); // asynchronous host events: wall time
-  const rates: [LeafEventKind | "io", number][] = [
+  const rates: [LeafEventKind, number][] = [
     ["io", ioRate],
     ["ipi", p.ipiRate],
     ["s2fault", p.s2FaultRate],
@@ -173,8 +165,6 @@ export function runWorkload(o: RunOptions): RunResult {
 
   const ev: RunEvents = { io: 0, ioUser: 0, ioIrq: 0, ipi: 0, s2fault: 0, wfi: 0, fpSlices: 0, leafTicks: 0, hypTicks: 0, hostPreempts: 0, hostNeon: 0 };
   const totals = new Totals(d);
-  const hypTickEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "IRQ", reason: "irq-hyptick", owner: j }));
-  const s2ShadowEvents = Array.from({ length: d }, (_, j) => trapEvent({ ec: "DABT_LOW", reason: "s2-shadow", owner: j }));
   let drained = 0; // cycles moved out of the machine so far (float: only used to schedule wall-time events)
 
   const periodic: Periodic[] = [];
@@ -205,9 +195,11 @@ export function runWorkload(o: RunOptions): RunResult {
       totals.drain(m);
     }
   };
-  /** a leaf exception, then settle */
-  const leafTrap = (e: TrapEvent): void => {
-    m.leafTrap(e);
+  /** a leaf event, settling after each machine operation */
+  const leaf = (e: LeafEvent): void => applyLeafEvent(m, e, settle);
+  /** a host event owned by level j, then settle */
+  const host = (e: HostEvent, j: number): void => {
+    applyHostEvent(m, e, j);
     settle();
   };
 
@@ -215,20 +207,19 @@ export function runWorkload(o: RunOptions): RunResult {
     switch (pe.name) {
       case "leafTick":
         ev.leafTicks++;
-        m.leafIrq("irq-timer");
-        settle();
+        leaf("timer");
         break;
       case "hypTick":
         ev.hypTicks++;
-        leafTrap(pe.level === 0 ? EV_HOST_IRQ : hypTickEvents[pe.level]!);
+        host("tick", pe.level);
         break;
       case "hostPreempt":
         ev.hostPreempts++;
-        leafTrap(EV_HOST_PREEMPT);
+        host("preempt", 0);
         break;
       case "hostNeon":
         ev.hostNeon++;
-        leafTrap(EV_HOST_NEON);
+        host("neon", 0);
         break;
     }
     pe.next += pe.period();
@@ -279,37 +270,6 @@ export function runWorkload(o: RunOptions): RunResult {
     }
   };
 
-  const leafEvent = (kind: LeafEventKind): void => {
-    switch (kind) {
-      case "io-user":
-      case "io-kernel":
-        ev.io++;
-        if (kind === "io-user") ev.ioUser++;
-        leafTrap(kind === "io-user" ? EV_MMIO_USER : EV_MMIO_KERNEL);
-        break;
-      case "ipi":
-        // one CPU is modelled: each IPI the leaf sends is matched by one it receives from its peer vcpu
-        ev.ipi++;
-        m.leafSysreg("ICC_SGI1R_EL1", true);
-        settle();
-        m.leafIrq("irq-ipi");
-        settle();
-        break;
-      case "s2fault":
-        ev.s2fault++;
-        leafTrap(EV_S2FAULT);
-        // the re-executed access then faults in each lower shadow stage-2, filled from the top down
-        for (let j = d - 2; j >= 0; j--) {
-          leafTrap(s2ShadowEvents[j]!);
-        }
-        break;
-      case "wfi":
-        ev.wfi++;
-        leafTrap(EV_WFI);
-        break;
-    }
-  };
-
   let done = 0;
   let slices = 0;
   while (done < totalWork && !m.stopRequested) {
@@ -322,14 +282,13 @@ export function runWorkload(o: RunOptions): RunResult {
     const slice = Math.min(gap, totalWork - done);
     if (usesFp) {
       ev.fpSlices++;
-      m.leafFp();
-      settle();
+      leaf("fp");
     }
     compute(slice);
     done += slice;
     if (done >= totalWork) break;
     let acc = 0;
-    let kind: LeafEventKind | "io" = "io";
+    let kind: LeafEventKind = "io";
     for (const [k, r] of rates) {
       acc += r;
       if (pick < acc) {
@@ -337,14 +296,32 @@ export function runWorkload(o: RunOptions): RunResult {
         break;
       }
     }
-    if (kind === "io") {
-      leafEvent(u1 < p.ioUserFraction ? "io-user" : "io-kernel");
-      if (u2 < p.ioIrqFraction) {
-        ev.ioIrq++;
-        m.leafIrq("irq-ipi");
-        settle();
-      }
-    } else leafEvent(kind);
+    switch (kind) {
+      case "io":
+        ev.io++;
+        if (u1 < p.ioUserFraction) {
+          ev.ioUser++;
+          leaf("mmio-user");
+        } else leaf("mmio-kernel");
+        if (u2 < p.ioIrqFraction) {
+          // the device's completion interrupt
+          ev.ioIrq++;
+          leaf("ipi-irq");
+        }
+        break;
+      case "ipi":
+        ev.ipi++;
+        leaf("ipi");
+        break;
+      case "s2fault":
+        ev.s2fault++;
+        leaf("s2fault");
+        break;
+      case "wfi":
+        ev.wfi++;
+        leaf("wfi");
+        break;
+    }
     if (o.progress && ++slices % 2048 === 0) o.progress(Math.floor((done / totalWork) * 1000), 1000, "run work");
   }
   o.progress?.(1000, 1000, "run work");

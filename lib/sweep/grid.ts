@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { COST_NAMES, type CostName, type Costs, defaultCosts } from "../costs/table";
-import { Machine } from "../engine/machine";
 import { validateRunOptions } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
 import { exactJson, readJsonFile } from "../util/json";
@@ -299,7 +298,6 @@ function forbidden(params: { readonly [column: string]: AxisValue }, base: Costs
   try {
     const o = pointRunOptions({ ...params, seed: 1 }, base);
     validateRunOptions(o);
-    void new Machine(o.model);
     return undefined;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof LimitError) return e.message;

@@ -1,6 +1,8 @@
 import { EXCEPTION_CLASSES, type ExceptionClass } from "../arch/exceptions";
 import type { SysRegName } from "../arch/sysregs";
-import type { EngineEvent, Machine, TrapReason } from "../engine/machine";
+import type { EngineEvent } from "../engine/engine";
+import type { TrapReason } from "../engine/events";
+import type { Machine } from "../engine/machine";
 import { type ExitHow, TRACEPOINT_INDEX, type TraceEc, type TraceFields, type TracepointName, type TraceReason, type TraceRecord } from "./tracepoints";
 
 /**

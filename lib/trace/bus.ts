@@ -1,4 +1,5 @@
-import type { EngineListener, Machine } from "../engine/machine";
+import type { EngineListener } from "../engine/engine";
+import type { Machine } from "../engine/machine";
 import { ConfigError } from "../util/errors";
 import { TraceAdapter } from "./adapter";
 import {

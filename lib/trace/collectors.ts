@@ -1,5 +1,6 @@
 import * as aq from "arquero";
-import { type Machine, MECHANISMS, type Mechanism } from "../engine/machine";
+import { MECHANISMS, type Mechanism } from "../engine/layout";
+import type { Machine } from "../engine/machine";
 import { type Disposer, subscribe, type TraceSelector } from "./bus";
 import { recordKey, TRACEPOINTS, type TracepointName, type TraceRecord } from "./tracepoints";
 

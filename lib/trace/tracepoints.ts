@@ -1,6 +1,7 @@
 import type { ExceptionClass } from "../arch/exceptions";
 import type { SysRegName } from "../arch/sysregs";
-import type { TrapReason, VcpuContext } from "../engine/machine";
+import type { TrapReason } from "../engine/events";
+import type { VcpuContext } from "../engine/types";
 
 /**
  * nestlab's tracepoints, declared once as data (as arch/arm64/kvm/trace_arm.h declares the kernel's): name, group,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Machine, Trap, trapEvent } from "../../lib/engine/machine";
+import { Trap, trapEvent } from "../../lib/engine/events";
+import { Machine } from "../../lib/engine/machine";
 import { IntKeyTable } from "../../lib/engine/memo-table";
 import { defaultModelConfig } from "../../lib/kvm/config";
 
@@ -64,11 +65,9 @@ describe("replayed deltas, folded on read", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 60 }), fc.boolean(), (ops, nv2) => {
         const cfg = defaultModelConfig({ depth: 3, nv2, patch: [0] });
-        const often = new Machine(cfg);
-        const once = new Machine(cfg);
+        const often = new Machine(cfg, { engine: "fast" });
+        const once = new Machine(cfg, { engine: "fast" });
         const exact = new Machine(cfg);
-        often.memo = true;
-        once.memo = true;
         const apply = (m: Machine, op: number): void => {
           if (op === 0) m.leafFp();
           else if (op === 1) m.leafTrap({ ec: "HVC64", reason: "hvc" });

@@ -126,7 +126,7 @@ describe("mechanism properties", () => {
             }
           }
           expect(b.cycles).toBe(a.cycles);
-          expect(b.snapshotCounters()).toEqual(a.snapshotCounters());
+          expect(b.counters).toEqual(a.counters);
           expect(b.attribution).toEqual(a.attribution);
         },
       ),
@@ -183,8 +183,7 @@ describe("fast engine (memoized trap handling)", () => {
           const guestHyp = nvheIfDepth2 && depth === 2 ? "nvhe" : "vhe";
           const cfg = defaultModelConfig({ depth, nv2, ecv, sveVl, el2Vtimer, patch, guestHyp, physOffset });
           const exact = new Machine(cfg);
-          const fast = new Machine(cfg);
-          fast.memo = true;
+          const fast = new Machine(cfg, { engine: "fast" });
           for (const m of [exact, fast]) {
             for (const op of ops) {
               if (op === "fp") m.leafFp();
@@ -201,7 +200,7 @@ describe("fast engine (memoized trap handling)", () => {
             }
           }
           expect(fast.cycles).toBe(exact.cycles);
-          expect(fast.snapshotCounters()).toEqual(exact.snapshotCounters());
+          expect(fast.counters).toEqual(exact.counters);
           expect(fast.attribution).toEqual(exact.attribution);
           expect(fast.fpInclusive).toEqual(exact.fpInclusive);
           expect(fast.levels).toEqual(exact.levels);

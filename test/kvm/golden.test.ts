@@ -123,7 +123,7 @@ describe("golden: NV-only (no VNCR), depth 2", () => {
   it("counts: one nested exception and one nested ERET per L2 HVC, whatever NV2", () => {
     for (const nv2 of [true, false]) {
       const m = steadyState(nv2, "none");
-      const before = m.snapshotCounters()[0]!;
+      const before = m.counters[0]!;
       m.leafTrap({ ec: "HVC64", reason: "hvc" });
       const after = m.counters[0]!;
       expect(after.nestedExceptions - before.nestedExceptions).toBe(1);

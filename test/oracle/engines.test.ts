@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FP_POLICIES, Machine } from "../../lib/engine/machine";
+import { Machine } from "../../lib/engine/machine";
+import { FP_POLICIES } from "../../lib/kvm/policy";
 import { defaultModelConfig } from "../../lib/kvm/config";
 import { FpOracle } from "../../lib/oracle/oracle";
 import { LimitError } from "../../lib/util/errors";
@@ -50,10 +51,11 @@ describe("check gives the same verdicts on the fast and the exact engine", () =>
 
   it("the oracle's own work is bounded: past the observation budget the schedule is refused, on either engine", () => {
     for (const memo of [true, false]) {
-      const m = new Machine({ ...defaultModelConfig({ depth: 4, sveVl: 512, patch: [] }) });
-      m.memo = memo;
-      m.oracle = new FpOracle(4, 512);
-      m.observationBudget = 200;
+      const m = new Machine(defaultModelConfig({ depth: 4, sveVl: 512, patch: [] }), {
+        engine: memo ? "fast" : "exact",
+        oracle: new FpOracle(4, 512),
+        observationBudget: 200,
+      });
       const go = (): void => {
         for (let i = 0; i < 20; i++) {
           m.leafFp();

@@ -1,4 +1,4 @@
-import { FP_POLICIES, type FpPolicy } from "../../engine/machine";
+import { FP_POLICIES, type FpPolicy } from "../../kvm/policy";
 import { checkExhaustive, checkRandom, stepAlphabet } from "../../oracle/check";
 import { ConfigError } from "../../util/errors";
 import { COMMON_OPTIONS, commonOptions, helpText, intOpt, type OptionSpec, parseArgs } from "../args";

@@ -1,0 +1,65 @@
+/**
+ * The state the engine and the KVM behaviour (lib/kvm) share: one LevelState per hypervisor level, and the observer
+ * that follows FP/SVE register contents (the correctness oracle).
+ */
+
+/** Which context of a level's vcpu runs: a guest hypervisor's vEL2 (hyp), its nested guest (nested), or a plain guest. */
+export type VcpuContext = "hyp" | "nested" | "guest";
+/** which buffer the CPU's FP registers are bound to (fpsimd_last_state) */
+export type FpBinding = "none" | "host" | "vcpu";
+
+/** Per-level hypervisor state (one vcpu of each level runs on the modelled physical CPU). */
+export interface LevelState {
+  ctx: VcpuContext;
+  /** per-CPU fp_owner == FP_STATE_GUEST_OWNED for this level's vcpu */
+  guestOwnsFp: boolean;
+  /** TIF_FOREIGN_FPSTATE of the vcpu thread */
+  foreignFp: boolean;
+  /** which buffer the CPU's FP registers are bound to (fpsimd_last_state): the thread's user state, the vcpu's, none */
+  bound: FpBinding;
+  inNestedEret: boolean;
+  inNestedException: boolean;
+  /** this level's KVM carries the change (configuration: cfg.patch) */
+  readonly patched: boolean;
+  /** vgic list registers hold an interrupt injected into this level's guest */
+  lrInUse: boolean;
+  /** timer map last loaded (NV: hyp or nested) */
+  timerMap: VcpuContext;
+  /** an nVHE hypervisor's host kernel is running at (v)EL1 (its EL1 register accesses are its own, on hardware) */
+  hostMode: boolean;
+  /** no-zcr-reset variant only: ZCR_EL2 left at the guest's VL by this level's last exit */
+  zcrAtGuestVl: boolean;
+  /** kernel-mode NEON (a softirq) armed to run inside this level's next IN_NESTED_* window (see armWindowNeon) */
+  neonInWindow: boolean;
+}
+
+/** The state of level j of a machine of depth `depth` before anything ran. */
+export function initialLevelState(j: number, depth: number, patched: boolean): LevelState {
+  const ctx: VcpuContext = j === depth - 1 ? "guest" : "nested";
+  return {
+    ctx,
+    guestOwnsFp: false,
+    foreignFp: true,
+    bound: "none",
+    inNestedEret: false,
+    inNestedException: false,
+    patched,
+    lrInUse: false,
+    timerMap: ctx,
+    hostMode: false,
+    zcrAtGuestVl: false,
+    neonInWindow: false,
+  };
+}
+
+/** Receives every movement of FP/SVE register contents (the correctness oracle); the fast engine replays the calls it recorded. */
+export interface FpObserver {
+  /** level j saves the registers into a buffer (its vcpu's state or its thread's user state) */
+  save(level: number, buffer: "vcpu" | "host", truncateToGuestVl: boolean): void;
+  /** level j loads a buffer into the registers */
+  restore(level: number, buffer: "vcpu" | "host"): void;
+  /** a context uses FP/SIMD at level j: the leaf or a VMM reads its own values and writes new ones; NEON and other tasks clobber */
+  use(level: number, who: "leaf" | "vmm" | "neon" | "other"): void;
+  /** the vcpu thread of L0 now runs on another physical CPU */
+  switchCpu(cpu: number): void;
+}

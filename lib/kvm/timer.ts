@@ -1,0 +1,91 @@
+import * as access from "../engine/access";
+import type { Engine } from "../engine/engine";
+import type { Op } from "./ops";
+import * as paths from "./paths";
+
+/**
+ * The arch timer at one level's KVM (arch/arm64/kvm/arch_timer.c, hyp/vhe/switch.c): timer put/load, the NV map
+ * switch between a guest hypervisor's hyp and nested contexts, CNTPOFF with FEAT_ECV, and the kernel's clock reads.
+ */
+
+// hot imports bound to module-local constants (see test/engine/hot-imports.test.ts)
+const { R, W } = access;
+const { PATHS } = paths;
+
+const A_CNTHCTL_EL2_R = R("CNTHCTL_EL2");
+const A_CNTHCTL_EL2_W = W("CNTHCTL_EL2");
+const A_CNTPCT_EL0_TRAPPED_R = R("CNTPCT_EL0_TRAPPED");
+const A_CNTPOFF_EL2_R = R("CNTPOFF_EL2");
+const A_CNTPOFF_EL2_W = W("CNTPOFF_EL2");
+const A_CNTP_CVAL_EL02_R = R("CNTP_CVAL_EL02");
+const A_CNTP_CVAL_EL02_W = W("CNTP_CVAL_EL02");
+const A_CNTVCT_EL0_R = R("CNTVCT_EL0");
+const ISB: Op = { kind: "isb" };
+const OP_TIMER_EMUL: Op = { kind: "code", cost: "timerEmulCode" };
+const P_TIMER_PUT_NESTED = PATHS.timerPutNested;
+const P_TIMER_PUT = PATHS.timerPut;
+const P_TIMER_LOAD_NESTED = PATHS.timerLoadNested;
+const P_TIMER_LOAD = PATHS.timerLoad;
+
+/** arch_timer.c kvm_timer_vcpu_put: save + disable the direct timers, cancel the emulated ones' hrtimers. */
+export function putTimer(m: Engine, j: number): void {
+  m.run(j, m.levels[j]!.ctx !== "guest" ? P_TIMER_PUT_NESTED : P_TIMER_PUT);
+}
+
+/** arch_timer.c kvm_timer_vcpu_load (+ kvm_timer_vcpu_load_nested_switch, timer_set_traps). */
+export function loadTimer(m: Engine, j: number): void {
+  m.run(j, m.levels[j]!.ctx !== "guest" ? P_TIMER_LOAD_NESTED : P_TIMER_LOAD);
+}
+
+/** arch_timer.c kvm_timer_sync_nested (hyp context only): timer_set_traps with ECV, else a timer put + load. */
+export function timerSyncNested(m: Engine, j: number): void {
+  if (m.levels[j]!.ctx !== "hyp") return;
+  if (m.cfg.ecv) {
+    m.sr(j, A_CNTHCTL_EL2_R);
+    m.sr(j, A_CNTHCTL_EL2_W);
+  } else {
+    putTimer(m, j);
+    loadTimer(m, j);
+  }
+}
+
+/** kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity) when the map changed. */
+export function timerMapSwitch(m: Engine, j: number): void {
+  const lv = m.levels[j]!;
+  if (lv.timerMap === lv.ctx) return;
+  m.exec(j, OP_TIMER_EMUL);
+  lv.timerMap = lv.ctx;
+}
+
+/** arch_timer.c set_cntpoff: CNTPOFF exists only on hardware (L0) with FEAT_ECV. */
+export function cntpoffLoad(m: Engine, j: number): void {
+  if (j === 0 && m.cfg.ecv) m.sr(0, A_CNTPOFF_EL2_W);
+}
+
+/**
+ * hyp/vhe/switch.c __activate_traps: with CNTPOFF (has_cntpoff()) the direct physical timer's CVAL is written.
+ * Only L0 has CNTPOFF: KVM exposes FEAT_ECV to a guest hypervisor without CNTPOFF (nested.c limit_nv_id_reg,
+ * inference), so has_cntpoff() is false there.
+ */
+export function cntpoffEnter(m: Engine, j: number): void {
+  if (j !== 0 || !m.cfg.ecv) return;
+  m.sr(0, A_CNTP_CVAL_EL02_W);
+  m.exec(0, ISB);
+}
+
+/** hyp/vhe/switch.c __deactivate_traps: read back the direct ptimer CVAL and CNTPOFF (has_cntpoff() only). */
+export function cntpoffExit(m: Engine, j: number): void {
+  if (j !== 0 || !m.cfg.ecv) return;
+  m.sr(0, A_CNTP_CVAL_EL02_R);
+  m.sr(0, A_CNTPOFF_EL2_R);
+}
+
+/** A kernel clock read (ktime_get): the virtual counter with the EL2 virtual timer, else the trapped CNTPCT. */
+export function counterRead(m: Engine, j: number): void {
+  // A VHE kernel at (v)EL2 reads the physical counter, or the virtual one with the EL2 virtual timer. The
+  // physical read traps only with a non-zero physical offset and no CNTPOFF at the level below (timer_set_traps):
+  // a guest hypervisor never gets CNTPOFF; L0 has it with FEAT_ECV.
+  const noCntpoff = j - 1 >= 1 || !m.cfg.ecv;
+  if (j > 0 && !m.cfg.el2Vtimer && m.cfg.physOffset === true && noCntpoff) m.sr(j, A_CNTPCT_EL0_TRAPPED_R);
+  else m.sr(j, A_CNTVCT_EL0_R);
+}
