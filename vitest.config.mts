@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/setup/build.ts"],
     testTimeout: 120_000,
     reporters: ["default"],
   },

@@ -7,9 +7,14 @@
  *  - one simulated second of depth-4 io-heavy at 20k I/O exits/s: without NV2 (with the default ticks, which the
  *    model finds to livelock, and tickless), and with NV2; cold (first run of its configuration in the process,
  *    memo empty) and warm;
+ *  - the exact engine against a base commit (default BASE_COMMIT, or `--base REF`): both bundled alike, rounds
+ *    alternated in this one process (paired, so the machine's drift cancels);
+ *  - `nestlab micro hvc --depth 1` as a whole process (node lib/cli/bin.cjs: the compiled build), median of 5;
  *  - peak RSS.
  * Targets live here and in the notes, not in tests (timings vary by machine).
  */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { trapEvent } from "../lib/engine/events";
@@ -17,7 +22,12 @@ import { Machine } from "../lib/engine/machine";
 import { defaultModelConfig } from "../lib/kvm/config";
 import { runWorkload } from "../lib/run/run";
 import { LimitError } from "../lib/util/errors";
+import { projectRoot } from "../lib/util/root";
 import { PROFILES } from "../lib/workload/profiles";
+import { type EngineApi, loadEngine, worktree } from "./base";
+
+/** the commit before the engine was split into modules (the refactor's base); `--base REF` for another */
+export const BASE_COMMIT = "08857f5";
 
 const EV_MMIO_USER = trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
 const EV_HVC = trapEvent({ ec: "HVC64", reason: "hvc" });
@@ -159,7 +169,91 @@ function oneSecond(label: string, nv2: boolean, ticks: { timerHz?: number; hypHz
   return { run: label, nv2, ...ticks, coldMs: +cold.ms.toFixed(1), warmMs: +median(warm.map((w) => w.ms)).toFixed(1), outcome: cold.outcome };
 }
 
+/** one exact round at depth 5 (NV2, no patch) of an engine API: L0 traps per second over >= minSeconds */
+function apiRound(api: EngineApi, minSeconds: number): number {
+  const ev = api.trapEvent({ ec: "DABT_LOW", reason: "mmio-user" });
+  const m = new api.Machine(api.defaultModelConfig({ depth: 5, patch: [] }));
+  m.leafFp();
+  m.leafTrap(ev);
+  m.drain();
+  const t0 = process.hrtime.bigint();
+  let traps = 0;
+  let s = 0;
+  do {
+    m.leafFp();
+    m.leafTrap(ev);
+    traps += m.count(0, "l0Traps");
+    m.drain();
+    s = seconds(t0);
+  } while (s < minSeconds);
+  return traps / s;
+}
+
+/** the exact engine of this checkout against a base commit: 2 s warm-up each, then 8 alternated pairs of rounds */
+function againstBase(ref: string): Record<string, unknown> {
+  const wt = worktree(ref);
+  if (typeof wt === "string") return { base: ref, skipped: wt };
+  try {
+    const base = loadEngine(wt.dir, "base");
+    const head = loadEngine(projectRoot(), "head");
+    apiRound(base, 2);
+    apiRound(head, 2);
+    const b: number[] = [];
+    const h: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      // alternate which goes first, so that neither always follows the other
+      let bb: number;
+      let hh: number;
+      if (i % 2 === 0) {
+        bb = apiRound(base, 0.5);
+        hh = apiRound(head, 0.5);
+      } else {
+        hh = apiRound(head, 0.5);
+        bb = apiRound(base, 0.5);
+      }
+      b.push(bb);
+      h.push(hh);
+      ratios.push(hh / bb);
+    }
+    return {
+      base: ref,
+      baseL0TrapsPerSecond: Math.round(median(b)),
+      headL0TrapsPerSecond: Math.round(median(h)),
+      medianPairedRatio: +median(ratios).toFixed(3),
+      pairedRatios: ratios.map((r) => +r.toFixed(3)),
+    };
+  } finally {
+    wt.dispose();
+  }
+}
+
+/** `nestlab micro hvc --depth 1` as a whole process: one run to make sure the build is fresh, then 5 timed */
+function cliProcess(): Record<string, unknown> {
+  const bin = join(projectRoot(), "lib", "cli", "bin.cjs");
+  const once = (): number => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [bin, "micro", "hvc", "--depth", "1"], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`nestlab micro failed: ${r.stderr}`);
+    return seconds(t0) * 1000;
+  };
+  once();
+  const ms = Array.from({ length: 5 }, once);
+  const node = Array.from({ length: 5 }, () => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, ["-e", "0"]);
+    return seconds(t0) * 1000;
+  });
+  return { medianMs: +median(ms).toFixed(1), runsMs: ms.map((x) => +x.toFixed(1)), nodeAloneMedianMs: +median(node).toFixed(1) };
+}
+
 async function main(): Promise<void> {
+  const bi = process.argv.indexOf("--base");
+  const baseRef = bi >= 0 ? process.argv[bi + 1]! : BASE_COMMIT;
+  say(`exact engine against ${baseRef} (alternated rounds)`);
+  const vsBase = againstBase(baseRef);
+  say("nestlab micro hvc --depth 1, whole process");
+  const cli = cliProcess();
   say("exact engine (no listener)");
   const exact = await exactEngine(false);
   say("exact engine (listener)");
@@ -193,11 +287,15 @@ async function main(): Promise<void> {
       ticklessHypervisorsCold: Number(tickless.coldMs) < 100,
     },
     peakRssUnder500MB: process.resourceUsage().maxRSS / 1024 < 500,
+    // paired rounds cancel the host's drift; a ratio within 3% of 1 is this machine's round-to-round noise
+    exactEngineNoSlowerThanBase: typeof vsBase.medianPairedRatio === "number" ? vsBase.medianPairedRatio >= 0.97 : "not measured",
+    cliMicroUnder250ms: Number(cli.medianMs) <= 250,
   };
   const out = {
     node: process.version,
     targets,
-    exactEngine: { ...exact, withListener: exactListener },
+    exactEngine: { ...exact, withListener: exactListener, againstBase: vsBase },
+    cliMicroHvcDepth1: cli,
     fastEngine: levels,
     oneSecondIoHeavy20kDepth4: seconds1,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../util/root";
 import { ConfigError, LimitError } from "../util/errors";
 import type { Command, CommandIO } from "./command";
 import { microCommand } from "./commands/micro";
@@ -15,7 +16,7 @@ import { checkCommand } from "./commands/check";
 export const COMMANDS: readonly Command[] = [microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand];
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

@@ -1,10 +1,14 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import * as aq from "arquero";
+import type * as Aq from "arquero";
 import { ConfigError } from "../util/errors";
 import { toJsonValue } from "../util/json";
 import type { SkippedPoint, SweepSpec } from "./grid";
 import type { Cell, ColumnInfo, SweepRow } from "./rows";
+
+/** arquero, loaded on first use: it costs ~150 ms of CPU at start-up, and most commands never need it */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aq = (): typeof Aq => require("arquero") as typeof Aq;
 
 /**
  * The result set of a sweep (or of one shard): results.json holds everything (spec, columns, skipped combinations,
@@ -79,7 +83,7 @@ export function resultsArrow(columns: readonly ColumnInfo[], rows: readonly Swee
       return c.type === "bigint" && v !== null ? BigInt(v) : v;
     });
   }
-  return aq.toArrowIPC(aq.table(data), { format: "file" });
+  return aq().toArrowIPC(aq().table(data), { format: "file" });
 }
 
 /** Writes results.csv, results.json and results.arrow into `dir`, each atomically. */

@@ -19,12 +19,21 @@ export interface PoolTask {
 export interface PoolInit {
   readonly columns: readonly string[];
   readonly base: Costs;
+  /** the build the pool's own code comes from (undefined: the sources); a worker from another build refuses */
+  readonly build?: string;
 }
 
 export type PoolReply = { ok: true; run: number; row: SweepRow } | { ok: false; run: number; error: string };
 
-/** The worker entry: a .cjs file beside this module (resolved from __dirname: code that tslab compiles has no import.meta). */
+/**
+ * The worker entry, beside this module's code (resolved from __dirname: code that tslab compiles has no import.meta):
+ * from the sources, lib/sweep/worker.cjs (which loads worker.ts through tsx); from the build, dist/worker.cjs, the
+ * bundle of the same build.
+ */
 export const WORKER_ENTRY = join(__dirname, "worker.cjs");
+
+/** the build this code was bundled in (a constant in the build; undefined from the sources) */
+export const BUILD_HASH: string | undefined = process.env.NESTLAB_BUILD_HASH;
 
 export function defaultWorkers(): number {
   return availableParallelism();

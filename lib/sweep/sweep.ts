@@ -3,7 +3,7 @@ import { ConfigError } from "../util/errors";
 import { runAt, specCosts, type SweepPlan } from "./grid";
 import { JournalWriter, readJournal } from "./journal";
 import { RESULTS_FORMAT, type ResultsDocument, type ShardInfo, writeResults } from "./output";
-import { defaultWorkers, type PoolTask, runPool } from "./pool";
+import { BUILD_HASH, defaultWorkers, type PoolTask, runPool } from "./pool";
 import { BOOKKEEPING_COLUMNS, type ColumnInfo, METRIC_COLUMNS, parameterColumns, type SweepRow } from "./rows";
 
 /**
@@ -112,7 +112,7 @@ export async function runSweep(plan: SweepPlan, o: SweepOptions = {}): Promise<R
   };
   progress();
   try {
-    await runPool(tasks, { columns: plan.columns, base: specCosts(plan.spec) }, o.workers ?? defaultWorkers(), (row, run) => {
+    await runPool(tasks, { columns: plan.columns, base: specCosts(plan.spec), build: BUILD_HASH }, o.workers ?? defaultWorkers(), (row, run) => {
       journal?.append(run, row);
       rows.set(run, row);
       stored++;

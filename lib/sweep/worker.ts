@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Costs } from "../costs/table";
 import { runPoint } from "./point";
+import { BUILD_HASH } from "./pool";
 import type { PoolInit, PoolReply, PoolTask } from "./pool";
 
 /** A sweep worker thread: runs the tasks it is sent, one at a time, and replies with each row. */
@@ -8,6 +9,9 @@ const init = workerData as PoolInit;
 const base = init.base as Costs;
 const port = parentPort;
 if (!port) throw new Error("lib/sweep/worker.ts runs only as a worker thread (through worker.cjs)");
+if (init.build !== BUILD_HASH) {
+  throw new Error(`sweep worker from another build (${BUILD_HASH ?? "sources"}) than its pool (${init.build ?? "sources"}): rebuilt during the sweep?`);
+}
 port.on("message", (t: PoolTask) => {
   let reply: PoolReply;
   try {

@@ -1,8 +1,12 @@
-import * as aq from "arquero";
+import type * as Aq from "arquero";
 import { MECHANISMS, type Mechanism } from "../engine/layout";
 import type { Machine } from "../engine/machine";
 import { type Disposer, subscribe, type TraceSelector } from "./bus";
 import { recordKey, TRACEPOINTS, type TracepointName, type TraceRecord } from "./tracepoints";
+
+/** arquero, loaded on first use: it costs ~150 ms of CPU at start-up, and most commands never need it */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aq = (): typeof Aq => require("arquero") as typeof Aq;
 
 /**
  * Collectors: each takes records (`add`, usable with any record source, live or replayed) and `attach`es to a
@@ -174,7 +178,7 @@ export interface AttributionRow {
  * columns level, role (host / guest hypervisor / leaf), mechanism, cycles and share (of the total). Cycles become
  * JavaScript numbers here (exact below 2^53; the run's BigInt totals stay exact in RunResult).
  */
-export function attributionTable(rows: readonly AttributionRow[], depth?: number): aq.ColumnTable {
+export function attributionTable(rows: readonly AttributionRow[], depth?: number): Aq.ColumnTable {
   const d = depth ?? rows.reduce((m, r) => Math.max(m, r.level), 0);
   const total = rows.reduce((s, r) => s + Number(r.cycles), 0);
   const cols = { level: [] as number[], role: [] as string[], mechanism: [] as string[], cycles: [] as number[], share: [] as number[] };
@@ -188,7 +192,7 @@ export function attributionTable(rows: readonly AttributionRow[], depth?: number
     cols.cycles.push(c);
     cols.share.push(total > 0 ? c / total : 0);
   }
-  return aq.table(cols);
+  return aq().table(cols);
 }
 
 /**
