@@ -10,7 +10,7 @@ import { mergeCommand, sweepCommand } from "./commands/sweep";
 import { checkCommand } from "./commands/check";
 
 /**
- * The nestlab command line. Contract (DESIGN.md): `--json` prints exactly one JSON object on stdout; bad input prints
+ * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
  * one line on stderr naming the field and the accepted values and exits 2 with nothing written; internal errors exit 1.
  */
 export const COMMANDS: readonly Command[] = [microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand];

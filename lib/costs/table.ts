@@ -3,11 +3,13 @@
  * mechanism (how many of each operation the modelled code paths perform).
  *
  * `basis` says how the default was obtained:
- * - `published`: a published measurement (calibration.md; "(Q)" marks figures seen quoted in secondary material).
+ * - `published`: a published measurement (docs/calibration.md "Sources"; "(Q)" marks figures seen quoted in secondary
+ *                 material).
  * - `derived`:   computed from a published figure or an architectural size (the derivation is given).
  * - `calibrated`: an unsourced single-level cost set once so that the depth-1 micro benchmarks land near Ampere Altra
- *                 (see README "Calibration"); never tuned against a nested figure.
- * - `assumed`:   no source found; a stated engineering estimate. These are the costs the sensitivity band varies.
+ *                 (docs/calibration.md "Depth-1 calibration"); never tuned against a nested figure.
+ * - `assumed`:   no source found; a stated engineering estimate.
+ * The sensitivity band varies the `calibrated` and `assumed` costs (docs/calibration.md "Calibration discipline").
  */
 export type CostBasis = "published" | "derived" | "calibrated" | "assumed";
 
@@ -45,7 +47,7 @@ export const COSTS = {
   gprSwitch: c("save or restore the 31 GPRs + SP: 33 LDP/STP", "cycles", 33, "derived",
     "Arm, 'Costs of virtualization': 33 LDP/STP per world-switch direction, at one pair per cycle"),
   fpBytesPerCycle: c("FP/SVE register save/restore bandwidth", "bytes/cycle", 16, "assumed",
-    "one 128-bit STR/LDR Q (or SVE vector chunk) per cycle; no measured SVE save/restore cost exists (calibration.md)"),
+    "one 128-bit STR/LDR Q (or SVE vector chunk) per cycle; no measured SVE save/restore cost exists (docs/calibration.md 'Sources')"),
   fpCallOverhead: c("call/branch overhead of one FP state save or restore routine", "cycles", 10, "assumed",
     "function call + VL setup, a handful of instructions"),
   tlbiLocal: c("TLBI by VMID/ASID + DSB on the local CPU", "cycles/op", 150, "assumed", "no published figure"),

@@ -9,7 +9,7 @@ import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
 
 /**
- * A fixed-work run (DESIGN.md "Fixed work"):
+ * A fixed-work run (docs/runs.md "Fixed work"):
  *   1. the leaf's event stream is drawn from the seed in WORK time, independently of the model, so two
  *      configurations execute the identical stream (same I/O exits, IPIs, faults, idle entries, FP-using slices);
  *   2. periodic and asynchronous events (the leaf's timer tick, each guest hypervisor's tick, L0's tick, host

@@ -3,7 +3,7 @@ import { runCompare } from "./compare";
 import type { RunOptions } from "./run";
 
 /**
- * The sensitivity band of a compare result (calibration.md "Calibration discipline"): every unsourced unit cost
+ * The sensitivity band of a compare result (docs/calibration.md "Calibration discipline"): every unsourced unit cost
  * (basis "assumed" or "calibrated") scaled x0.5 and x2, one at a time and all together, and the clock at 2.0 and
  * 3.5 GHz. Published and derived costs stay as they are.
  */

@@ -6,7 +6,7 @@ import { AXES, type AxisType, COST_AXES, SEED_AXIS } from "./axes";
 /**
  * One row of a sweep: bookkeeping (run, point, replicate), every parameter, every metric.
  *
- * Exactness (DESIGN.md "Exactness"): columns of type `bigint` are exact integers. In rows, results.json and the
+ * Exactness (docs/counters.md "Exactness"): columns of type `bigint` are exact integers. In rows, results.json and the
  * journal they are a JSON number when the value is a safe integer (|v| <= 2^53 - 1) and a decimal string otherwise;
  * results.csv prints them in decimal; results.arrow stores them as Int64. `resultsTable` turns them into JavaScript
  * numbers for analysis (exact below 2^53, rounded to 53 bits above: fine for ratios, not for exact counts).
@@ -41,7 +41,7 @@ export const METRIC_COLUMNS: readonly ColumnInfo[] = [
   metric("usefulCycles", "bigint", "native work of the leaf (the fixed work)"),
   metric("overhead", "number", "wall-clock overhead factor: cycles / usefulCycles (1 = native)"),
   metric("leafExits", "bigint", "exceptions the leaf took out of its own context"),
-  ...COUNTERS.map((f) => metric(f, "bigint", `${f}, summed over the hypervisor levels (DESIGN.md "Counters")`)),
+  ...COUNTERS.map((f) => metric(f, "bigint", `${f}, summed over the hypervisor levels (docs/counters.md "Counter fields")`)),
   metric("fpTrapCycles", "bigint", "inclusive cycles of the outermost FP traps"),
   metric("fpTrapsOutermost", "bigint", "outermost FP traps"),
   metric("fpSaveCycles", "bigint", "inclusive cycles of FP/SVE saves"),

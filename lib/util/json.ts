@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors";
 
 /**
- * Exact JSON for results holding BigInt totals (DESIGN.md "Exactness"): a value is printed as a JSON number when it
- * is a safe integer (or any non-integer number), otherwise as a decimal string.
+ * Exact JSON for results holding BigInt totals (docs/counters.md "Exactness"): a value is printed as a JSON number when
+ * it is a safe integer (or any non-integer number), otherwise as a decimal string.
  */
 export type Jsonable = null | boolean | number | string | bigint | readonly Jsonable[] | { readonly [k: string]: Jsonable | undefined };
 
