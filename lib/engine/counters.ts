@@ -1,7 +1,7 @@
 import { EXCEPTION_CLASS_NAMES, type ExceptionClass } from "../arch/exceptions";
 
 /**
- * What the engine counts, per level whose KVM acted (DESIGN.md "Counters"). All fields are exact integers.
+ * What the engine counts, per level whose KVM acted (docs/counters.md "Counter fields"). All fields are exact integers.
  * - l0Traps: hardware exceptions taken to L0 from any guest context (only level 0 has them).
  * - exits: exceptions entering this level's hypervisor from its guest (at L0: = l0Traps), by exception class.
  * - fullExits / fastExits: of those, handled after a full exit or completed on the hyp fast path (incl. forwards).

@@ -49,7 +49,7 @@ export function defaultModelConfig(over: Partial<ModelConfig> = {}): ModelConfig
   };
 }
 
-/** Checks the combination rules of DESIGN.md; throws ConfigError naming the field and the accepted values. */
+/** Checks the combination rules (docs/model.md "Combination rules"); throws ConfigError naming the field and the accepted values. */
 export function validateModelConfig(cfg: ModelConfig): void {
   if (!Number.isInteger(cfg.depth) || cfg.depth < 1 || cfg.depth > MAX_DEPTH) {
     throw new ConfigError("depth", String(cfg.depth), `an integer 1..${MAX_DEPTH}`);

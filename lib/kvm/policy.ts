@@ -1,5 +1,5 @@
 /**
- * FP/SVE save/restore policies a level's KVM can run (docs/model.md, "The FP/SVE correctness oracle"):
+ * FP/SVE save/restore policies a level's KVM can run (docs/model.md "FP save/restore policies"):
  * - baseline: Linux 7.3 with the FP-elision change reverted; nv-fp-elision: the change (early return under
  *   IN_NESTED_*);
  * - unsound variants a reviewer could plausibly propose, which the oracle must catch:
