@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: engine performance figures, as one JSON object on stdout (progress on stderr).
- *  - exact engine: L0 traps stepped per second with no listener (steady state: after a 2 s warm-up, the median and the
- *    best of five rounds of at least 0.5 s each), with a no-op listener attached, and what the hot path allocates: minor GCs and
+ *  - exact engine: L0 traps stepped per second with tracing off (steady state: after a 2 s warm-up, the median and the
+ *    best of five rounds of at least 0.5 s each), with every tracepoint on (records dropped), and what the hot path allocates: minor GCs and
  *    heap growth per L0 trap over a round;
  *  - fast engine: time per leaf event at depth 1..8, NV2 on and off, and the heap growth per leaf event;
  *  - one simulated second of depth-4 io-heavy at 20k I/O exits/s: without NV2 (with the default ticks, which the
@@ -21,6 +21,7 @@ import { trapEvent } from "../lib/engine/events";
 import { Machine } from "../lib/engine/machine";
 import { defaultModelConfig } from "../lib/kvm/config";
 import { runWorkload } from "../lib/run/run";
+import { subscribe } from "../lib/trace/bus";
 import { LimitError } from "../lib/util/errors";
 import { projectRoot } from "../lib/util/root";
 import { PROFILES } from "../lib/workload/profiles";
@@ -54,10 +55,13 @@ const median = (xs: number[]): number => {
 /** the GC observer reports asynchronously: let it deliver before reading the count */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
-/** one round of the exact engine at depth 5 (NV2): leaf FP use + an MMIO exit to the VMM, until >= minSeconds */
-function exactRound(listener: boolean, minSeconds: number): { traps: number; s: number; heapBytes: number } {
+/**
+ * one round of the exact engine at depth 5 (NV2): leaf FP use + an MMIO exit to the VMM, until >= minSeconds; with
+ * `traced`, every tracepoint on and a subscriber that drops the records
+ */
+function exactRound(traced: boolean, minSeconds: number): { traps: number; s: number; heapBytes: number } {
   const m = new Machine(defaultModelConfig({ depth: 5, patch: [] }));
-  if (listener) m.listener = () => {};
+  if (traced) subscribe(m, "*", () => {});
   m.leafFp();
   m.leafTrap(EV_MMIO_USER); // first pass compiles the paths
   m.drain();
@@ -75,15 +79,15 @@ function exactRound(listener: boolean, minSeconds: number): { traps: number; s: 
   return { traps, s, heapBytes: getHeapStatistics().used_heap_size - heap0 };
 }
 
-async function exactEngine(listener: boolean): Promise<Record<string, number>> {
-  exactRound(listener, 2); // warm-up: JIT tiers settle
+async function exactEngine(traced: boolean): Promise<Record<string, number>> {
+  exactRound(traced, 2); // warm-up: JIT tiers settle
   const rates: number[] = [];
   let gcPerMTraps = 0;
   let heapPerTrap = Number.POSITIVE_INFINITY;
   for (let r = 0; r < 5; r++) {
     await settle();
     const gc0 = minorGcs;
-    const x = exactRound(listener, 0.5);
+    const x = exactRound(traced, 0.5);
     await settle();
     rates.push(x.traps / x.s);
     gcPerMTraps = ((minorGcs - gc0) / x.traps) * 1e6;
@@ -254,10 +258,10 @@ async function main(): Promise<void> {
   const vsBase = againstBase(baseRef);
   say("nestlab micro hvc --depth 1, whole process");
   const cli = cliProcess();
-  say("exact engine (no listener)");
+  say("exact engine (tracing off)");
   const exact = await exactEngine(false);
-  say("exact engine (listener)");
-  const exactListener = await exactEngine(true);
+  say("exact engine (every tracepoint on)");
+  const exactTraced = await exactEngine(true);
   const levels: ReturnType<typeof perLeafEvent>[] = [];
   for (const nv2 of [true, false]) {
     for (let d = 1; d <= 8; d++) {
@@ -294,7 +298,7 @@ async function main(): Promise<void> {
   const out = {
     node: process.version,
     targets,
-    exactEngine: { ...exact, withListener: exactListener, againstBase: vsBase },
+    exactEngine: { ...exact, withTracing: exactTraced, againstBase: vsBase },
     cliMicroHvcDepth1: cli,
     fastEngine: levels,
     oneSecondIoHeavy20kDepth4: seconds1,

@@ -10,8 +10,6 @@ export { resolveGuestHypAccess, type SysRegClass, type SysRegName, SYSREGS } fro
 export { COST_NAMES, type CostBasis, type CostEntry, type CostName, type Costs, COSTS, defaultCosts } from "./costs/table";
 export { COUNTER_FIELDS, type CounterField, type LevelCounters } from "./engine/counters";
 export {
-  type EngineEvent,
-  type EngineListener,
   Machine,
   MECHANISMS,
   type Mechanism,
@@ -41,7 +39,7 @@ export {
   type TraceRecord,
   type TraceRecordOf,
 } from "./trace/tracepoints";
-export { type Disposer, flushTrace, isTraced, selectTracepoints, subscribe, type TraceCallback, type TraceFilter, type TraceSelector } from "./trace/bus";
+export { type Disposer, isTraced, selectTracepoints, subscribe, type TraceCallback, type TraceFilter, type TraceSelector } from "./trace/bus";
 export {
   attach,
   type AttributionRow,

@@ -1,55 +1,69 @@
-import type { EngineEvent } from "../lib/engine/engine";
 import { Machine } from "../lib/engine/machine";
 import { defaultModelConfig, type ModelConfig } from "../lib/kvm/config";
+import { subscribe } from "../lib/trace/bus";
+import type { TraceRecord } from "../lib/trace/tracepoints";
 
 export function machine(over: Partial<ModelConfig> & { depth: number }, patch: "none" | "all" | number[] = "all"): Machine {
   const p = patch === "all" ? Array.from({ length: over.depth }, (_, i) => i) : patch === "none" ? [] : patch;
   return new Machine(defaultModelConfig({ ...over, patch: p }));
 }
 
-/** Runs f with a listener attached and returns everything the engine reported. */
-export function record(m: Machine, f: () => void): EngineEvent[] {
-  const evs: EngineEvent[] = [];
-  m.listener = (e) => evs.push(e);
+/** Runs f with every tracepoint on and returns the records the engine emitted. */
+export function record(m: Machine, f: () => void): TraceRecord[] {
+  const recs: TraceRecord[] = [];
+  const off = subscribe(m, "*", (r) => recs.push(r));
   try {
     f();
   } finally {
-    m.listener = undefined;
+    off();
   }
-  return evs;
+  return recs;
 }
 
-/** A compact, readable form of the events that matter for golden sequences (ops are omitted unless they trap). */
-export function summarize(evs: readonly EngineEvent[]): string[] {
+/**
+ * A compact, readable form of the records that matter for golden sequences: each trap (with the register of a
+ * trapped system register access), each level's exit and how, put/load, nested exception/ERET, FP traps, saves and
+ * restores.
+ */
+export function summarize(recs: readonly TraceRecord[]): string[] {
   const out: string[] = [];
-  for (const e of evs) {
-    switch (e.type) {
-      case "op":
+  let reg: { level: number; name: string } | undefined;
+  for (const r of recs) {
+    switch (r.name) {
+      case "sysreg_trap":
+        reg = { level: r.level, name: r.fields.reg };
+        continue;
+      case "trap_begin": {
+        const detail = reg !== undefined && reg.level === r.level ? " " + reg.name : "";
+        out.push(`trap L${r.level}->L${r.fields.owner} ${r.fields.ec}${detail}`);
         break;
-      case "trap":
-        out.push(`trap L${e.from}->L${e.owner} ${e.ec}${e.detail ? " " + e.detail : ""}`);
+      }
+      case "kvm_exit":
+        out.push(`L${r.level} ${r.fields.how}`);
         break;
-      case "exit":
-        out.push(`L${e.level} ${e.how}`);
+      case "vcpu_put":
+      case "vcpu_load":
+        out.push(`L${r.level} ${r.name === "vcpu_put" ? "put" : "load"} ${r.fields.ctx}${r.fields.fp_elided ? " fp-elided" : ""}`);
         break;
-      case "put":
-      case "load":
-        out.push(`L${e.level} ${e.type} ${e.ctx}${e.fpElided ? " fp-elided" : ""}`);
+      case "fp_save":
+      case "fp_restore": {
+        const what = r.name === "fp_save" ? "Save" : "Restore";
+        out.push(`L${r.level} ${r.fields.state === "host" ? "hostFp" : "fp"}${what} ${r.fields.bytes}B`);
         break;
-      case "fpSave":
-      case "fpRestore":
-      case "hostFpSave":
-      case "hostFpRestore":
-        out.push(`L${e.level} ${e.type} ${e.bytes}B`);
+      }
+      case "fp_trap":
+        out.push(`L${r.level} fpTrap`);
         break;
-      case "trapDone":
+      case "kvm_inject_nested_exception":
+        out.push(`L${r.level} nestedException`);
         break;
-      case "fpTrap":
-        out.push(`L${e.level} fpTrap`);
+      case "kvm_nested_eret":
+        out.push(`L${r.level} nestedEret`);
         break;
       default:
-        out.push(`L${e.level} ${e.type}`);
+        break;
     }
+    reg = undefined;
   }
   return out;
 }

@@ -7,7 +7,7 @@
  *
  * test/docs/model.test.ts checks that its output is the one docs/model.md shows.
  */
-import { defaultModelConfig, flushTrace, formatFtrace, Machine, subscribe, trapEvent } from "../../lib/index";
+import { defaultModelConfig, formatFtrace, Machine, subscribe, trapEvent } from "../../lib/index";
 
 const SELECTED = ["kvm:*", "nestlab:trap_begin", "nestlab:trap_end", "nestlab:sysreg_trap", "nestlab:vcpu_put", "nestlab:vcpu_load"] as const;
 
@@ -20,7 +20,6 @@ export function hvcTraceLines(): string[] {
   const off = subscribe(m, SELECTED, (rec) => lines.push(formatFtrace(rec, 3.0)));
   try {
     m.leafTrap(hvc); // the traced iteration
-    flushTrace(m);
   } finally {
     off();
   }

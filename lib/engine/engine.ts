@@ -1,11 +1,11 @@
-import type { ExceptionClass } from "../arch/exceptions";
 import type { CostName } from "../costs/table";
 import type { ModelConfig } from "../kvm/config";
 import type { Op } from "../kvm/ops";
 import type { Path } from "../kvm/paths";
 import type { SysregAccess } from "./access";
-import type { Trap, TrapReason } from "./events";
-import type { FpObserver, LevelState, VcpuContext } from "./types";
+import type { Trap } from "./events";
+import type { TraceState } from "./tracing";
+import type { FpObserver, LevelState } from "./types";
 
 /**
  * The engine as the KVM behaviour (lib/kvm) sees it: what a kernel function modelled there may do. Machine implements
@@ -23,8 +23,11 @@ export interface Engine {
   readonly fpBytes: number;
   /** cycles of one FP/SVE register-file transfer */
   readonly fpMoveCycles: number;
-  readonly listener: EngineListener | undefined;
   readonly oracle: FpObserver | undefined;
+  /** the machine's tracepoints: emit at a site with `if (m.trace.active) traceX(m, ...)` (lib/trace/emit.ts) */
+  readonly trace: TraceState;
+  /** simulated cycles so far (the records' time stamps) */
+  readonly cycles: number;
 
   /** preempt_disable() depth (nested put/loads, preempt notifiers) */
   preemptOff: number;
@@ -68,35 +71,3 @@ export type StepFn = (m: Engine, j: number) => void;
 
 /** The exit handler of a trap reason at the owning level j (`from`: the level whose software trapped). */
 export type Handler = (m: Engine, j: number, ev: Trap, from: number) => void;
-
-/** Listener for everything the engine does; absent listeners cost nothing. */
-export type EngineEvent =
-  | {
-      readonly type: "op";
-      readonly level: number;
-      readonly op: string;
-      readonly res: "native" | "vncr" | "trap";
-      /** for an ERET: into the guest, or (InHost) to the hypervisor's own userspace */
-      readonly eretTo?: "guest" | "inhost";
-    }
-  /** the exception's handling is complete: software at `level` (the one that trapped) runs again */
-  | { readonly type: "trapDone"; readonly level: number; readonly owner: number; readonly reason: TrapReason }
-  | {
-      readonly type: "trap";
-      readonly from: number;
-      readonly ec: ExceptionClass;
-      readonly reason: TrapReason;
-      readonly owner: number;
-      readonly detail?: string;
-      /** raised while FP/SVE state or ZCR is being saved, restored or switched (incl. the traps those cause) */
-      readonly fpWork: boolean;
-    }
-  | { readonly type: "exit"; readonly level: number; readonly ec: ExceptionClass; readonly how: "fast" | "full" | "forward" }
-  | { readonly type: "put" | "load"; readonly level: number; readonly ctx: VcpuContext; readonly fpElided: boolean }
-  | { readonly type: "nestedException"; readonly level: number }
-  | { readonly type: "nestedEret"; readonly level: number }
-  | { readonly type: "fastEret"; readonly level: number }
-  | { readonly type: "fpSave" | "fpRestore" | "hostFpSave" | "hostFpRestore"; readonly level: number; readonly bytes: number }
-  | { readonly type: "fpTrap"; readonly level: number; readonly from: number };
-
-export type EngineListener = (ev: EngineEvent) => void;

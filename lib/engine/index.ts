@@ -14,7 +14,8 @@
  */
 export { ACCESS, type SysregAccess } from "./access";
 export { COUNTER_FIELDS, type CounterField, type LevelCounters } from "./counters";
-export type { Engine, EngineEvent, EngineListener, Handler, StepFn } from "./engine";
+export type { Engine, Handler, StepFn } from "./engine";
+export { TraceState, type TraceSink } from "./tracing";
 export { EV_HVC, EV_MMIO_KERNEL, EV_MMIO_USER, type HostIrqWork, Trap, TRAP_REASONS, type TrapEvent, trapEvent, type TrapReason } from "./events";
 export { type FpInclusive, MECHANISMS, type Mechanism } from "./layout";
 export { applyHostEvent, applyLeafEvent, HOST_EVENTS, type HostEvent, hostEvent, LEAF_EVENTS, type LeafEvent } from "./leaf";

@@ -6,7 +6,6 @@ import * as fpsimd from "../kvm/fpsimd";
 import * as handlers from "../kvm/handlers";
 import * as nested from "../kvm/nested";
 import type { Op } from "../kvm/ops";
-import * as ops from "../kvm/ops";
 import * as paths from "../kvm/paths";
 import type { Path, PathName } from "../kvm/paths";
 import * as steps from "../kvm/steps";
@@ -16,7 +15,7 @@ import type { SysregAccess } from "./access";
 import * as compileMod from "./compile";
 import type { CodeClass, CompiledPaths, Segment } from "./compile";
 import type { CounterField, LevelCounters } from "./counters";
-import type { Engine, EngineListener } from "./engine";
+import type { Engine } from "./engine";
 import * as eventsMod from "./events";
 import type { Trap, TrapEvent } from "./events";
 import * as layout from "./layout";
@@ -24,6 +23,9 @@ import type { FlatLayout, FpInclusive } from "./layout";
 import * as memoMod from "./memo";
 import type { MemoRecord, TrapMemo } from "./memo";
 import * as observeMod from "./observe";
+import * as tracingMod from "./tracing";
+import * as emit from "../trace/emit";
+import * as tracepoints from "../trace/tracepoints";
 import type { FpObserver, LevelState } from "./types";
 import * as typesMod from "./types";
 
@@ -55,7 +57,7 @@ import * as typesMod from "./types";
  */
 
 // hot imports bound to module-local constants
-const { ACCESS, featureIndex, RES_LABEL, RES_NATIVE, RES_VNCR } = accessMod;
+const { ACCESS, featureIndex, RES_NATIVE, RES_VNCR } = accessMod;
 const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
 const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_TRAP, FP_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
@@ -66,9 +68,11 @@ const { initialLevelState } = typesMod;
 const { fpTrapOwner, leafFpUse } = fpsimd;
 const { forward, HANDLER_BY_REASON } = handlers;
 const { armWindowNeon } = nested;
-const { opLabel } = ops;
 const { PATHS } = paths;
 const { STEP_BY_INDEX, STEPS } = steps;
+const { TraceState } = tracingMod;
+const { traceEret, traceHandleBegin, traceHandleEnd, traceSysregTrap, traceTrapBegin, traceTrapEnd, traceVncrAccess } = emit;
+const TP_VNCR_ACCESS = tracepoints.TRACEPOINT_INDEX.vncr_access;
 
 const { fpStateBytes } = sve;
 const { LimitError } = errors;
@@ -84,7 +88,7 @@ export const ENGINE_KINDS: readonly EngineKind[] = ["exact", "fast"];
 
 /** The parameters of a machine besides its model configuration. */
 export interface MachineOptions {
-  /** fast (default: exact): replay memoized trap handling; a listener always gets every operation stepped */
+  /** fast (default: exact): replay memoized trap handling; while tracepoints are on, every trap is stepped */
   readonly engine?: EngineKind;
   /** the exact engine stops (LimitError) past this many L0 traps stepped; default unlimited */
   readonly trapBudget?: number;
@@ -139,7 +143,8 @@ export class Machine implements Engine {
   stopRequested = false;
   /** FP observer calls made so far */
   observations = 0;
-  listener: EngineListener | undefined;
+  /** the machine's tracepoints (subscriptions: lib/trace/bus.ts) */
+  readonly trace: tracingMod.TraceState;
 
   /** index into MECHANISMS of the mechanism cycles are charged to now */
   private mech = 0;
@@ -175,6 +180,7 @@ export class Machine implements Engine {
     for (let j = 0; j < cfg.depth; j++) this.levels.push(initialLevel(j, cfg));
     this.lay = flatLayout(cfg.depth);
     this.acc = new Float64Array(this.lay.length);
+    this.trace = new TraceState(cfg.depth);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -287,13 +293,13 @@ export class Machine implements Engine {
   }
 
   /**
-   * Runs a path at level k. With a listener every op is stepped and reported; without one, runs of operations whose
-   * outcome cannot depend on state are folded into one charge and the rest are resolved once (compiled per
-   * configuration, lib/engine/compile.ts), so the exact engine pays only for what can trap or change state. The two
-   * give identical counts and cycles (tested).
+   * Runs a path at level k. Runs of operations whose outcome cannot depend on state are folded into one charge and
+   * the rest are resolved once (compiled per configuration, lib/engine/compile.ts), so the exact engine pays only for
+   * what can trap or change state; while the vncr_access tracepoint is on, every op is stepped (each VNCR access is a
+   * record). The two give identical counts and cycles (tested).
    */
   run(k: number, p: Path): void {
-    if (this.listener) {
+    if (this.trace.active && this.trace.on[TP_VNCR_ACCESS] !== 0) {
       const opsOf = p.ops;
       for (let i = 0; i < opsOf.length; i++) this.exec(k, opsOf[i]!);
       return;
@@ -305,9 +311,12 @@ export class Machine implements Engine {
       if (seg.cost !== 0) this.charge(k, seg.cost);
       if (seg.vncr !== 0 && k < this.depth) this.bump(k, F_VNCR, seg.vncr);
       switch (seg.kind) {
-        case SEG_TRAP:
-          this.trap(k, seg.access!.ev);
+        case SEG_TRAP: {
+          const a = seg.access!;
+          if (this.trace.active) traceSysregTrap(this, k, a.reg, a.write);
+          this.trap(k, a.ev);
           break;
+        }
         case SEG_MMIO:
           this.trap(k, EV_MMIO_KERNEL);
           break;
@@ -334,15 +343,12 @@ export class Machine implements Engine {
         return;
       case "isb":
       case "dsb":
-        this.emitOp(k, op, "native");
         this.cost(k, op.kind);
         return;
       case "gpr":
-        this.emitOp(k, op, "native");
         this.cost(k, "gprSwitch");
         return;
       case "code":
-        this.emitOp(k, op, "native");
         this.cost(k, op.cost);
         return;
       case "mmio":
@@ -357,28 +363,24 @@ export class Machine implements Engine {
     }
   }
 
-  private emitOp(k: number, op: Op, res: "native" | "vncr" | "trap"): void {
-    if (this.listener) this.listener({ type: "op", level: k, op: opLabel(op), res });
-  }
-
   sr(k: number, a: SysregAccess): void {
     if (k === 0) {
       if (a.sgi) this.lastSgiAt = this.cycles;
-      if (this.listener) this.listener({ type: "op", level: 0, op: a.label, res: "native" });
       this.charge(0, a.write ? this.cSysregWrite : this.cSysregRead);
       return;
     }
     const res = k < this.depth && this.levels[k]!.hostMode ? RES_NATIVE : a.res[this.resSel]!;
-    if (this.listener) this.listener({ type: "op", level: k, op: a.label, res: RES_LABEL[res]! });
     switch (res) {
       case RES_NATIVE:
         this.charge(k, a.write ? this.cSysregWrite : this.cSysregRead);
         return;
       case RES_VNCR:
+        if (this.trace.active) traceVncrAccess(this, k, a.reg, a.write);
         if (k < this.depth) this.bump(k, F_VNCR);
         this.charge(k, this.cVncr);
         return;
       default:
+        if (this.trace.active) traceSysregTrap(this, k, a.reg, a.write);
         this.trap(k, a.ev);
         return;
     }
@@ -387,24 +389,21 @@ export class Machine implements Engine {
   /** An MMIO access to the GIC redistributor by level k's kernel (irq_set_irqchip_state -> gic_poke_irq). */
   private mmioGicr(k: number): void {
     if (k === 0) {
-      if (this.listener) this.listener({ type: "op", level: 0, op: "mmio gicr", res: "native" });
       this.charge(0, this.cSysregWrite); // a device register write; posted
       return;
     }
-    if (this.listener) this.listener({ type: "op", level: k, op: "mmio gicr", res: "trap" });
     this.trap(k, EV_MMIO_KERNEL);
   }
 
   eret(j: number, to: "guest" | "inhost"): void {
+    if (this.trace.active) traceEret(this, j, to);
     if (j === 0) {
-      if (this.listener) this.listener({ type: "op", level: 0, op: "eret", res: "native", eretTo: to });
       const prev = this.mech;
       this.mech = MECH_EXCEPTION;
       this.charge(0, this.cExcReturn);
       this.mech = prev;
       return;
     }
-    if (this.listener) this.listener({ type: "op", level: j, op: "eret", res: "trap", eretTo: to });
     this.trap(j, to === "guest" ? EV_ERET_GUEST : EV_ERET_INHOST);
   }
 
@@ -424,7 +423,7 @@ export class Machine implements Engine {
     const ev = event instanceof TrapClass ? event : trapEvent(event);
     if (k === this.depth) this.leafExits++;
     // migration reads per-CPU state outside the memo key: always stepped
-    if (this.memo !== undefined && !this.listener && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
+    if (this.memo !== undefined && !this.trace.active && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
     else this.trapExact(k, ev);
   }
 
@@ -438,11 +437,7 @@ export class Machine implements Engine {
         `more than ${this.trapBudget} L0 traps stepped: beyond the exact engine's budget at this depth (use --engine fast)`,
       );
     }
-    if (this.listener) {
-      this.listener({
-        type: "trap", from: k, ec: ev.ec, reason: ev.reason, owner, ...(ev.reg ? { detail: ev.reg } : {}), fpWork: this.fpFrame > 0,
-      });
-    }
+    if (this.trace.active) traceTrapBegin(this, k, ev, owner, this.fpFrame > 0);
     const fp = ev.reason === "fp";
     const outerFp = fp && this.fpFrame === 0;
     const start = outerFp ? this.cycles : 0;
@@ -457,21 +452,33 @@ export class Machine implements Engine {
       acc[this.lay.fp + FP_TRAP]! += this.cycles - start;
       acc[this.lay.fp + FP_TRAPS]!++;
     }
-    if (this.listener) this.listener({ type: "trapDone", level: k, owner, reason: ev.reason });
+    // an nVHE host kernel's HVC into its own hyp (owner k) ended when its hyp began (handleAt)
+    if (this.trace.active && owner !== k) traceTrapEnd(this, k, ev, owner);
   }
 
-  /** Level j's hypervisor entered from its guest with exception ev, which `owner` handles. */
+  /**
+   * Level j's hypervisor entered from its guest with exception ev, which `owner` handles. Its handling slice begins
+   * here (L0's with the trap itself) and ends when its part is done; an nVHE host kernel's HVC into its own hyp
+   * (owner = from) is not a handling of that level by itself: the trapping software runs again when its hyp does.
+   */
   private handleAt(j: number, ev: Trap, owner: number, from: number): void {
+    const traced = this.trace.active;
+    if (traced && j > 0) {
+      if (j !== from) traceHandleBegin(this, j, ev, from);
+      else traceTrapEnd(this, from, ev, owner);
+    }
     const base = j * this.lay.perLevel;
     this.acc[base + F_EXITS]!++;
     this.acc[base + NC + ev.ecIdx]!++;
     this.runAs(MECH_EXIT, j, ev.reason === "hvc-hyp" && j === owner ? P_NVHE_HOST_HVC : P_GUEST_EXIT);
     if (j < owner) {
-      forward(this, j, ev);
+      forward(this, j, ev, from, owner);
+      if (this.trace.active) traceHandleEnd(this, j, ev);
       this.handleAt(j + 1, ev, owner, from);
       return;
     }
     HANDLER_BY_REASON[ev.reasonIdx]!(this, j, ev, from);
+    if (this.trace.active && j !== from) traceHandleEnd(this, j, ev);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import * as access from "../engine/access";
 import type { Engine } from "../engine/engine";
 import * as layout from "../engine/layout";
 import * as observe from "../engine/observe";
+import * as emit from "../trace/emit";
 import * as fpsimd from "./fpsimd";
 import type { Op } from "./ops";
 import * as paths from "./paths";
@@ -16,6 +17,7 @@ import * as paths from "./paths";
 const { W } = access;
 const { F_VCPU_LOADS, F_VCPU_PUTS, MECH_EXIT, MECH_PUTLOAD } = layout;
 const { OBS_CPU } = observe;
+const { traceVcpuPutLoad } = emit;
 const { contextSwitch, fpPutLoadElided } = fpsimd;
 const { PATHS } = paths;
 
@@ -35,14 +37,14 @@ const P_LOAD_SYSREGS_EL1 = PATHS.loadSysregsEl1;
 /** arm.c kvm_arch_vcpu_put at level j (components: the vcpuPut path). */
 export function vcpuPut(m: Engine, j: number): void {
   m.bump(j, F_VCPU_PUTS);
-  if (m.listener) m.listener({ type: "put", level: j, ctx: m.levels[j]!.ctx, fpElided: fpPutLoadElided(m, j) });
+  if (m.trace.active) traceVcpuPutLoad(m, true, j, m.levels[j]!.ctx, fpPutLoadElided(m, j));
   m.runAs(MECH_PUTLOAD, j, P_VCPU_PUT);
 }
 
 /** arm.c kvm_arch_vcpu_load at level j (components: the vcpuLoad path). */
 export function vcpuLoad(m: Engine, j: number): void {
   m.bump(j, F_VCPU_LOADS);
-  if (m.listener) m.listener({ type: "load", level: j, ctx: m.levels[j]!.ctx, fpElided: fpPutLoadElided(m, j) });
+  if (m.trace.active) traceVcpuPutLoad(m, false, j, m.levels[j]!.ctx, fpPutLoadElided(m, j));
   m.runAs(MECH_PUTLOAD, j, P_VCPU_LOAD);
 }
 

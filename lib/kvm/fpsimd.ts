@@ -3,6 +3,8 @@ import type { Engine } from "../engine/engine";
 import * as events from "../engine/events";
 import * as layout from "../engine/layout";
 import * as observe from "../engine/observe";
+import type { Trap } from "../engine/events";
+import * as emit from "../trace/emit";
 import type { Op } from "./ops";
 import type { FpPolicy } from "./policy";
 
@@ -18,6 +20,7 @@ const { R, W } = access;
 const { EV_FP, EV_SVE } = events;
 const { F_FP_BYTES, F_FP_LOADS_ELIDED, F_FP_RESTORES, F_FP_SAVES, F_FP_SAVES_ELIDED, F_FP_TRAPS, F_HOST_FP_RESTORES, F_HOST_FP_SAVES } = layout;
 const { FP_RESTORE, FP_SAVE, FP_ZCR, MECH_FP } = layout;
+const { traceFpMove, traceFpTrap } = emit;
 const { OBS_RESTORE, OBS_SAVE, OBS_USE, WHO_LEAF, WHO_NEON, WHO_OTHER, WHO_VMM } = observe;
 
 const A_CPACR_EL1_W = W("CPACR_EL1");
@@ -89,7 +92,7 @@ export function fpSaveRegs(m: Engine, j: number, buffer: "host" | "vcpu", kernel
   m.sr(j, A_FPCR_R);
   m.bump(j, F_FP_BYTES, m.fpBytes);
   m.bump(j, host ? F_HOST_FP_SAVES : F_FP_SAVES);
-  if (m.listener) m.listener({ type: host ? "hostFpSave" : "fpSave", level: j, bytes: m.fpBytes });
+  if (m.trace.active) traceFpMove(m, true, j, host, m.fpBytes);
 }
 
 /** restore the FP/SVE registers from a buffer (__fpsimd_restore_state / sve_load_state) */
@@ -103,7 +106,7 @@ export function fpRestoreRegs(m: Engine, j: number, buffer: "host" | "vcpu"): vo
   m.sr(j, A_FPCR_W);
   m.bump(j, F_FP_BYTES, m.fpBytes);
   m.bump(j, host ? F_HOST_FP_RESTORES : F_FP_RESTORES);
-  if (m.listener) m.listener({ type: host ? "hostFpRestore" : "fpRestore", level: j, bytes: m.fpBytes });
+  if (m.trace.active) traceFpMove(m, false, j, host, m.fpBytes);
 }
 
 /**
@@ -169,11 +172,11 @@ export function leafFpUse(m: Engine): void {
   m.observe(OBS_USE, m.depth, WHO_LEAF, 0);
 }
 
-/** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu. */
-export function hypHandleFpsimd(m: Engine, j: number, from = -1): void {
+/** kvm_hyp_handle_fpsimd at level j: give the FP/SVE registers to the vcpu (trap ev from level `from`). */
+export function hypHandleFpsimd(m: Engine, j: number, ev: Trap, from: number): void {
   const lv = m.levels[j]!;
   m.bump(j, F_FP_TRAPS);
-  if (m.listener) m.listener({ type: "fpTrap", level: j, from });
+  if (m.trace.active) traceFpTrap(m, j, ev, from);
   const start = m.fpBegin();
   const prev = m.setMech(MECH_FP);
   m.sr(j, A_CPACR_EL1_W); // __deactivate_cptr_traps
@@ -195,10 +198,10 @@ export function hypHandleFpsimd(m: Engine, j: number, from = -1): void {
 }
 
 /** kvm_hyp_handle_zcr_el2: a trapped ZCR_EL2 access while the vcpu does not own the registers loads them first. */
-export function hypHandleZcrEl2(m: Engine, j: number): void {
+export function hypHandleZcrEl2(m: Engine, j: number, ev: Trap, from: number): void {
   if (m.levels[j]!.guestOwnsFp) return;
   const start = m.fpBegin();
-  hypHandleFpsimd(m, j);
+  hypHandleFpsimd(m, j, ev, from);
   m.fpEnd(FP_ZCR, start);
 }
 

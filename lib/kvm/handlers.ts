@@ -4,6 +4,7 @@ import type { Engine, Handler } from "../engine/engine";
 import * as events from "../engine/events";
 import type { Trap, TrapReason } from "../engine/events";
 import * as layout from "../engine/layout";
+import * as emit from "../trace/emit";
 import * as arm from "./arm";
 import * as fpsimd from "./fpsimd";
 import * as nested from "./nested";
@@ -27,6 +28,7 @@ const { enterGuest, fastReenter, migrateL0, nvhe, preempt, vcpuLoad, vcpuPut } =
 const { hypHandleFpsimd, hypHandleZcrEl2, kernelNeon, restoreCurrentState, vmmFpUse } = fpsimd;
 const { emulateNestedEret, injectNested } = nested;
 const { lrInjected } = vgic;
+const { traceKvmExit } = emit;
 const { PATHS } = paths;
 
 const A_ICC_SGI1R_EL1_W = W("ICC_SGI1R_EL1");
@@ -39,15 +41,15 @@ type Body = (m: Engine, j: number, ev: Trap, from: number) => void;
 // ---------------------------------------------------------------------------------------------------------------------
 // Forwarding to the guest hypervisor above
 
-/** Level j forwards the exception to the guest hypervisor above it (kvm_inject_nested, put/load case). */
-export function forward(m: Engine, j: number, ev: Trap): void {
+/** Level j forwards the exception (from level `from`, for `owner`) to the guest hypervisor above it (kvm_inject_nested). */
+export function forward(m: Engine, j: number, ev: Trap, from: number, owner: number): void {
   m.bump(j, F_FULL_EXITS);
-  if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "forward" });
+  if (m.trace.active) traceKvmExit(m, j, ev, "forward", from, owner);
   if (ev.ec === "DABT_LOW") m.runAs(MECH_EXIT, j, PATHS.dabtFaultInfo);
   m.runAs(MECH_EXIT, j, PATHS.runLoopExit);
   if (ev.ec === "IRQ") m.runAs(MECH_HANDLER, j, PATHS.hostTimerIrq);
   m.runAs(MECH_HANDLER, j, ev.ec === "DABT_LOW" ? PATHS.forwardS2Walk : PATHS.forwardRoute);
-  injectNested(m, j);
+  injectNested(m, j, ev);
   enterGuest(m, j);
 }
 
@@ -56,7 +58,7 @@ export function forward(m: Engine, j: number, ev: Trap): void {
 
 function fullExit(m: Engine, j: number, ev: Trap, from: number, body: Body): void {
   m.bump(j, F_FULL_EXITS);
-  if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "full" });
+  if (m.trace.active) traceKvmExit(m, j, ev, "full", from, j);
   if (nvhe(m, j)) {
     nvheFullExit(m, j, ev, from, body);
     return;
@@ -92,7 +94,7 @@ function nvheFullExit(m: Engine, j: number, ev: Trap, from: number, body: Body):
 
 function fastExit(m: Engine, j: number, ev: Trap, from: number, body: Body): void {
   m.bump(j, F_FAST_EXITS);
-  if (m.listener) m.listener({ type: "exit", level: j, ec: ev.ec, how: "fast" });
+  if (m.trace.active) traceKvmExit(m, j, ev, "fast", from, j);
   const prev = m.setMech(MECH_HANDLER);
   body(m, j, ev, from);
   m.setMech(prev);
@@ -134,7 +136,7 @@ function fastSysregPath(ev: Trap): Path | null {
 const B_FAST_SYSREG: Body = (m, j, ev) => m.run(j, fastSysregPath(ev)!);
 const B_VMM: Body = (m, j) => vmmRoundTrip(m, j);
 const B_NESTED_ERET: Body = (m, j) => emulateNestedEret(m, j);
-const B_HYP_FPSIMD: Body = (m, j, _ev, from) => hypHandleFpsimd(m, j, from);
+const B_HYP_FPSIMD: Body = (m, j, ev, from) => hypHandleFpsimd(m, j, ev, from);
 const B_IRQ: Body = (m, j) => {
   m.run(j, PATHS.hostTimerIrq);
   lrInjected(m, j);
@@ -198,13 +200,12 @@ export const HANDLERS: Readonly<Record<TrapReason, Handler>> = {
       return;
     }
     // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
-    if (ev.reg === "ZCR_EL2") hypHandleZcrEl2(m, j);
+    if (ev.reg === "ZCR_EL2") hypHandleZcrEl2(m, j, ev, from);
     fullExit(m, j, ev, from, B_SYSREG_EMULATE);
   },
   eret: (m, j, ev, from) => {
     if (ev.eretTo === "inhost") {
       m.bump(j, F_FAST_ERETS);
-      if (m.listener) m.listener({ type: "fastEret", level: j });
       fastExit(m, j, ev, from, B_FAST_ERET);
       return;
     }

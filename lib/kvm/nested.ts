@@ -1,6 +1,8 @@
 import * as access from "../engine/access";
 import type { Engine } from "../engine/engine";
+import type { Trap } from "../engine/events";
 import * as layout from "../engine/layout";
+import * as emit from "../trace/emit";
 import * as arm from "./arm";
 import * as fpsimd from "./fpsimd";
 
@@ -16,11 +18,12 @@ const { R } = access;
 const { F_DIRECT_INJECTS, F_NESTED_ERETS, F_NESTED_EXCEPTIONS, MECH_HANDLER, MECH_PUTLOAD } = layout;
 const { vcpuLoad, vcpuPut } = arm;
 const { kernelNeon } = fpsimd;
+const { traceInjectNested, traceNestedEret } = emit;
 
 const A_SPSR_EL12_R = R("SPSR_EL12");
 
-/** kvm_inject_nested: L(j+1) goes from its nested context into its vEL2, with put/load at level j. */
-export function injectNested(m: Engine, j: number): void {
+/** kvm_inject_nested: exception ev takes L(j+1) from its nested context into its vEL2, with put/load at level j. */
+export function injectNested(m: Engine, j: number, ev: Trap): void {
   const lv = m.levels[j]!;
   if (lv.ctx === "hyp") {
     // Taken from vEL2 (or InHost EL0): pend the exception, no put/load.
@@ -32,7 +35,7 @@ export function injectNested(m: Engine, j: number): void {
   }
   if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
   m.bump(j, F_NESTED_EXCEPTIONS);
-  if (m.listener) m.listener({ type: "nestedException", level: j });
+  if (m.trace.active) traceInjectNested(m, j, ev);
   m.preemptOff++;
   lv.inNestedException = true;
   const prev = m.setMech(MECH_PUTLOAD);
@@ -52,7 +55,7 @@ export function emulateNestedEret(m: Engine, j: number): void {
   const lv = m.levels[j]!;
   if (lv.ctx !== "hyp") throw new Error(`level ${j}: nested ERET while not in hyp context`);
   m.bump(j, F_NESTED_ERETS);
-  if (m.listener) m.listener({ type: "nestedEret", level: j });
+  if (m.trace.active) traceNestedEret(m, j);
   const prev = m.setMech(MECH_PUTLOAD);
   m.sr(j, A_SPSR_EL12_R);
   m.cost(j, "eretEmulCode");

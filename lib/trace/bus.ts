@@ -1,7 +1,5 @@
-import type { EngineListener } from "../engine/engine";
 import type { Machine } from "../engine/machine";
 import { ConfigError } from "../util/errors";
-import { TraceAdapter } from "./adapter";
 import {
   TRACE_GROUPS,
   type TraceGroup,
@@ -15,8 +13,9 @@ import {
 
 /**
  * Subscriptions to a machine's tracepoints, unicorn-style (uc_hook_add / uc_hook_del): `subscribe` returns a
- * disposer. All subscribers of a machine share one engine listener and one adapter; when the last one disposes,
- * the machine's listener is restored (undefined when nobody listened before), so tracing costs nothing when off.
+ * disposer. The engine emits each record at its site while the tracepoint's bit is on (lib/engine/tracing.ts,
+ * lib/trace/emit.ts); all subscribers of a machine share its one sink, which dispatches records to the subscribers of
+ * their tracepoint. When the last subscriber disposes, every bit is off again, so tracing costs nothing when off.
  * A callback may end the run with machine.requestStop() (the driver stops after the current event).
  */
 
@@ -38,28 +37,16 @@ interface Sub {
 class Hub {
   /** subscribers per tracepoint (replaced, never mutated, so callbacks may subscribe or dispose while dispatching) */
   subs: (readonly Sub[])[] = TRACEPOINT_NAMES.map(() => []);
-  readonly wants = new Uint8Array(TRACEPOINT_NAMES.length);
-  readonly adapter: TraceAdapter;
-  readonly listener: EngineListener;
-  readonly previous: EngineListener | undefined;
   count = 0;
 
   constructor(readonly m: Machine) {
-    this.adapter = new TraceAdapter(m, this.wants, (i, rec) => {
+    m.trace.sink = (i, rec) => {
       const subs = this.subs[i]!;
       for (let s = 0; s < subs.length; s++) {
         const sub = subs[s]!;
         if (sub.keep === undefined || sub.keep(rec)) sub.cb(rec, m);
       }
-    });
-    const previous = m.listener;
-    this.previous = previous;
-    this.listener = previous
-      ? (e) => {
-          previous(e);
-          this.adapter.onEvent(e);
-        }
-      : (e) => this.adapter.onEvent(e);
+    };
   }
 }
 
@@ -130,14 +117,13 @@ export function subscribe(
   if (!hub) {
     hub = new Hub(machine);
     HUBS.set(machine, hub);
-    machine.listener = hub.listener;
   }
   const h = hub;
   const sub: Sub = { cb, keep: keeper(filter) };
   for (const n of names) {
     const i = TRACEPOINT_INDEX[n];
     h.subs[i] = [...h.subs[i]!, sub];
-    h.wants[i] = 1;
+    machine.trace.set(i, true);
   }
   h.count++;
   let disposed = false;
@@ -147,21 +133,13 @@ export function subscribe(
     for (const n of names) {
       const i = TRACEPOINT_INDEX[n];
       h.subs[i] = h.subs[i]!.filter((s) => s !== sub);
-      h.wants[i] = h.subs[i]!.length > 0 ? 1 : 0;
+      machine.trace.set(i, h.subs[i]!.length > 0);
     }
     if (--h.count === 0) {
-      if (machine.listener === h.listener) machine.listener = h.previous;
+      machine.trace.sink = undefined;
       HUBS.delete(machine);
     }
   };
-}
-
-/**
- * Emits the ends of the slices still open (call once the run is over, before disposing): the last exception's
- * trap_end/handle_end records are otherwise only known when the next event arrives.
- */
-export function flushTrace(machine: Machine): void {
-  HUBS.get(machine)?.adapter.flush();
 }
 
 /** true while somebody is subscribed to the machine's tracepoints */

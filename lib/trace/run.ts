@@ -1,6 +1,5 @@
-import type { Machine } from "../engine/machine";
 import { type RunOptions, type RunResult, runWorkload } from "../run/run";
-import { type Disposer, flushTrace, subscribe, type TraceCallback, type TraceFilter, type TraceSelector } from "./bus";
+import { type Disposer, subscribe, type TraceCallback, type TraceFilter, type TraceSelector } from "./bus";
 
 /** Defaults of the traced commands: traces are large, so their runs are short unless asked otherwise. */
 export const TRACE_DEFAULTS = {
@@ -10,8 +9,7 @@ export const TRACE_DEFAULTS = {
 
 /**
  * A fixed-work run with tracing: the exact engine (every operation stepped), `cb` subscribed to the selected
- * tracepoints from the first event, the open slices flushed at the end and the subscription disposed, also when
- * the run fails. The callback may stop the run early (machine.requestStop()).
+ * tracepoints from the first event, and the subscription disposed at the end, also when the run fails. The callback may stop the run early (machine.requestStop()).
  */
 export function runTraced(
   o: RunOptions,
@@ -19,7 +17,6 @@ export function runTraced(
   cb: TraceCallback,
   filter?: TraceFilter,
 ): RunResult {
-  let machine: Machine | undefined;
   let off: Disposer | undefined;
   try {
     const r = runWorkload({
@@ -27,11 +24,9 @@ export function runTraced(
       engine: "exact",
       instrument: (m) => {
         o.instrument?.(m);
-        machine = m;
         off = subscribe(m, selector, cb, filter);
       },
     });
-    if (machine) flushTrace(machine);
     return r;
   } finally {
     off?.();

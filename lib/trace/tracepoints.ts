@@ -6,7 +6,7 @@ import type { VcpuContext } from "../engine/types";
 /**
  * nestlab's tracepoints, declared once as data (as arch/arm64/kvm/trace_arm.h declares the kernel's): name, group,
  * what the `level` of a record means, typed fields named after the architecture, and the field that keys counters
- * ("reason"). Records are derived from the engine's event stream by lib/trace/adapter.ts; the TypeScript types of
+ * ("reason"). The engine and the KVM behaviour emit each record at its site (lib/trace/emit.ts); the TypeScript types of
  * the fields follow from these declarations.
  *
  * Every record carries `level` (the level whose software or KVM acted, 0 = the host), `vcpu` (0: one vcpu per level
@@ -173,7 +173,7 @@ export const TRACEPOINT_NAMES = Object.keys(TRACEPOINTS) as TracepointName[];
 export const TRACE_GROUPS: readonly TraceGroup[] = ["kvm", "nestlab"];
 
 /** index of each tracepoint (for per-tracepoint tables) */
-export const TRACEPOINT_INDEX = Object.fromEntries(TRACEPOINT_NAMES.map((n, i) => [n, i])) as Record<TracepointName, number>;
+export const TRACEPOINT_INDEX = Object.fromEntries(TRACEPOINT_NAMES.map((n, i) => [n, i])) as Readonly<Record<TracepointName, number>>;
 
 type Defs = typeof TRACEPOINTS;
 export type TraceFields<N extends TracepointName> = {

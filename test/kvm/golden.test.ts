@@ -111,10 +111,13 @@ describe("golden: NV-only (no VNCR), depth 2", () => {
   for (const patch of ["none", "all"] as const) {
     it(`L1's handling of an HVC traps on every VNCR-class access (patch ${patch})`, () => {
       const m = steadyState(false, patch);
-      const evs = record(m, () => m.leafTrap({ ec: "HVC64", reason: "hvc" }));
-      const l1Traps = evs.flatMap((e) => (e.type === "op" && e.level === 1 && e.res === "trap" ? [e.op] : []));
+      const recs = record(m, () => m.leafTrap({ ec: "HVC64", reason: "hvc" }));
+      // L1's trapped accesses in order: system registers (sysreg_trap) and its ERET (a trap of class ERET)
+      const l1Traps = recs.flatMap((r) =>
+        r.level !== 1 ? [] : r.name === "sysreg_trap" ? [`${r.fields.write ? "W" : "R"} ${r.fields.reg}`] : r.name === "trap_begin" && r.fields.ec === "ERET" ? ["eret"] : [],
+      );
       expect(l1Traps).toEqual([...L1_TRAPS_NV1, "eret"]);
-      const traps = evs.filter((e) => e.type === "trap").length;
+      const traps = recs.filter((r) => r.name === "trap_begin").length;
       expect(traps).toBe(1 + L1_TRAPS_NV1.length + 1);
       expect(m.counters[0]!.nestedExceptions).toBeGreaterThan(0);
     });
@@ -158,7 +161,7 @@ describe("golden: nVHE guest hypervisor, depth 2", () => {
       "L0 nestedEret",
     ]);
     // the host kernel's own EL1 accesses never trap; the hyp's EL1 switch is VNCR memory
-    const l1Native = evs.filter((e) => e.type === "op" && e.level === 1 && e.res === "vncr").length;
-    expect(l1Native).toBeGreaterThan(70);
+    const l1Vncr = evs.filter((r) => r.name === "vncr_access" && r.level === 1).length;
+    expect(l1Vncr).toBeGreaterThan(70);
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EXCEPTION_CLASS_NAMES } from "../../lib/arch/exceptions";
-import type { Machine } from "../../lib/engine/machine";
 import type { ModelConfig } from "../../lib/kvm/config";
 import { defaultModelConfig } from "../../lib/kvm/config";
 import { type RunOptions, type RunResult, runWorkload } from "../../lib/run/run";
-import { flushTrace, subscribe } from "../../lib/trace/bus";
+import { subscribe } from "../../lib/trace/bus";
 import { attach, attributionTable, CounterCollector, StatCollector } from "../../lib/trace/collectors";
 import { runTraced } from "../../lib/trace/run";
 import { loadProfile } from "../../lib/workload/profiles";
@@ -28,16 +27,13 @@ function options(model: Partial<ModelConfig> & { depth: number }, durationMs: nu
 function countedRun(o: RunOptions): { r: RunResult; c: CounterCollector; how: Map<string, number> } {
   const c = new CounterCollector();
   const how = new Map<string, number>();
-  let machine: Machine | undefined;
   const r = runWorkload({
     ...o,
     instrument: (m) => {
-      machine = m;
       attach(m, c);
       subscribe(m, "kvm_exit", (rec) => how.set(`${rec.level}:${rec.fields.how}`, (how.get(`${rec.level}:${rec.fields.how}`) ?? 0) + 1));
     },
   });
-  flushTrace(machine!); // the last exception's slice ends are otherwise only known at the next event
   return { r, c, how };
 }
 

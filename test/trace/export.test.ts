@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Machine } from "../../lib/engine/machine";
-import { flushTrace, subscribe } from "../../lib/trace/bus";
+import { subscribe } from "../../lib/trace/bus";
 import { chromeTrace, formatFtrace, ftraceText, ftraceTimestamp } from "../../lib/trace/export";
 import { AtomicFileSink, RingBuffer } from "../../lib/trace/sink";
 import type { TraceRecord } from "../../lib/trace/tracepoints";
@@ -22,7 +22,6 @@ function hvcRecords(depth = 2): { m: Machine; recs: TraceRecord[]; start: number
   const off = subscribe(m, "*", (r) => recs.push(r));
   m.leafFp();
   m.leafTrap({ ec: "HVC64", reason: "hvc" });
-  flushTrace(m);
   off();
   return { m, recs, start };
 }
@@ -97,7 +96,6 @@ describe("Chrome trace-event JSON", () => {
     m.leafFp();
     m.leafTrap({ ec: "DABT_LOW", reason: "mmio-user" });
     m.leafIrq("irq-timer");
-    flushTrace(m);
     off();
     const slices = checkChromeTrace(chromeTrace(recs, { clockGhz: 3, depth: 3 }));
     expect(Math.max(...slices.filter((s) => s.tid === 3).map((s) => s.depth))).toBeGreaterThanOrEqual(1);

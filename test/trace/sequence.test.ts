@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Machine } from "../../lib/engine/machine";
-import { flushTrace, isTraced, subscribe } from "../../lib/trace/bus";
-import type { TraceRecord } from "../../lib/trace/tracepoints";
+import { isTraced, subscribe } from "../../lib/trace/bus";
+import { TRACEPOINT_INDEX, type TraceRecord } from "../../lib/trace/tracepoints";
+import { Machine } from "../../lib/engine/machine";
+import { defaultModelConfig } from "../../lib/kvm/config";
 import { machine } from "../helpers";
 
 /**
@@ -49,7 +50,6 @@ function iteration(m: Machine): TraceRecord[] {
   const off = subscribe(m, ["kvm:*", "nestlab:*"], (r) => recs.push(r), (r) => r.name !== "vncr_access");
   m.leafFp();
   m.leafTrap({ ec: "HVC64", reason: "hvc" });
-  flushTrace(m);
   off();
   return recs;
 }
@@ -153,40 +153,55 @@ describe("trace of one nested hvc at depth 2 (NV2)", () => {
 });
 
 describe("subscriptions", () => {
-  it("share one engine listener; disposing the last detaches it (undefined again)", () => {
+  it("share one sink; disposing the last turns every tracepoint off and tracing costs nothing again", () => {
     const m = machine({ depth: 2 });
-    expect(m.listener).toBeUndefined();
+    expect(m.trace.active).toBe(false);
     const a: string[] = [];
     const b: string[] = [];
     const offA = subscribe(m, "kvm_exit", (r) => a.push(r.fields.ec));
-    const listener = m.listener;
+    const sink = m.trace.sink;
     const offB = subscribe(m, "kvm:*", (r) => b.push(r.name));
-    expect(m.listener).toBe(listener);
+    expect(m.trace.sink).toBe(sink);
+    expect(m.trace.active).toBe(true);
     m.leafTrap({ ec: "HVC64", reason: "hvc" });
     offA();
     offA(); // idempotent
-    expect(m.listener).toBe(listener);
+    expect(m.trace.on[TRACEPOINT_INDEX.kvm_exit]).toBe(1); // still wanted by B (kvm:*)
     expect(isTraced(m)).toBe(true);
     m.leafTrap({ ec: "HVC64", reason: "hvc" });
     offB();
-    expect(m.listener).toBeUndefined();
+    expect(m.trace.active).toBe(false);
+    expect([...m.trace.on].every((x) => x === 0)).toBe(true);
+    expect(m.trace.sink).toBeUndefined();
     expect(isTraced(m)).toBe(false);
     expect(a.length).toBeGreaterThan(0);
     expect(b.filter((n) => n === "kvm_exit").length).toBe(2 * a.length);
   });
 
-  it("restore a listener that was there before", () => {
-    const m = machine({ depth: 1 });
-    let seen = 0;
-    const mine = (): void => void seen++;
-    m.listener = mine;
-    let recs = 0;
-    const off = subscribe(m, "*", () => void recs++);
-    m.leafTrap({ ec: "HVC64", reason: "hvc" });
-    off();
-    expect(m.listener).toBe(mine);
-    expect(seen).toBeGreaterThan(0);
-    expect(recs).toBeGreaterThan(0);
+  it("a slice that began before tracing started emits no end", () => {
+    // tracing starts mid-trap: from the FP observer's save (L0's put_fp, inside the forward of the leaf's HVC)
+    const recs: TraceRecord[] = [];
+    let off: (() => void) | undefined;
+    const starter = {
+      save: () => void (off ??= subscribe(m, ["trap_begin", "trap_end", "handle_begin", "handle_end"], (r) => recs.push(r))),
+      restore: () => undefined,
+      use: () => undefined,
+      switchCpu: () => undefined,
+    };
+    const m = new Machine(defaultModelConfig({ depth: 2, patch: [] }), { oracle: starter });
+    for (let i = 0; i < 2; i++) {
+      m.leafFp();
+      m.leafTrap({ ec: "HVC64", reason: "hvc" });
+    }
+    off?.();
+    expect(off).toBeDefined();
+    // tracing started inside a trap (a save is made only by a hypervisor, which runs only while a trap is handled):
+    // the slices open then emit no end, every slice begun after is whole
+    const count = (name: TraceRecord["name"], level?: number): number => recs.filter((r) => r.name === name && (level === undefined || r.level === level)).length;
+    expect(count("trap_end", 2)).toBe(count("trap_begin", 2));
+    expect(count("trap_end")).toBe(count("trap_begin"));
+    expect(count("handle_end")).toBe(count("handle_begin"));
+    expect(count("trap_begin", 2)).toBeGreaterThan(0);
   });
 
   it("filter by level, and reject unknown tracepoints naming the field", () => {
@@ -198,7 +213,7 @@ describe("subscriptions", () => {
     expect([...levels].sort()).toEqual([1, 2]);
     expect(() => subscribe(m, ["kvm:nope"], () => undefined)).toThrow(/--events 'kvm:nope'/);
     expect(() => subscribe(m, ["kvm:sysreg_trap"], () => undefined)).toThrow(/--events/);
-    expect(m.listener).toBeUndefined();
+    expect(m.trace.active).toBe(false);
   });
 
   it("a subscriber may stop the run", async () => {
