@@ -162,6 +162,21 @@ describe("seedSummary", () => {
     expect(objects(one)).toEqual([{ n: 2, cyclesMean: 4, cyclesSd: Math.SQRT2, cyclesCi95: (12.706 * Math.SQRT2) / Math.SQRT2 }]);
   });
 
+  it("gives NaN, not 0, when no seed of a group has the metric", () => {
+    const rows: SweepRow[] = [1, 2].map((seed) => ({ depth: 4, seed, cycles: null, error: "livelock" }));
+    expect(objects(seedSummary(rows, { metrics: ["cycles"] }))).toEqual([{ depth: 4, n: 2, cyclesMean: NaN, cyclesSd: NaN, cyclesCi95: NaN }]);
+  });
+
+  it("reads an arquero table in its order, through its filter, whatever its groups", () => {
+    const t = resultsTable(ROWS).filter((d: { depth: number }) => d.depth === 1).orderby(aq.desc("seed")).groupby("seed");
+    expect(objects(seedSummary(t, { metrics: ["cycles"] })).map((r) => [r.patch, r.sveVl, r.n, r.cyclesMean])).toEqual([
+      ["none", 0, 2, 105], ["all", 0, 2, 84], ["none", 512, 1, 18014398509481985], ["all", 512, 1, 2 ** 53],
+    ]);
+    expect(objects(speedupTable(t, { axis: "patch", baseline: "none" })).map((r) => [r.seed, r.sveVl, r.speedup])).toEqual([
+      [2, 0, 1.25], [1, 0, 1.25], [1, 512, 2],
+    ]);
+  });
+
   it("gives the summary columns and no rows for an empty table", () => {
     const m = seedSummary(resultsTable([]));
     expect(m.numRows()).toBe(0);
