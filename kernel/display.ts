@@ -12,7 +12,7 @@
 import * as tslab from "tslab";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { formatFtrace, type TraceRecord, type VegaLiteSpec } from "../lib/index";
+import { formatFtrace, type TraceRecord } from "../lib/index";
 
 type Scalar = number | bigint | string | boolean | null | undefined;
 type Row = { readonly [column: string]: Scalar };
@@ -110,8 +110,8 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
 }
 
 /** Renders a Vega-Lite spec to SVG with vega in Node (no canvas, no browser). */
-export async function toSvg(spec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
@@ -128,7 +128,7 @@ export interface PlotOptions {
  * One output carrying the chart three ways: application/vnd.vegalite.v5+json (interactive), image/svg+xml (rendered
  * here) and text/plain. Await it: `await plot(speedupByDepthChart(rows))`.
  */
-export async function plot(spec: VegaLiteSpec, o: PlotOptions = {}): Promise<void> {
+export async function plot(spec: TopLevelSpec, o: PlotOptions = {}): Promise<void> {
   const svg = await toSvg(spec);
   const title = typeof spec.title === "string" ? spec.title : "chart";
   const data = spec.data;

@@ -90,20 +90,18 @@ export { loadResultsTable, resultsTable, seedSummary, type SeedSummaryOptions, s
 export { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "./run/run";
 export { type Attribution, type CompareResult, compareRuns, runCompare } from "./run/compare";
 export { loadProfile, PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
-// charts (lib/charts): Vega-Lite v5 spec builders
+// charts (lib/charts): Vega-Lite v5 spec builders, returning vega-lite's TopLevelSpec
 export {
   adoptionChart,
   attributionChart,
   type ChartData,
   type ChartOptions,
   type ChartRow,
-  type Json as ChartJson,
   sensitivityBandChart,
   speedupByDepthChart,
   speedupHeatmap,
   trapsPerExitChart,
   VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
 } from "./charts/index";
 // sensitivity band (lib/run), FP/SVE correctness oracle (lib/oracle)
 export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";

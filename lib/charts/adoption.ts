@@ -1,4 +1,5 @@
-import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame, type VegaLiteSpec } from "./spec";
+import type { TopLevelSpec } from "vega-lite";
+import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame } from "./spec";
 
 export interface AdoptionChartOptions extends ChartOptions {
   /** adoption column: which levels carry the patch, e.g. "0", "0+1", "all" (default "patch") */
@@ -12,7 +13,7 @@ export interface AdoptionChartOptions extends ChartOptions {
  * Per-level adoption what-if: the speedup when only some levels' KVM carries the FP-elision patch, one bar per
  * adoption set, grouped by depth. Adoption sets keep the order of the data (e.g. none-less speedupTable rows).
  */
-export function adoptionChart(data: ChartData, o: AdoptionChartOptions = {}): VegaLiteSpec {
+export function adoptionChart(data: ChartData, o: AdoptionChartOptions = {}): TopLevelSpec {
   const values = dataValues(data);
   const x = o.x ?? "patch";
   const y = o.y ?? (columnsOf(values).includes("speedupMean") ? "speedupMean" : "speedup");

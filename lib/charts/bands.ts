@@ -1,4 +1,5 @@
-import { type ChartData, type ChartOptions, dataValues, field, frame, type Json, type VegaLiteSpec } from "./spec";
+import type { TopLevelSpec } from "vega-lite";
+import { type ChartData, type ChartOptions, dataValues, field, frame } from "./spec";
 
 export interface SensitivityBandOptions extends ChartOptions {
   /** the varied parameter, e.g. "costScale.vmmMmio" */
@@ -15,21 +16,20 @@ export interface SensitivityBandOptions extends ChartOptions {
 }
 
 /** Sensitivity: a line (mean) inside a min/max band, against a varied parameter. */
-export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions): VegaLiteSpec {
-  const xEnc: Json = { field: field(o.x), type: "quantitative", title: o.x, scale: o.logX ? { type: "log" } : { zero: false } };
-  const colorEnc: Json | undefined = o.color === undefined ? undefined : { field: field(o.color), type: "nominal", title: o.color };
-  const withColor = (enc: { [k: string]: Json }): { [k: string]: Json } => (colorEnc === undefined ? enc : { ...enc, color: colorEnc });
-  const band =
-    o.min !== undefined && o.max !== undefined
-      ? { y: { field: field(o.min), type: "quantitative", aggregate: "min", title: o.y }, y2: { field: field(o.max), aggregate: "max" } }
-      : { y: { field: field(o.y), type: "quantitative", aggregate: "min", title: o.y }, y2: { field: field(o.y), aggregate: "max" } };
+export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions): TopLevelSpec {
+  const x = { field: field(o.x), type: "quantitative", title: o.x, scale: o.logX ? ({ type: "log" } as const) : { zero: false } } as const;
+  const color = o.color === undefined ? {} : ({ color: { field: field(o.color), type: "nominal", title: o.color } } as const);
+  const [lo, hi] = o.min !== undefined && o.max !== undefined ? [o.min, o.max] : [o.y, o.y];
   return {
     ...frame(dataValues(data), o, { title: `Sensitivity of ${o.y} to ${o.x}` }),
     layer: [
-      { mark: { type: "area", opacity: 0.25 }, encoding: withColor({ x: xEnc, ...band }) },
+      {
+        mark: { type: "area", opacity: 0.25 },
+        encoding: { x, y: { field: field(lo), type: "quantitative", aggregate: "min", title: o.y }, y2: { field: field(hi), aggregate: "max" }, ...color },
+      },
       {
         mark: { type: "line", point: true },
-        encoding: withColor({ x: xEnc, y: { field: field(o.y), type: "quantitative", aggregate: "mean", title: o.y, scale: { zero: false } } }),
+        encoding: { x, y: { field: field(o.y), type: "quantitative", aggregate: "mean", title: o.y, scale: { zero: false } }, ...color },
       },
     ],
   };

@@ -1,4 +1,4 @@
-/** Vega-Lite v5 chart builders: pure functions from rows (or arquero tables) to specs; render with kernel/display. */
+/** Vega-Lite v5 chart builders: pure functions from rows (or arquero tables) to vega-lite TopLevelSpecs; render with kernel/display. */
 export { type AdoptionChartOptions, adoptionChart } from "./adoption";
 export { type AttributionChartOptions, attributionChart } from "./attribution";
 export { type SensitivityBandOptions, sensitivityBandChart } from "./bands";
@@ -9,9 +9,8 @@ export {
   type ChartData,
   type ChartOptions,
   type ChartRow,
+  type DataRow,
   dataValues,
-  type Json,
   VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
 } from "./spec";
 export { type TrapsPerExitOptions, trapsPerExitChart } from "./traps";

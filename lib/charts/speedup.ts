@@ -1,4 +1,5 @@
-import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame, type Json, type VegaLiteSpec } from "./spec";
+import type { TopLevelSpec } from "vega-lite";
+import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame } from "./spec";
 
 export interface SpeedupByDepthOptions extends ChartOptions {
   /** x axis column (default "depth") */
@@ -12,7 +13,7 @@ export interface SpeedupByDepthOptions extends ChartOptions {
 }
 
 /** Baseline/patched speedup against nesting depth, one line per SVE vector length; a rule marks "no change" (1). */
-export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = {}): VegaLiteSpec {
+export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = {}): TopLevelSpec {
   const values = dataValues(data);
   const cols = columnsOf(values);
   const x = o.x ?? "depth";
@@ -20,24 +21,28 @@ export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = 
   const color = o.color ?? "sveVl";
   const ciGuess = `${y.replace(/Mean$/, "")}Ci95`;
   const ci = o.ci ?? (cols.includes(ciGuess) ? ciGuess : undefined);
-  const xEnc = { field: field(x), type: "ordinal", title: x === "depth" ? "depth (leaf level)" : x, axis: { labelAngle: 0 } };
-  const colorEnc = { field: field(color), type: "ordinal", title: color === "sveVl" ? "SVE VL (bits)" : color };
-  const layers: Json[] = [
-    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 1 } } },
-    {
-      mark: { type: "line", point: true },
-      encoding: {
-        x: xEnc,
-        y: { field: field(y), type: "quantitative", aggregate: "mean", title: "speedup (baseline / patched cycles)", scale: { zero: false } },
-        color: colorEnc,
+  const xEnc = { field: field(x), type: "ordinal", title: x === "depth" ? "depth (leaf level)" : x, axis: { labelAngle: 0 } } as const;
+  const colorEnc = { field: field(color), type: "ordinal", title: color === "sveVl" ? "SVE VL (bits)" : color } as const;
+  return {
+    ...frame(values, o, { title: "FP-elision speedup vs nesting depth" }),
+    layer: [
+      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 1 } } },
+      {
+        mark: { type: "line", point: true },
+        encoding: {
+          x: xEnc,
+          y: { field: field(y), type: "quantitative", aggregate: "mean", title: "speedup (baseline / patched cycles)", scale: { zero: false } },
+          color: colorEnc,
+        },
       },
-    },
-  ];
-  if (ci !== undefined) {
-    layers.push({
-      mark: { type: "errorbar", ticks: true },
-      encoding: { x: xEnc, y: { field: field(y), type: "quantitative" }, yError: { field: field(ci) }, color: colorEnc },
-    });
-  }
-  return { ...frame(values, o, { title: "FP-elision speedup vs nesting depth" }), layer: layers };
+      ...(ci === undefined
+        ? []
+        : [
+            {
+              mark: { type: "errorbar", ticks: true },
+              encoding: { x: xEnc, y: { field: field(y), type: "quantitative" }, yError: { field: field(ci) }, color: colorEnc },
+            } as const,
+          ]),
+    ],
+  };
 }

@@ -5,12 +5,15 @@ import { type Cell, METRIC_COLUMNS, type SweepRow } from "./rows";
 
 /**
  * Sweep results as arquero tables, and the two analyses every sweep needs: speedup against a baseline value of one
- * axis (joined on every other parameter, seed included), and mean with a 95% confidence interval over seeds.
+ * axis (joined on every other parameter, seed included), and mean with a 95% confidence interval over seeds. Both are
+ * arquero verbs (semijoin/lookup, groupby/rollup, derive); only the mean/sd/CI arithmetic is written out (seedStats).
  */
 
 const BIGINT_COLUMNS = new Set(METRIC_COLUMNS.filter((c) => c.type === "bigint").map((c) => c.name));
 
 type Row = Record<string, Cell>;
+/** Named table expressions, as derive and rollup take them (arquero's ExprObject). */
+type Exprs = Parameters<aq.ColumnTable["derive"]>[0];
 
 /**
  * One row per run, columns as in results.csv. Exact integer metrics (`bigint` columns: numbers or decimal strings in
@@ -35,17 +38,53 @@ export function loadResultsTable(dir: string): aq.ColumnTable {
   return resultsTable(readResults(dir).rows);
 }
 
-function objects(t: aq.ColumnTable | readonly SweepRow[]): Row[] {
-  return Array.isArray(t) ? (t as Row[]) : ((t as aq.ColumnTable).objects() as Row[]);
+const { escape, op } = aq;
+
+/** A table's columns and its rows as a plain arquero table: no groups, filter or order (those of `t` applied). */
+interface Input {
+  /** the columns the helpers look at: an arquero table's, or the first row's keys for rows */
+  readonly columns: readonly string[];
+  readonly table: aq.ColumnTable;
 }
 
-function columnsOf(t: aq.ColumnTable | readonly SweepRow[]): string[] {
-  if (Array.isArray(t)) return Object.keys((t as Row[])[0] ?? {});
-  return (t as aq.ColumnTable).columnNames();
+/** `also`: columns read from every row even when the first row lacks them (the metrics asked for). */
+function input(t: aq.ColumnTable | readonly SweepRow[], also: readonly string[]): Input {
+  if (!Array.isArray(t)) {
+    const table = (t as aq.ColumnTable).ungroup().reify();
+    return { columns: table.columnNames(), table };
+  }
+  const rows = t as readonly SweepRow[];
+  const columns = Object.keys(rows[0] ?? {});
+  return { columns, table: aq.from(rows, [...columns, ...also.filter((c) => !columns.includes(c))]) };
 }
 
-const keyOf = (r: Row, keys: readonly string[]): string => JSON.stringify(keys.map((k) => r[k] ?? null));
-const asNumber = (v: Cell | undefined): number => (typeof v === "number" ? v : typeof v === "string" ? Number(v) : NaN);
+/** Column names not in the table, for the steps' own columns (`__` + stem + index). */
+function scratch(columns: readonly string[], stem: string, n: number): string[] {
+  let prefix = `__${stem}`;
+  while (columns.some((c) => c.startsWith(prefix))) prefix = `_${prefix}`;
+  return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+}
+
+/**
+ * Join and group keys compare parameter values as JSON values do, as these helpers always have: null, undefined,
+ * NaN and +-Infinity are one "missing" value, which matches itself. arquero's joins skip null keys and its groupby
+ * tells null, undefined and NaN apart, so each key column is compared through a copy with MISSING in their place (an
+ * object: arquero keys it as "{}", which no number, string or boolean cell produces).
+ */
+const MISSING = Object.freeze({});
+const keyCell = (v: unknown): unknown => (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? MISSING : v);
+
+/** `table` with a key copy of each of `keys` (see MISSING); returns the table and the copies' names. */
+function withKeys(table: aq.ColumnTable, keys: readonly string[]): { table: aq.ColumnTable; names: string[] } {
+  const names = scratch(table.columnNames(), "key", keys.length);
+  const exprs: Exprs = {};
+  keys.forEach((c, i) => (exprs[names[i]!] = escape((d: Row) => keyCell(d[c]))));
+  return { table: keys.length > 0 ? table.derive(exprs) : table, names };
+}
+
+const asNumber = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" ? Number(v) : NaN);
+/** A cell as the output tables hold it (a row without the column gives null). */
+const orNull = (c: string): Exprs[string] => escape((d: Row) => d[c] ?? null);
 
 export interface SpeedupOptions {
   /** the axis column compared, e.g. "patch" */
@@ -64,27 +103,31 @@ export interface SpeedupOptions {
  */
 export function speedupTable(t: aq.ColumnTable | readonly SweepRow[], o: SpeedupOptions): aq.ColumnTable {
   const metric = o.metric ?? "cycles";
-  const params = columnsOf(t).filter(isParameterColumn);
+  const { columns, table } = input(t, [metric]);
+  const params = columns.filter(isParameterColumn);
   if (!params.includes(o.axis)) throw new Error(`speedupTable: '${o.axis}' is not a parameter column (${params.join(", ")})`);
-  const keys = params.filter((c) => c !== o.axis);
-  const rows = objects(t);
-  const base = new Map<string, number>();
-  for (const r of rows) if (r[o.axis] === o.baseline) base.set(keyOf(r, keys), asNumber(r[metric]));
+  const { axis, baseline } = o;
+  const keyed = withKeys(table, params.filter((c) => c !== axis));
+  const on: [string[], string[]] = [keyed.names, keyed.names];
+  const base = keyed.table.filter(escape((d: Row) => d[axis] === baseline));
   const bname = `baseline${metric.charAt(0).toUpperCase()}${metric.slice(1)}`;
-  const out: Record<string, Cell[]> = {};
-  for (const c of [...params, bname, metric, "speedup", "reduction"]) out[c] = [];
-  for (const r of rows) {
-    if (r[o.axis] === o.baseline) continue;
-    const b = base.get(keyOf(r, keys));
-    if (b === undefined) continue;
-    const v = asNumber(r[metric]);
-    for (const c of params) out[c]!.push(r[c] ?? null);
-    out[bname]!.push(b);
-    out[metric]!.push(v);
-    out.speedup!.push(b / v);
-    out.reduction!.push(1 - v / b);
-  }
-  return aq.table(out);
+  const value = escape((d: Row) => asNumber(d[metric]));
+  // lookup, not join: it keeps the order of the compared rows and takes the last of repeated baseline rows (a
+  // semijoin first drops the rows without a partner)
+  return keyed.table
+    .filter(escape((d: Row) => d[axis] !== baseline))
+    .semijoin(base, on)
+    .lookup(base, on, { [bname]: value })
+    .derive({
+      ...Object.fromEntries(params.map((c) => [c, orNull(c)])),
+      [metric]: value,
+    })
+    .derive({
+      speedup: escape((d: Row) => (d[bname] as number) / (d[metric] as number)),
+      reduction: escape((d: Row) => 1 - (d[metric] as number) / (d[bname] as number)),
+    })
+    .select([...params, bname, metric, "speedup", "reduction"])
+    .reify();
 }
 
 /** Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond. */
@@ -108,31 +151,57 @@ export interface SeedSummaryOptions {
  * ci95; NaN with one seed). Groups keep the order of their first row.
  */
 export function seedSummary(t: aq.ColumnTable | readonly SweepRow[], o: SeedSummaryOptions = {}): aq.ColumnTable {
-  const cols = columnsOf(t);
   const over = o.over ?? "seed";
-  const metrics = o.metrics ?? (cols.includes("speedup") ? ["speedup", "reduction"] : ["cycles", "seconds", "overhead"]);
-  const keys = cols.filter((c) => isParameterColumn(c) && c !== over);
-  const groups = new Map<string, { first: Row; values: number[][] }>();
-  for (const r of objects(t)) {
-    const k = keyOf(r, keys);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { first: r, values: metrics.map(() => []) }));
-    metrics.forEach((m, i) => g!.values[i]!.push(asNumber(r[m])));
-  }
-  const out: Record<string, Cell[]> = {};
-  for (const c of [...keys, "n", ...metrics.flatMap((m) => [`${m}Mean`, `${m}Sd`, `${m}Ci95`])]) out[c] = [];
-  for (const g of groups.values()) {
-    for (const c of keys) out[c]!.push(g.first[c] ?? null);
-    out.n!.push(g.values[0]?.length ?? 0);
-    metrics.forEach((m, i) => {
-      const xs = g.values[i]!;
-      const n = xs.length;
-      const mean = xs.reduce((s, x) => s + x, 0) / n;
-      const sd = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : NaN;
-      out[`${m}Mean`]!.push(mean);
-      out[`${m}Sd`]!.push(sd);
-      out[`${m}Ci95`]!.push(n > 1 ? (t95(n - 1) * sd) / Math.sqrt(n) : NaN);
-    });
-  }
-  return aq.table(out);
+  const first = Array.isArray(t) ? Object.keys((t as readonly SweepRow[])[0] ?? {}) : (t as aq.ColumnTable).columnNames();
+  const metrics = o.metrics ?? (first.includes("speedup") ? ["speedup", "reduction"] : ["cycles", "seconds", "overhead"]);
+  const { columns, table } = input(t, metrics);
+  const keys = columns.filter((c) => isParameterColumn(c) && c !== over);
+  const statNames = (m: string): [string, string, string] => [`${m}Mean`, `${m}Sd`, `${m}Ci95`];
+  const outColumns = [...keys, "n", ...metrics.flatMap(statNames)];
+  // no rows, no groups (an ungrouped rollup would give one row)
+  if (table.numRows() === 0) return aq.table(Object.fromEntries(outColumns.map((c) => [c, []])));
+
+  const keyed = withKeys(table, keys);
+  const [row, firstRow, count] = scratch(keyed.table.columnNames(), "row", 3) as [string, string, string];
+  const xs = scratch(keyed.table.columnNames(), "x", metrics.length);
+  const st = scratch(keyed.table.columnNames(), "stats", metrics.length);
+  const numbers: Exprs = { [row]: op.row_number() };
+  metrics.forEach((m, i) => (numbers[xs[i]!] = escape((d: Row) => asNumber(d[m]))));
+  const rows = keyed.table.derive(numbers);
+  // groups in order of their first row; each metric's numbers in row order (array_agg leaves out NaN: see seedStats)
+  const rollup: Exprs = { [firstRow]: op.min(row), [count]: op.count() };
+  xs.forEach((x) => (rollup[x] = op.array_agg(x)));
+  let out = (keys.length > 0 ? rows.groupby(keyed.names) : rows).rollup(rollup);
+  // the parameters as the group's first row has them
+  if (keys.length > 0) out = out.lookup(rows, [[firstRow], [row]], keys).derive(Object.fromEntries(keys.map((c) => [c, orNull(c)])));
+  // n: the group's rows (0 when no metric is asked for, as before)
+  const stats: Exprs = { n: escape((d: Row) => (metrics.length > 0 ? d[count] : 0)) };
+  xs.forEach((x, i) => (stats[st[i]!] = escape((d: Row) => seedStats(d[x] as unknown as number[], d[count] as number))));
+  const summary: Exprs = {};
+  metrics.forEach((m, i) => {
+    const [mean, sd, ci95] = statNames(m);
+    summary[mean] = escape((d: Row) => (d[st[i]!] as unknown as SeedStats).mean);
+    summary[sd] = escape((d: Row) => (d[st[i]!] as unknown as SeedStats).sd);
+    summary[ci95] = escape((d: Row) => (d[st[i]!] as unknown as SeedStats).ci95);
+  });
+  return out.derive(stats).derive(summary).select(outColumns).reify();
+}
+
+interface SeedStats {
+  readonly mean: number;
+  readonly sd: number;
+  readonly ci95: number;
+}
+
+/**
+ * Mean, sd and 95% CI half-width of one group's `n` values, of which `xs` are the numbers in row order (a value that
+ * is no number, or is NaN, makes all three NaN). Written out rather than arquero's op.mean / op.stdev: those update a
+ * running mean (Welford), which rounds differently from this sum / n in row order; the two differ in the last bits
+ * for about half of real sweep groups, and these numbers are the ones the tables have always given.
+ */
+function seedStats(xs: readonly number[], n: number): SeedStats {
+  if (xs.length !== n) return { mean: NaN, sd: NaN, ci95: NaN };
+  const mean = xs.reduce((s, x) => s + x, 0) / n;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : NaN;
+  return { mean, sd, ci95: n > 1 ? (t95(n - 1) * sd) / Math.sqrt(n) : NaN };
 }

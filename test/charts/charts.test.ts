@@ -10,20 +10,21 @@ import {
   defaultModelConfig,
   PROFILES,
   runCompare,
+  seedSummary,
   sensitivityBandChart,
   speedupByDepthChart,
   speedupHeatmap,
+  speedupTable,
   trapsPerExitChart,
   VEGA_LITE_SCHEMA,
-  type VegaLiteSpec,
 } from "../../lib/index";
 
 const schema = JSON.parse(readFileSync(join(__dirname, "../../node_modules/vega-lite/build/vega-lite-schema.json"), "utf8")) as object;
 const ajv = new Ajv({ strict: false, allowUnionTypes: true, validateFormats: false });
 const validate = ajv.compile(schema);
 
-async function svgOf(spec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
+async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
@@ -46,7 +47,7 @@ const attribution = grid
   .filter((g) => g.depth === 3 && g.sveVl === 512 && g.nv2)
   .flatMap((g) => g.attribution.map((a) => ({ ...a, config: "baseline" })));
 
-const cases: [string, VegaLiteSpec][] = [
+const cases: [string, TopLevelSpec][] = [
   ["speedup vs depth by SVE VL", speedupByDepthChart(flat.filter((r) => r.nv2))],
   ["speedup vs depth with CI", speedupByDepthChart([{ depth: 1, sveVl: 0, speedupMean: 1, speedupCi95: 0 }, { depth: 2, sveVl: 0, speedupMean: 1.01, speedupCi95: 0.002 }])],
   ["heatmap depth x I/O rate", speedupHeatmap([...flat, ...flat.map((r) => ({ ...r, ioRate: 5000, speedup: r.speedup * 0.99 }))])],
@@ -72,6 +73,28 @@ describe("chart builders", () => {
     const values = (spec.data as { values: Record<string, unknown>[] }).values;
     expect(values[0]).toEqual({ depth: 1, sveVl: 0, speedup: null, cycles: 10 });
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
+  });
+
+  it("take their defaults from a seed summary table: mean line, CI error bars, missing values as null", async () => {
+    const rows = [1, 2].flatMap((depth) =>
+      [1, 2].flatMap((seed) => [
+        { depth, sveVl: 0, patch: "none", seed, cycles: 100 * depth + seed },
+        { depth, sveVl: 0, patch: "all", seed, cycles: depth === 2 && seed === 2 ? null : 90 * depth + seed },
+      ]),
+    );
+    const summary = seedSummary(speedupTable(rows, { axis: "patch", baseline: "none" }));
+    const spec = speedupByDepthChart(summary);
+    const layers = (spec as { layer: { mark: { type: string }; encoding: Record<string, { field?: string }> }[] }).layer;
+    expect(layers.map((l) => l.mark.type)).toEqual(["rule", "line", "errorbar"]);
+    expect(layers[1]!.encoding.y!.field).toBe("speedupMean");
+    expect(layers[2]!.encoding.yError!.field).toBe("speedupCi95");
+    const values = (spec.data as { values: Record<string, unknown>[] }).values;
+    expect(values.map((v) => [v.depth, v.n, v.speedupMean])).toEqual([
+      [1, 2, (101 / 91 + 102 / 92) / 2],
+      [2, 2, null], // one seed without cycles: NaN in the table, null in the spec
+    ]);
+    expect(validate(spec) ? [] : validate.errors?.slice(0, 3)).toEqual([]);
+    expect(await svgOf(spec)).toMatch(/<path/);
   });
 
   it("escape dotted column names as fields", () => {
