@@ -21,7 +21,6 @@
  * - `timer`: kvm_hyp_handle_timer, which in 7.3 serves READS of the EL02 timer registers and of the physical counter
  *            from the guest hypervisor's hyp context whatever FEAT_ECV says (it tests only is_hyp_ctxt and the
  *            direction), so a trapped EL02 timer read completes there with or without ECV; writes take a full exit;
- * - `tlbi`:  kvm_hyp_handle_tlbi_el2 (a TLBI for the guest hypervisor's own EL2&0 regime).
  * Access paths that are not fast (no entry here) take the full exit, kvm_hyp_handle_sysreg declining. The
  * ZCR_EL2 trap is a full exit preceded by kvm_hyp_handle_zcr_el2's FP load (lib/kvm/handlers.ts).
  * Current kernels have no hyp fast path for the `redirect` and `vncr` classes without NV2, so the model assumes the
@@ -30,7 +29,7 @@
 export type SysRegClass = "el1" | "redirect" | "vncr" | "timer02" | "trapFast" | "trap";
 
 /** The hyp fast path that completes a trapped access (see above). */
-export type HypFastPath = "cpacr" | "timer" | "tlbi";
+export type HypFastPath = "cpacr" | "timer";
 /** How the owning hypervisor completes a trapped access. */
 export type TrapHandling = "full" | HypFastPath;
 
@@ -53,17 +52,14 @@ export const SYSREGS = {
   SP_EL0: r("el1", "EL0 stack pointer (saved/restored around guest entry in __guest_enter/__guest_exit)"),
   ISR_EL1: r("el1", "interrupt status (pending-IRQ check before entry)"),
   APKEY_EL1: r("el1", "one pointer-authentication key half (AP{IA,IB,DA,DB,GA}KEY{LO,HI}_EL1)"),
-  SCTLR_EL1: r("el1", "VHE kernel's own SCTLR (redirected to EL2 at L0; hardware EL1 at vEL2)"),
-  TTBR0_EL1: r("el1", "VHE kernel's own TTBR0"),
   VBAR_EL1: r("el1", "VHE kernel's own VBAR (vectors swapped around guest entry)"),
-  ELR_EL1: r("el1", "exception link register of the running (v)EL2"),
-  SPSR_EL1: r("el1", "saved PSTATE of the running (v)EL2"),
+  ELR_EL1: r("el1", "exception link register of the running (v)EL2 (ELR_EL2 with E2H)"),
+  SPSR_EL1: r("el1", "saved PSTATE of the running (v)EL2 (SPSR_EL2 with E2H)"),
   ESR_EL1: r("el1", "syndrome of the running (v)EL2 (ESR_EL2 with E2H)"),
-  FAR_EL1: r("el1", "fault address of the running (v)EL2"),
+  FAR_EL1: r("el1", "fault address of the running (v)EL2 (FAR_EL2 with E2H)"),
   DAIF: r("el1", "interrupt masks (local_irq_save/restore)"),
   ICC_IAR1_EL1: r("el1", "GICv3 interrupt acknowledge (virtual CPU interface for a guest)"),
   ICC_EOIR1_EL1: r("el1", "GICv3 end of interrupt (virtual CPU interface for a guest)"),
-  ICC_SRE_EL1: r("el1", "GICv3 system register enable"),
   CNTVCT_EL0: r("el1", "virtual counter read"),
   CNTV_CVAL_EL0: r("el1", "leaf's own virtual timer compare value (direct timer)"),
   CNTV_CTL_EL0: r("el1", "leaf's own virtual timer control (direct timer)"),
@@ -71,11 +67,11 @@ export const SYSREGS = {
   TPIDRRO_EL0: r("el1", "user read-only thread pointer"),
   FPCR: r("el1", "FP control register"),
   FPSR: r("el1", "FP status register"),
-  // --- EL2-encoded registers that NV2 redirects to EL1 hardware ----------------------------------------------
-  ESR_EL2: r("redirect", "exception syndrome of the trap being handled"),
-  FAR_EL2: r("redirect", "fault address of the trap being handled"),
-  ELR_EL2: r("redirect", "guest PC at the trap"),
-  SPSR_EL2: r("redirect", "guest PSTATE at the trap"),
+  // --- EL2-encoded registers that NV2 redirects to EL1 hardware (used by an nVHE hypervisor: NVHE_HYP_ENCODING) ----
+  ESR_EL2: r("redirect", "exception syndrome of the trap being handled (nVHE hyp code)"),
+  FAR_EL2: r("redirect", "fault address of the trap being handled (nVHE hyp code)"),
+  ELR_EL2: r("redirect", "guest PC at the trap (nVHE hyp code)"),
+  SPSR_EL2: r("redirect", "guest PSTATE at the trap (nVHE hyp code)"),
   // --- VNCR-mapped (memory with NV2) --------------------------------------------------------------------------
   TPIDR_EL2: r("vncr", "per-CPU offset of a VHE kernel (this_cpu_ptr, host_data_ptr): VNCR-backed"),
   HCR_EL2: r("vncr", "hypervisor configuration (trap controls, NV/NV2, TGE, E2H)"),
@@ -93,7 +89,6 @@ export const SYSREGS = {
   HFGITR_EL2: r("vncr", "fine-grained instruction traps"),
   HDFGRTR_EL2: r("vncr", "fine-grained debug read traps"),
   HDFGWTR_EL2: r("vncr", "fine-grained debug write traps"),
-  HAFGRTR_EL2: r("vncr", "fine-grained AMU traps"),
   SCTLR_EL12: r("vncr", "guest SCTLR_EL1"),
   CPACR_EL12: r("vncr", "guest CPACR_EL1"),
   TTBR0_EL12: r("vncr", "guest TTBR0_EL1"),
@@ -123,35 +118,21 @@ export const SYSREGS = {
   ICH_AP0R0_EL2: r("vncr", "vGIC active priorities group 0"),
   ICH_AP1R0_EL2: r("vncr", "vGIC active priorities group 1"),
   ICH_LR0_EL2: r("vncr", "vGIC list register (one access per LR in use)"),
-  HFGRTR2_EL2: r("vncr", "fine-grained read traps 2 (FEAT_FGT2)"),
-  HFGWTR2_EL2: r("vncr", "fine-grained write traps 2 (FEAT_FGT2)"),
-  HFGITR2_EL2: r("vncr", "fine-grained instruction traps 2 (FEAT_FGT2)"),
-  HDFGRTR2_EL2: r("vncr", "fine-grained debug read traps 2 (FEAT_FGT2)"),
-  HDFGWTR2_EL2: r("vncr", "fine-grained debug write traps 2 (FEAT_FGT2)"),
-  VDISR_EL2: r("vncr", "virtual deferred interrupt status (RAS)"),
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
   CPACR_EL1: fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
   ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
   CNTPCT_EL0_TRAPPED: fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"),
-  TLBI_EL2_S1: fast("tlbi", "TLBI for the guest hypervisor's own EL2&0 regime: kvm_hyp_handle_tlbi_el2"),
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
   MDCR_EL2: r("trap", "monitor debug configuration"),
   CPTR_EL2: r("trap", "CPTR_EL2 in its non-E2H format (an nVHE guest hypervisor's trap configuration); inference"),
   HPFAR_EL2: r("trap", "IPA of a stage-2 fault"),
-  ICH_MISR_EL2: r("trap", "vGIC maintenance interrupt status"),
   ICH_ELRSR_EL2: r("trap", "vGIC empty list register status"),
-  ICH_EISR_EL2: r("trap", "vGIC end-of-interrupt status"),
   ICH_VTR_EL2: r("trap", "vGIC type register"),
-  CNTHV_CTL_EL2: r("trap", "EL2 virtual timer control (VHE kernel with the EL2 virtual timer)"),
-  CNTHV_CVAL_EL2: r("trap", "EL2 virtual timer compare value"),
-  CNTHP_CTL_EL2: r("trap", "EL2 physical timer control"),
-  CNTHP_CVAL_EL2: r("trap", "EL2 physical timer compare value"),
   ICC_SRE_EL2: r("trap", "GICv3 EL2 system register enable (vgic load/put: __vgic_v3_activate_traps)"),
   PMSELR_EL0: r("trap", "PMU event select, trapped by MDCR_EL2.TPM (set for every guest by kvm_arm_setup_mdcr_el2)"),
   PMUSERENR_EL0_TRAPPED: r("trap", "PMU EL0 enable accessed by a guest hypervisor, trapped by MDCR_EL2.TPM"),
-  TLBI_VMID: r("trap", "TLBI by VMID for a stage-2 regime (HCR_EL2.TTLB)"),
   ICC_SGI1R_EL1: r("trap", "SGI generation (IPI): trapped to the hypervisor with GICv3 virtualisation"),
 } as const satisfies Record<string, SysRegInfo>;
 
@@ -183,3 +164,17 @@ export function trapHandling(reg: SysRegName, write: boolean): TrapHandling {
   const h = SYSREGS[reg].handling;
   return write ? h.write : h.read;
 }
+
+/**
+ * The encoding an nVHE hypervisor's hyp code uses for its own EL2 exception state. Hyp code reads and writes it with
+ * read_sysreg_el2()/write_sysreg_el2() (arch/arm64/include/asm/kvm_hyp.h: read_sysreg_elx(r, _EL2, _EL1), the _EL1
+ * alternative patched in only with VHE), so paths written with the VHE encodings (ESR_EL1 ... with E2H meaning the
+ * EL2 registers) reach these EL2 encodings when an nVHE guest hypervisor runs them at vEL2: redirected to EL1 with
+ * NV2, trapped without it.
+ */
+export const NVHE_HYP_ENCODING: Readonly<Partial<Record<SysRegName, SysRegName>>> = {
+  ESR_EL1: "ESR_EL2",
+  FAR_EL1: "FAR_EL2",
+  ELR_EL1: "ELR_EL2",
+  SPSR_EL1: "SPSR_EL2",
+};

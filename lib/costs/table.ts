@@ -50,9 +50,6 @@ export const COSTS = {
     "one 128-bit STR/LDR Q (or SVE vector chunk) per cycle; no measured SVE save/restore cost exists (docs/calibration.md 'Sources')"),
   fpCallOverhead: c("call/branch overhead of one FP state save or restore routine", "cycles", 10, "assumed",
     "function call + VL setup, a handful of instructions"),
-  tlbiLocal: c("TLBI by VMID/ASID + DSB on the local CPU", "cycles/op", 150, "assumed", "no published figure"),
-  tlbiVmidAll: c("flush all stage-2 entries of a VMID (shadow MMU recycle)", "cycles", 2000, "assumed",
-    "no published figure; unmap + TLBI VMALLS12E1 + DSB"),
   // --- Plain kernel code (instructions that touch no modelled register) ------------------------------------------
   runLoopCode: c("kvm_arch_vcpu_ioctl_run loop body per exit, besides the modelled steps", "cycles", 80,
     "calibrated", "set with the other 'calibrated' costs for depth-1 hvc near Ampere Altra (306 ns ~ 920 cycles)"),

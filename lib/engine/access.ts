@@ -1,4 +1,4 @@
-import { type HypFastPath, resolveGuestHypAccess, type SysRegName, SYSREGS, trapHandling } from "../arch/sysregs";
+import { type HypFastPath, NVHE_HYP_ENCODING, resolveGuestHypAccess, type SysRegName, SYSREGS, trapHandling } from "../arch/sysregs";
 import { type Trap, trapEvent } from "./events";
 
 /**
@@ -24,6 +24,8 @@ export interface SysregAccess {
   readonly res: Uint8Array;
   /** when it traps: the hyp fast path that completes it, or null (a full exit) */
   readonly fast: HypFastPath | null;
+  /** the access an nVHE hypervisor's hyp code makes instead (its EL2 encoding: NVHE_HYP_ENCODING), if different */
+  nvhe: SysregAccess | undefined;
 }
 
 /** index of a feature set into SysregAccess.res */
@@ -48,6 +50,7 @@ function access(reg: SysRegName, write: boolean): SysregAccess {
     sgi,
     res,
     fast: handling === "full" ? null : handling,
+    nvhe: undefined,
   };
 }
 
@@ -55,6 +58,11 @@ function access(reg: SysRegName, write: boolean): SysregAccess {
 export const ACCESS = Object.fromEntries(
   (Object.keys(SYSREGS) as SysRegName[]).map((reg) => [reg, [access(reg, false), access(reg, true)] as const]),
 ) as Readonly<Record<SysRegName, readonly [SysregAccess, SysregAccess]>>;
+
+for (const [vhe, el2] of Object.entries(NVHE_HYP_ENCODING) as [SysRegName, SysRegName][]) {
+  ACCESS[vhe][0].nvhe = ACCESS[el2][0];
+  ACCESS[vhe][1].nvhe = ACCESS[el2][1];
+}
 
 /** the read access of a register */
 export const R = (reg: SysRegName): SysregAccess => ACCESS[reg][0];

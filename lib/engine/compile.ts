@@ -13,13 +13,16 @@ import { ACCESS, featureIndex, RES_NATIVE, RES_VNCR, type SysregAccess } from ".
 
 /**
  * Where a path runs, which decides how its operations resolve: on hardware (L0: everything native), in a guest
- * hypervisor at vEL2 (system registers classified by lib/arch/sysregs.ts, GIC MMIO trapped), or in an nVHE guest
- * hypervisor's host kernel at EL1 (its EL1 system registers are its own; the GIC is still emulated: MMIO traps).
+ * hypervisor at vEL2 (system registers classified by lib/arch/sysregs.ts, GIC MMIO trapped), in an nVHE guest
+ * hypervisor's hyp code at vEL2 (the same, with its own EL2 exception state reached through the EL2 encodings:
+ * NVHE_HYP_ENCODING), or in an nVHE guest hypervisor's host kernel at EL1 (its EL1 system registers are its own; the
+ * GIC is still emulated: MMIO traps).
  */
-export type CodeClass = 0 | 1 | 2;
+export type CodeClass = 0 | 1 | 2 | 3;
 export const CLS_HARDWARE = 0;
 export const CLS_GUEST_HYP = 1;
 export const CLS_NVHE_HOST = 2;
+export const CLS_NVHE_HYP = 3;
 
 /** what follows a segment's folded cost */
 export const SEG_NONE = 0;
@@ -64,8 +67,9 @@ export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean,
         cost += costs[op.cost];
         break;
       case "sysreg": {
-        const a = ACCESS[op.reg][op.write ? 1 : 0];
-        const res = cls === CLS_GUEST_HYP ? a.res[resSel]! : RES_NATIVE;
+        const vhe = ACCESS[op.reg][op.write ? 1 : 0];
+        const a = cls === CLS_NVHE_HYP ? (vhe.nvhe ?? vhe) : vhe;
+        const res = cls === CLS_GUEST_HYP || cls === CLS_NVHE_HYP ? a.res[resSel]! : RES_NATIVE;
         if (res === RES_NATIVE) cost += op.write ? costs.sysregWrite : costs.sysregRead;
         else if (res === RES_VNCR) {
           cost += costs.vncrAccess;
@@ -90,7 +94,7 @@ export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean,
 }
 
 /** compiled paths by [CodeClass][path id], filled on first use */
-export type CompiledPaths = readonly [(Segment[] | undefined)[], (Segment[] | undefined)[], (Segment[] | undefined)[]];
+export type CompiledPaths = readonly (Segment[] | undefined)[][];
 const COMPILED = new WeakMap<Costs, Map<string, CompiledPaths>>();
 
 /** the compiled-path cache shared by every machine with the same unit costs and features */
@@ -103,7 +107,7 @@ export function compiledCache(cfg: ModelConfig): CompiledPaths {
   const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
   let m = byFeatures.get(fk);
   if (!m) {
-    m = [new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT), new Array<Segment[] | undefined>(PATH_COUNT)];
+    m = [CLS_HARDWARE, CLS_GUEST_HYP, CLS_NVHE_HOST, CLS_NVHE_HYP].map(() => new Array<Segment[] | undefined>(PATH_COUNT));
     byFeatures.set(fk, m);
   }
   return m;

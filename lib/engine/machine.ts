@@ -58,7 +58,7 @@ import * as typesMod from "./types";
 
 // hot imports bound to module-local constants
 const { ACCESS, featureIndex, RES_NATIVE, RES_VNCR } = accessMod;
-const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_STEP, SEG_TRAP } = compileMod;
+const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
 const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_TRAP, FP_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
 const { flatLayout, readAttribution, readCounters, readFpInclusive } = layout;
@@ -124,6 +124,8 @@ export class Machine implements Engine {
   private readonly resSel: number;
   /** compiled paths, shared by every machine with the same unit costs and features: [CodeClass][path id] */
   private readonly compiledPaths: CompiledPaths;
+  /** the level of an nVHE guest hypervisor (only L1, only at depth 2), or -1 */
+  private readonly nvheLevel: number;
   /** the fast engine's memo (undefined: exact) */
   private readonly memo: TrapMemo | undefined;
 
@@ -176,6 +178,7 @@ export class Machine implements Engine {
     this.cSysregWrite = cfg.costs.sysregWrite;
     this.cVncr = cfg.costs.vncrAccess;
     this.resSel = featureIndex(cfg.nv2, cfg.ecv);
+    this.nvheLevel = cfg.guestHyp === "nvhe" ? 1 : -1;
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) this.levels.push(initialLevel(j, cfg));
     this.lay = flatLayout(cfg.depth);
@@ -304,8 +307,9 @@ export class Machine implements Engine {
       for (let i = 0; i < opsOf.length; i++) this.exec(k, opsOf[i]!);
       return;
     }
-    const cls: CodeClass = k === 0 ? CLS_HARDWARE : k < this.depth && this.levels[k]!.hostMode ? CLS_NVHE_HOST : CLS_GUEST_HYP;
-    const segs = this.compiledPaths[cls][p.id] ?? this.compile(cls, p);
+    const cls: CodeClass =
+      k === 0 ? CLS_HARDWARE : k !== this.nvheLevel ? CLS_GUEST_HYP : this.levels[k]!.hostMode ? CLS_NVHE_HOST : CLS_NVHE_HYP;
+    const segs = this.compiledPaths[cls]![p.id] ?? this.compile(cls, p);
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
       if (seg.cost !== 0) this.charge(k, seg.cost);
@@ -332,7 +336,7 @@ export class Machine implements Engine {
 
   private compile(cls: CodeClass, p: Path): Segment[] {
     const segs = compilePath(cls, p, this.costs, this.cfg.nv2, this.cfg.ecv);
-    this.compiledPaths[cls][p.id] = segs;
+    this.compiledPaths[cls]![p.id] = segs;
     return segs;
   }
 
@@ -363,7 +367,9 @@ export class Machine implements Engine {
     }
   }
 
-  sr(k: number, a: SysregAccess): void {
+  sr(k: number, access: SysregAccess): void {
+    // an nVHE hypervisor's hyp code reaches its own EL2 exception state through the EL2 encodings
+    const a = k === this.nvheLevel && access.nvhe !== undefined && !this.levels[k]!.hostMode ? access.nvhe : access;
     if (k === 0) {
       if (a.sgi) this.lastSgiAt = this.cycles;
       this.charge(0, a.write ? this.cSysregWrite : this.cSysregRead);

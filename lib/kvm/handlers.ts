@@ -120,7 +120,6 @@ const B_HYPTICK = runs(PATHS.hypTick);
 export const FAST_PATHS: Readonly<Record<HypFastPath, Path>> = {
   cpacr: PATHS.fastCpacr,
   timer: PATHS.fastTimer,
-  tlbi: PATHS.fastTlbi,
 };
 /** by Trap.id: the fast path of a trapped system register access, or null (a full exit) */
 const FAST_PATH_OF: (Path | null | undefined)[] = [];

@@ -296,12 +296,17 @@ export const PATH_DEFS = {
    * hyp/nvhe/host.S __host_enter. CPTR_EL2's treatment under NV (trap) is an inference.
    */
   nvheExitHalf: {
-    cite: "hyp/nvhe/switch.c __kvm_vcpu_run exit half; hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state/__sysreg_restore_el1_state",
+    cite:
+      "hyp/nvhe/switch.c __kvm_vcpu_run exit half; hyp/nvhe/sysreg-sr.c __sysreg_save_state_nvhe / __sysreg_restore_state_nvhe; " +
+      "hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state/__sysreg_restore_el1_state, __sysreg_save/restore_el2_return_state " +
+      "(ELR/SPSR through read/write_sysreg_el2: the EL2 encodings in nVHE hyp code, NVHE_HYP_ENCODING)",
     ops: [
       "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12", "R MDSCR_EL1",
+      "R ELR_EL1", // __sysreg_save_el2_return_state(guest): the guest's PC (its PSTATE was read at the fixup)
       "R CNTHCTL_EL2", "W CNTHCTL_EL2",
       "W HCR_EL2", "W CPTR_EL2", "isb", "W VTTBR_EL2",
       "W SCTLR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12", "W TCR_EL12", "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12", "W AMAIR_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12", "W MDSCR_EL1",
+      "W ELR_EL1", "W SPSR_EL1", // __sysreg_restore_el2_return_state(host)
       "step lazySwitchToHost", "code hypExitCode", "gpr",
     ],
   },
@@ -315,8 +320,10 @@ export const PATH_DEFS = {
     cite: "hyp/nvhe/switch.c __kvm_vcpu_run entry half: __sysreg_save_state_nvhe(host), __activate_traps, __load_stage2, __sysreg_restore_state_nvhe(guest), __timer_enable_traps, __guest_enter",
     ops: [
       "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12", "R MDSCR_EL1",
+      "R ELR_EL1", "R SPSR_EL1", // __sysreg_save_el2_return_state(host): PC and PSTATE of the host kernel
       "W HCR_EL2", "W CPTR_EL2", "W VTCR_EL2", "W VTTBR_EL2", "isb",
       "W SCTLR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12", "W TCR_EL12", "W ESR_EL12", "W AFSR0_EL12", "W AFSR1_EL12", "W FAR_EL12", "W MAIR_EL12", "W VBAR_EL12", "W CONTEXTIDR_EL12", "W AMAIR_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12", "W MDSCR_EL1",
+      "W ELR_EL1", "W SPSR_EL1", // __sysreg_restore_el2_return_state(guest)
       "R CNTHCTL_EL2", "W CNTHCTL_EL2",
       "step lazySwitchToGuest", "code hypExitCode", "gpr", "gpr",
     ],
@@ -350,11 +357,6 @@ export const PATH_DEFS = {
   fastTimer: {
     cite: "hyp/vhe/switch.c kvm_hyp_handle_timer, __kvm_skip_instr",
     ops: ["code fastPathCode", "R CNTVCT_EL0", "call skipInstr"],
-  },
-  /** kvm_hyp_handle_tlbi_el2 -> __kvm_tlbi_s1e2 (inference for the TLBI body). */
-  fastTlbi: {
-    cite: "hyp/vhe/switch.c kvm_hyp_handle_tlbi_el2; hyp/vhe/tlb.c __kvm_tlbi_s1e2 (inference)",
-    ops: ["code fastPathCode", "code tlbiLocal", "dsb", "isb", "call skipInstr"],
   },
   /** Full-exit sysreg emulation at the owner. */
   sysregEmulate: {
