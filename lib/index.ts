@@ -1,41 +1,66 @@
 /**
- * nestlab public API: the only door into the library (notebooks and tools import from here).
+ * nestlab's public door: what notebooks and users need. The engine's workings (the hot core, trap events, paths, the
+ * register table, steps and handlers, the memo, the Engine interface) come from lib/engine/index.ts.
  *
- * Pipeline: ModelConfig (lib/kvm/config) -> Machine (lib/engine/machine: the exact nesting engine running the KVM
- * paths of lib/kvm/paths at every level, costed by lib/costs/table) -> drivers (lib/micro) -> results.
+ * The pipeline as it is:
+ *   ModelConfig (lib/kvm/config: hardware features, depth, each level's kernel)
+ *     -> Machine (lib/engine/machine: the nesting engine; at every level it runs the KVM paths of lib/kvm/paths.ts
+ *        and the KVM behaviour beside them in lib/kvm, costed by lib/costs/table.ts; exact or memoized "fast")
+ *     -> drivers: runMicro (lib/micro: one leaf operation in a loop), runWorkload / runCompare (lib/run: a fixed-work
+ *        leaf event stream from a workload profile, lib/workload), checkRandom / checkExhaustive (lib/oracle: FP/SVE
+ *        integrity under random or all bounded schedules), runSweep (lib/sweep: grids over all of these, in worker
+ *        threads, resumable)
+ *     -> results: plain data with exact BigInt totals; arquero tables (lib/sweep/table), Vega-Lite specs
+ *        (lib/charts), tracepoint records (lib/trace: subscribe, collectors, Chrome/ftrace export).
  */
-export { EXCEPTION_CLASSES, type ExceptionClass } from "./arch/exceptions";
-export { fpStateBytes, SVE_VECTOR_LENGTHS, type SveVectorLength } from "./arch/sve";
-export { resolveGuestHypAccess, type SysRegClass, type SysRegName, SYSREGS } from "./arch/sysregs";
+
+// configuration, unit costs, workloads
+export { SVE_VECTOR_LENGTHS, type SveVectorLength } from "./arch/sve";
 export { COST_NAMES, type CostBasis, type CostEntry, type CostName, type Costs, COSTS, defaultCosts } from "./costs/table";
-export { COUNTER_FIELDS, type CounterField, type LevelCounters } from "./engine/counters";
+export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "./kvm/config";
+export { FP_POLICIES, type FpPolicy } from "./kvm/policy";
+export { loadProfile, PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
+export { ConfigError, LimitError } from "./util/errors";
+
+// one machine, driven event by event (a single exit's trap tree, traced)
 export {
+  applyHostEvent,
+  applyLeafEvent,
+  COUNTER_FIELDS,
+  type CounterField,
+  HOST_EVENTS,
+  type HostEvent,
+  LEAF_EVENTS,
+  type LeafEvent,
+  type LevelCounters,
   Machine,
+  type MachineOptions,
   MECHANISMS,
   type Mechanism,
-  Trap,
-  type TrapEvent,
-  trapEvent,
-  type TrapReason,
 } from "./engine/index";
-export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "./kvm/config";
-export { PATH_DEFS, type PathName, PATHS } from "./kvm/paths";
-export { MICRO_OPS, type MicroOp, type MicroResult, runMicro } from "./micro/micro";
-export { ConfigError, LimitError } from "./util/errors";
-// instrumentation (lib/trace): tracepoints, subscriptions, collectors, export
+
+// drivers: micro benchmarks, fixed-work runs and compare, the sensitivity band, FP/SVE checks
+export { MICRO_OPS, type MicroOp, type MicroOptions, type MicroResult, runMicro } from "./micro/micro";
+export { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "./run/run";
+export { type Attribution, type CompareResult, compareRuns, runCompare } from "./run/compare";
+export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";
+export { type CheckConfig, checkConfig, checkExhaustive, checkRandom, type CheckResult, type FirstViolation } from "./oracle/check";
+
+// sweeps: grids, runs in worker threads, result files, arquero tables
+export { type Axis, AXES, COST_AXES, findAxis } from "./sweep/axes";
+export { type GridInput, planSweep, readGridFile, type SkippedPoint, type SweepPlan } from "./sweep/grid";
+export { type ColumnInfo, type SweepRow } from "./sweep/rows";
+export { readResults, type ResultsDocument } from "./sweep/output";
+export { mergeDirs, mergeResults } from "./sweep/merge";
+export { runSweep, type SweepOptions, type SweepProgress } from "./sweep/sweep";
+export { loadResultsTable, resultsTable, seedSummary, type SeedSummaryOptions, speedupTable, type SpeedupOptions, t95 } from "./sweep/table";
+
+// tracing: tracepoints, subscriptions, collectors, export
 export {
-  type ExitHow,
-  type FieldDef,
-  recordKey,
-  type TraceEc,
-  type TraceFields,
-  TRACE_GROUPS,
   type TraceGroup,
   TRACEPOINT_NAMES,
   TRACEPOINTS,
-  type TracepointDef,
   type TracepointName,
-  type TraceReason,
   type TraceRecord,
   type TraceRecordOf,
 } from "./trace/tracepoints";
@@ -49,48 +74,12 @@ export {
   type CounterRow,
   machineAttribution,
   StatCollector,
-  type StatEventRow,
-  type StatExitRow,
   type StatSummary,
 } from "./trace/collectors";
-export {
-  type ChromeTrace,
-  chromeTrace,
-  type ChromeTraceEvent,
-  type ChromeTraceOptions,
-  ChromeTraceWriter,
-  formatFtrace,
-  FTRACE_HEADER,
-  ftraceText,
-  ftraceTimestamp,
-} from "./trace/export";
-export { AtomicFileSink, ChunkedWriter, RingBuffer } from "./trace/sink";
+export { type ChromeTrace, chromeTrace, type ChromeTraceOptions, formatFtrace, FTRACE_HEADER, ftraceText } from "./trace/export";
 export { runTraced, TRACE_DEFAULTS } from "./trace/run";
-// sweeps (lib/sweep): axes, grids, the worker pool, resumable and sharded output, arquero tables
-export { type Axis, AXES, type AxisType, type AxisValue, COST_AXES, findAxis, SEED_AXIS } from "./sweep/axes";
-export {
-  deriveSeeds,
-  type GridInput,
-  gridSpec,
-  planSpec,
-  planSweep,
-  readGridFile,
-  type SkippedPoint,
-  type SweepPlan,
-  type SweepPoint,
-  type SweepSpec,
-} from "./sweep/grid";
-export { pointRunOptions, type RunParams, runPoint } from "./sweep/point";
-export { type Cell, type ColumnInfo, type ColumnType, METRIC_COLUMNS, type SweepRow } from "./sweep/rows";
-export { readResults, type ResultsDocument, type ShardInfo, writeResults } from "./sweep/output";
-export { mergeDirs, mergeResults } from "./sweep/merge";
-export { parseShard, runSweep, type SweepOptions, type SweepProgress } from "./sweep/sweep";
-export { loadResultsTable, resultsTable, seedSummary, type SeedSummaryOptions, speedupTable, type SpeedupOptions, t95 } from "./sweep/table";
-// fixed-work runs and compare (lib/run), workload profiles (lib/workload)
-export { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "./run/run";
-export { type Attribution, type CompareResult, compareRuns, runCompare } from "./run/compare";
-export { loadProfile, PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
-// charts (lib/charts): Vega-Lite v5 spec builders, returning vega-lite's TopLevelSpec
+
+// charts: Vega-Lite v5 spec builders, returning vega-lite's TopLevelSpec
 export {
   adoptionChart,
   attributionChart,
@@ -103,8 +92,3 @@ export {
   trapsPerExitChart,
   VEGA_LITE_SCHEMA,
 } from "./charts/index";
-// sensitivity band (lib/run), FP/SVE correctness oracle (lib/oracle)
-export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";
-export { FP_POLICIES, type FpPolicy } from "./kvm/policy";
-export { FpOracle, type Tag, type Violation } from "./oracle/oracle";
-export { checkConfig, checkExhaustive, checkRandom, type CheckResult, runSchedule, shrink, stepAlphabet } from "./oracle/check";

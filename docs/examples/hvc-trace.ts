@@ -7,19 +7,18 @@
  *
  * test/docs/model.test.ts checks that its output is the one docs/model.md shows.
  */
-import { defaultModelConfig, formatFtrace, Machine, subscribe, trapEvent } from "../../lib/index";
+import { applyLeafEvent, defaultModelConfig, formatFtrace, Machine, subscribe } from "../../lib/index";
 
 const SELECTED = ["kvm:*", "nestlab:trap_begin", "nestlab:trap_end", "nestlab:sysreg_trap", "nestlab:vcpu_put", "nestlab:vcpu_load"] as const;
 
 export function hvcTraceLines(): string[] {
   const m = new Machine(defaultModelConfig({ depth: 2 })); // NV2, ECV, VHE, every level patched, no SVE
-  const hvc = trapEvent({ ec: "HVC64", reason: "hvc" });
-  m.leafTrap(hvc); // the two warm-up iterations of `micro`
-  m.leafTrap(hvc);
+  applyLeafEvent(m, "hvc"); // the two warm-up iterations of `micro`
+  applyLeafEvent(m, "hvc");
   const lines: string[] = [];
   const off = subscribe(m, SELECTED, (rec) => lines.push(formatFtrace(rec, 3.0)));
   try {
-    m.leafTrap(hvc); // the traced iteration
+    applyLeafEvent(m, "hvc"); // the traced iteration
   } finally {
     off();
   }

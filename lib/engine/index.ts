@@ -13,6 +13,9 @@
  *   lib/kvm/                the KVM behaviour beside its paths (paths.ts, steps.ts, handlers.ts, fpsimd.ts, ...)
  */
 export { ACCESS, type SysregAccess } from "./access";
+export { EXCEPTION_CLASSES, type ExceptionClass } from "../arch/exceptions";
+export { fpStateBytes } from "../arch/sve";
+export { NVHE_HYP_ENCODING, resolveGuestHypAccess, type SysRegClass, type SysRegName, SYSREGS, trapHandling } from "../arch/sysregs";
 export { COUNTER_FIELDS, type CounterField, type LevelCounters } from "./counters";
 export type { Engine, Handler, StepFn } from "./engine";
 export { TraceState, type TraceSink } from "./tracing";
@@ -23,6 +26,8 @@ export { ENGINE_KINDS, type EngineKind, Machine, type MachineOptions } from "./m
 export { CONFIG_IN_MEMO_KEY, LEVEL_STATE_IN_KEY, PACK_SOURCE } from "./memo";
 export type { FpBinding, FpObserver, LevelState, VcpuContext } from "./types";
 export { FP_POLICIES, type FpPolicy } from "../kvm/policy";
+export { FpOracle, type Tag, type Violation } from "../oracle/oracle";
+export { runSchedule, shrink, stepAlphabet } from "../oracle/check";
 export { PATH_DEFS, type PathName, PATHS } from "../kvm/paths";
 export { STEPS } from "../kvm/steps";
 export { HANDLERS } from "../kvm/handlers";
