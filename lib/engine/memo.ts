@@ -35,8 +35,11 @@ export interface NotInKey {
 // ---------------------------------------------------------------------------------------------------------------------
 // Configuration
 
+/** every field of T classified: "key", or not in the key with the reason */
+export type ConfigKeyClassification<T> = { readonly [K in keyof T]-?: "key" | NotInKey };
+
 /** Every ModelConfig field: "key" (in the memo table's key) or not, with the reason. */
-export const CONFIG_IN_MEMO_KEY: { readonly [K in keyof ModelConfig]-?: "key" | NotInKey } = {
+export const CONFIG_IN_MEMO_KEY: ConfigKeyClassification<ModelConfig> = {
   depth: "key",
   nv2: "key",
   ecv: "key",
@@ -59,10 +62,13 @@ export function configMemoKey(cfg: ModelConfig): string {
 // Level state
 
 /** how a keyed field packs: a flag (1 bit) or one of a list of values (enough bits for its index) */
-type Packing<T> = [T] extends [boolean] ? "flag" : readonly T[];
+export type Packing<T> = [T] extends [boolean] ? "flag" : readonly T[];
+
+/** every field of T classified: how it packs, or not in the key with the reason */
+export type StateKeyClassification<T> = { readonly [K in keyof T]-?: Packing<T[K]> | NotInKey };
 
 /** Every LevelState field, in packing order (low bits first): how it packs, or why it is not in the key. */
-export const LEVEL_STATE_IN_KEY: { readonly [K in keyof LevelState]-?: Packing<LevelState[K]> | NotInKey } = {
+export const LEVEL_STATE_IN_KEY: StateKeyClassification<LevelState> = {
   ctx: ["hyp", "nested", "guest"],
   guestOwnsFp: "flag",
   foreignFp: "flag",
