@@ -4,6 +4,7 @@ import { Trap, trapEvent } from "../../lib/engine/events";
 import { Machine } from "../../lib/engine/machine";
 import { IntKeyTable } from "../../lib/engine/memo-table";
 import { defaultModelConfig } from "../../lib/kvm/config";
+import { sized } from "../tier";
 
 describe("the memo's integer-keyed table", () => {
   it("maps every stored key to its value, and nothing else, through growth", () => {
@@ -33,7 +34,7 @@ describe("the memo's integer-keyed table", () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: sized(60, 15) },
     );
   });
 });
@@ -95,7 +96,7 @@ describe("replayed deltas, folded on read", () => {
         expect(d.counters).toEqual(exact.counters);
         expect(once.count(0, "l0Traps")).toBe(0);
       }),
-      { numRuns: 40 },
+      { numRuns: sized(40, 10) },
     );
   });
 });

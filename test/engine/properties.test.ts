@@ -6,6 +6,7 @@ import { subscribe } from "../../lib/trace/bus";
 import { defaultModelConfig } from "../../lib/kvm/config";
 import { MICRO_OPS, type MicroOp, runMicro } from "../../lib/micro/micro";
 import { record } from "../helpers";
+import { sized } from "../tier";
 
 const all = (d: number): number[] => Array.from({ length: d }, (_, i) => i);
 
@@ -139,7 +140,7 @@ describe("mechanism properties", () => {
           expect(b.attribution).toEqual(a.attribution);
         },
       ),
-      { numRuns: 60, seed: 7 },
+      { numRuns: sized(60, 15), seed: 7 },
     );
   });
 
@@ -165,7 +166,7 @@ describe("mechanism properties", () => {
           expect(m.counters[0]!.l0Traps).toBe(m.counters[0]!.exits);
         },
       ),
-      { numRuns: 80, seed: 11 },
+      { numRuns: sized(80, 20), seed: 11 },
     );
   });
 });
@@ -215,7 +216,7 @@ describe("fast engine (memoized trap handling)", () => {
           expect(fast.levels).toEqual(exact.levels);
         },
       ),
-      { numRuns: 150, seed: 23 },
+      { numRuns: sized(150, 30), seed: 23 },
     );
   });
 

@@ -6,6 +6,7 @@ import { defaultModelConfig } from "../../lib/kvm/config";
 import { FpOracle } from "../../lib/oracle/oracle";
 import { LimitError } from "../../lib/util/errors";
 import { type CheckConfig, checkConfig, checkRandom, runSchedule, stepAlphabet } from "../../lib/oracle/check";
+import { sized } from "../tier";
 
 /**
  * The oracle on the fast engine: memo records replay the FP observer calls their stepped handling made, so every
@@ -34,7 +35,7 @@ describe("check gives the same verdicts on the fast and the exact engine", () =>
           expect(fast).toEqual(exact);
         },
       ),
-      { numRuns: 300, seed: 41 },
+      { numRuns: sized(300, 50), seed: 41 },
     );
   });
 

@@ -9,6 +9,7 @@ import { runCompare } from "../../lib/run/compare";
 import { type RunOptions, runWorkload } from "../../lib/run/run";
 import { exactJson } from "../../lib/util/json";
 import { PROFILES } from "../../lib/workload/profiles";
+import { sized } from "../tier";
 
 const all = (d: number): number[] => Array.from({ length: d }, (_, i) => i);
 
@@ -90,7 +91,7 @@ describe("fixed-work runs", () => {
           expect(exactJson(runWorkload({ ...o, engine: "fast" }))).toBe(exactJson(runWorkload({ ...o, engine: "exact" })));
         },
       ),
-      { numRuns: 60, seed: 19 },
+      { numRuns: sized(60, 10), seed: 19 },
     );
   });
 

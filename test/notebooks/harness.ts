@@ -11,12 +11,14 @@ import { runNotebookFile } from "../../kernel/runner";
  * Every experiment notebook runs end to end twice, in quick mode (same code paths, smaller grids): through the
  * headless runner (tslab's own compiler and executor) and through real Jupyter with the project kernelspec
  * (Debian's nbclient). No cell may fail, and the tables and charts each notebook promises must be there.
+ *
+ * One test file per notebook (test/notebooks/<name>.full.test.ts calls notebookTests(name)), so vitest's workers run
+ * the notebooks side by side. Each file works in its own scratch directory: its executed notebooks, its kernelspec
+ * (JUPYTER_PATH) and Jupyter's connection files (JUPYTER_RUNTIME_DIR) are its own.
  */
-const ROOT = join(__dirname, "../..");
-const tmp = mkdtempSync(join(tmpdir(), "nestlab-notebooks-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+export const ROOT = join(__dirname, "../..");
 
-const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
+export const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
   "01-quickstart": { tables: ["trap-tree", "micro-hvc-leaf-fp"], charts: [] },
   "02-nesting-depth": { tables: ["traps-per-exit", "speedup-by-depth"], charts: ["traps-per-exit", "speedup-by-depth"] },
   "03-io-exception-rate": { tables: ["speedup-io-rate"], charts: ["speedup-heatmap"] },
@@ -26,9 +28,12 @@ const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
   "07-fp-safety": { tables: ["fp-safety", "fp-exhaustive"], charts: [] },
 };
 
-const notebooks = readdirSync(join(ROOT, "notebooks"))
-  .filter((f) => /^0[1-9].*\.ipynb$/.test(f))
-  .map((f) => f.replace(/\.ipynb$/, ""));
+/** The experiment notebooks in notebooks/ (01..09), by name without .ipynb. */
+export function experimentNotebooks(): string[] {
+  return readdirSync(join(ROOT, "notebooks"))
+    .filter((f) => /^0[1-9].*\.ipynb$/.test(f))
+    .map((f) => f.replace(/\.ipynb$/, ""));
+}
 
 interface Output {
   output_type: string;
@@ -59,41 +64,30 @@ NotebookClient(nb, timeout=240, kernel_name=sys.argv[3], resources={"metadata": 
 nbformat.write(nb, sys.argv[2])
 `;
 
-describe("experiment notebooks", () => {
-  it("the notebooks 01..07 are all there, committed clean (outputs live in the report) and on the nestlab kernel", () => {
-    expect(notebooks).toEqual(Object.keys(EXPECTED));
-    for (const name of ["00-smoke", ...notebooks]) {
-      const nb = JSON.parse(readFileSync(join(ROOT, "notebooks", `${name}.ipynb`), "utf8")) as {
-        cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
-        metadata: { kernelspec?: { name?: string } };
-      };
-      expect(nb.metadata.kernelspec?.name, name).toBe("nestlab");
-      for (const c of nb.cells.filter((x) => x.cell_type === "code")) {
-        expect(c.outputs ?? [], name).toEqual([]);
-        expect(c.execution_count ?? null, name).toBeNull();
-      }
-    }
-  });
+/** The two end-to-end runs of notebooks/<name>.ipynb, each checked against EXPECTED[name]. */
+export function notebookTests(name: string): void {
+  const tmp = mkdtempSync(join(tmpdir(), `nestlab-nb-${name}-`));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const notebook = join(ROOT, "notebooks", `${name}.ipynb`);
 
-  for (const name of notebooks) {
-    it(`${name}: headless runner`, async () => {
+  describe(`experiment notebook ${name}`, () => {
+    it("headless runner", async () => {
       const out = join(tmp, `${name}.headless.ipynb`);
-      const r = await runNotebookFile(join(ROOT, "notebooks", `${name}.ipynb`), { out, quick: true });
+      const r = await runNotebookFile(notebook, { out, quick: true });
       expect(r.stderr.match(/cell \d+ failed.*/)?.[0] ?? "", name).toBe("");
       expect(r.ok).toBe(true);
       check(name, out);
     }, 240_000);
 
-    it(`${name}: real Jupyter with the nestlab kernelspec`, async () => {
+    it("real Jupyter with the nestlab kernelspec", async () => {
       const dataDir = join(tmp, "jupyter");
       installKernelSpec(dataDir);
       const out = join(tmp, `${name}.jupyter.ipynb`);
-      await promisify(execFile)(
-        "/usr/bin/python3",
-        ["-c", NBCLIENT, join(ROOT, "notebooks", `${name}.ipynb`), out, KERNEL_NAME, join(ROOT, "notebooks")],
-        { env: { ...process.env, JUPYTER_PATH: dataDir, NESTLAB_QUICK: "1" }, timeout: 240_000 },
-      );
+      await promisify(execFile)("/usr/bin/python3", ["-c", NBCLIENT, notebook, out, KERNEL_NAME, join(ROOT, "notebooks")], {
+        env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_RUNTIME_DIR: join(tmp, "runtime"), NESTLAB_QUICK: "1" },
+        timeout: 240_000,
+      });
       check(name, out);
     }, 260_000);
-  }
-});
+  });
+}

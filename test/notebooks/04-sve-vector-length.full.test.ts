@@ -1,0 +1,3 @@
+import { notebookTests } from "./harness";
+
+notebookTests("04-sve-vector-length");
