@@ -77,8 +77,18 @@ export function applyHostEvent(m: Machine, ev: HostEvent, level: number): void {
   m.leafTrap(hostEvent(ev, level));
 }
 
-/** The trap a host event raises (interned). */
+/** The trap a host event raises (interned, and looked up once per event and level). */
 export function hostEvent(ev: HostEvent, level: number): Trap {
+  const byLevel = HOST[HOST_INDEX[ev]]!;
+  let t = byLevel[level];
+  if (t === undefined) {
+    t = makeHostEvent(ev, level);
+    byLevel[level] = t;
+  }
+  return t;
+}
+
+function makeHostEvent(ev: HostEvent, level: number): Trap {
   switch (ev) {
     case "tick":
       return level === 0 ? EV_HOST_IRQ : hypTickEvent(level);
@@ -89,6 +99,9 @@ export function hostEvent(ev: HostEvent, level: number): Trap {
       return hostIrqEvent(level, ev);
   }
 }
+
+const HOST_INDEX = Object.fromEntries(HOST_EVENTS.map((e, i) => [e, i])) as Record<HostEvent, number>;
+const HOST: Trap[][] = HOST_EVENTS.map(() => []);
 
 const SHADOW: Trap[][] = [];
 function shadowEvents(depth: number): readonly Trap[] {
