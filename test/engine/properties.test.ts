@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultCosts } from "../../lib/costs/table";
+import { applyHostEvent, applyLeafEvent, LEAF_EVENTS } from "../../lib/engine/leaf";
 import { Machine } from "../../lib/engine/machine";
 import { subscribe } from "../../lib/trace/bus";
 import { defaultModelConfig } from "../../lib/kvm/config";
@@ -181,10 +182,7 @@ describe("fast engine (memoized trap handling)", () => {
         fc.constantFrom(0, 256, 2048),
         fc.boolean(),
         fc.integer({ min: 0, max: 15 }),
-        fc.array(
-          fc.constantFrom("hvc", "mmio-kernel", "mmio-user", "timer", "ipi-recv", "fp", "sgi", "wfi", "s2fault", "hyptick", "preempt", "neon"),
-          { minLength: 1, maxLength: 16 },
-        ),
+        fc.array(fc.oneof(fc.constantFrom(...LEAF_EVENTS), fc.tuple(fc.constantFrom("tick", "preempt", "neon"), fc.nat(7))), { minLength: 1, maxLength: 16 }),
         fc.boolean(),
         fc.boolean(),
         (depth, nv2, ecv, sveVl, el2Vtimer, patchMask, ops, nvheIfDepth2, physOffset) => {
@@ -196,17 +194,9 @@ describe("fast engine (memoized trap handling)", () => {
           const fast = new Machine(cfg, { engine: "fast" });
           for (const m of [exact, fast]) {
             for (const op of ops) {
-              if (op === "fp") m.leafFp();
-              else if (op === "timer") m.leafIrq("irq-timer");
-              else if (op === "ipi-recv") m.leafIrq("irq-ipi");
-              else if (op === "sgi") m.leafSysreg("ICC_SGI1R_EL1", true);
-              else if (op === "wfi") m.leafTrap({ ec: "WFx", reason: "wfi" });
-              else if (op === "s2fault") {
-                m.leafTrap({ ec: "DABT_LOW", reason: "s2fault" });
-                for (let j = depth - 2; j >= 0; j--) m.leafTrap({ ec: "DABT_LOW", reason: "s2-shadow", owner: j });
-              } else if (op === "hyptick") m.leafTrap({ ec: "IRQ", reason: "irq-hyptick", owner: depth - 1 });
-              else if (op === "preempt" || op === "neon") m.leafTrap({ ec: "IRQ", reason: "host-irq", hostWork: op });
-              else m.leafTrap({ ec: op === "hvc" ? "HVC64" : "DABT_LOW", reason: op });
+              // a leaf event, or a host event owned by one of the hypervisor levels
+              if (typeof op === "string") applyLeafEvent(m, op);
+              else applyHostEvent(m, op[0], op[1] % depth);
             }
           }
           expect(fast.cycles).toBe(exact.cycles);
