@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { kernelLine } from "../kvm/kernel";
 import { projectRoot } from "../util/root";
 import { ConfigError, LimitError } from "../util/errors";
 import type { Command, CommandIO } from "./command";
@@ -53,7 +54,7 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === "--version") {
-      io.out(version() + "\n");
+      io.out(`nestlab ${version()}\nmodel: ${kernelLine()}\n`);
       return 0;
     }
     const command = COMMANDS.find((c) => c.name === cmd);

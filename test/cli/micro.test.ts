@@ -100,7 +100,8 @@ describe("nestlab micro (command line)", () => {
     const top = await cli("--help");
     expect(top.out).toMatch(/micro/);
     const v = await cli("--version");
-    expect(v.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // the version, and the kernel the model pins
+    expect(v.out).toMatch(/^nestlab \d+\.\d+\.\d+\nmodel: Linux 7\.3-rc7 KVM\/arm64 at every level;/);
   });
 
   it("npx nestlab works end to end from the project root", () => {
