@@ -1,0 +1,100 @@
+/**
+ * `npm run fidelity:figures -- --out FILE.json`: the figures the fidelity work reports before and after each change
+ * (docs/fidelity.md): the micro table (hvc, mmio-user, hvc with the leaf using FP; depth 1-4; NV2 on and off; patch
+ * none and all; cycles and L0 traps per iteration) and the claims' compare rows (depth 3, debian-install and
+ * io-heavy, every level patched: wall-clock reduction and cycles). `--render BEFORE.json AFTER.json` prints the
+ * markdown table of both, which docs/fidelity.md embeds.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { defaultModelConfig } from "../lib/kvm/config";
+import { runMicro } from "../lib/micro/micro";
+import { runCompare } from "../lib/run/compare";
+import { loadProfile } from "../lib/workload/profiles";
+import { LimitError } from "../lib/util/errors";
+
+interface MicroRow {
+  readonly op: string;
+  readonly depth: number;
+  readonly nv2: boolean;
+  readonly patch: "none" | "all";
+  readonly cycles: number | null;
+  readonly l0Traps: number | null;
+}
+interface CompareRow {
+  readonly workload: string;
+  readonly depth: number;
+  readonly wallReduction: number | null;
+  readonly baselineCycles: string | null;
+}
+interface Figures {
+  readonly micro: MicroRow[];
+  readonly compare: CompareRow[];
+}
+
+const OPS = [
+  ["hvc", false],
+  ["mmio-user", false],
+  ["hvc", true],
+] as const;
+
+function measure(): Figures {
+  const micro: MicroRow[] = [];
+  for (const [op, leafFp] of OPS) {
+    for (let depth = 1; depth <= 4; depth++) {
+      for (const nv2 of [true, false]) {
+        for (const patch of ["none", "all"] as const) {
+          const cfg = defaultModelConfig({ depth, nv2, patch: patch === "all" ? Array.from({ length: depth }, (_, i) => i) : [] });
+          const r = runMicro(cfg, { op, iterations: 8, leafFp });
+          micro.push({ op: leafFp ? `${op} --leaf-fp` : op, depth, nv2, patch, cycles: r.cycles, l0Traps: r.l0Traps });
+        }
+      }
+    }
+  }
+  const compare: CompareRow[] = [];
+  for (const workload of ["debian-install", "io-heavy"]) {
+    try {
+      const c = runCompare({
+        model: defaultModelConfig({ depth: 3 }),
+        profile: loadProfile(workload),
+        durationMs: 1000,
+        seed: 1,
+        clockGhz: 3,
+        hostPreemptRate: 0,
+        hostNeonRate: 0,
+      });
+      compare.push({ workload, depth: 3, wallReduction: c.wallReduction, baselineCycles: String(c.baseline.cycles) });
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
+      compare.push({ workload, depth: 3, wallReduction: null, baselineCycles: null });
+    }
+  }
+  return { micro, compare };
+}
+
+const fmt = (v: number | null): string => (v === null ? "-" : Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 1 }));
+
+function render(before: Figures, after: Figures): string {
+  const lines = ["| op | depth | NV2 | patch | cycles before | cycles after | L0 traps before | L0 traps after |", "|---|---|---|---|---|---|---|---|"];
+  after.micro.forEach((a, i) => {
+    const b = before.micro[i]!;
+    lines.push(`| ${a.op} | ${a.depth} | ${a.nv2 ? "on" : "off"} | ${a.patch} | ${fmt(b.cycles)} | ${fmt(a.cycles)} | ${fmt(b.l0Traps)} | ${fmt(a.l0Traps)} |`);
+  });
+  lines.push("", "| compare (depth 3, every level patched) | wall-clock reduction before | after | baseline cycles before | after |", "|---|---|---|---|---|");
+  after.compare.forEach((a, i) => {
+    const b = before.compare[i]!;
+    const pct = (v: number | null): string => (v === null ? "-" : `${(v * 100).toFixed(2)}%`);
+    lines.push(`| ${a.workload} | ${pct(b.wallReduction)} | ${pct(a.wallReduction)} | ${b.baselineCycles === null ? "-" : BigInt(b.baselineCycles).toLocaleString("en-US")} | ${a.baselineCycles === null ? "-" : BigInt(a.baselineCycles).toLocaleString("en-US")} |`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--render") {
+  const read = (f: string): Figures => JSON.parse(readFileSync(f, "utf8")) as Figures;
+  process.stdout.write(render(read(args[1]!), read(args[2]!)));
+} else {
+  const out = args[0] === "--out" ? args[1] : undefined;
+  const json = JSON.stringify(measure(), null, 1) + "\n";
+  if (out) writeFileSync(out, json);
+  else process.stdout.write(json);
+}
