@@ -26,7 +26,7 @@ interface CompareRow {
   readonly wallReduction: number | null;
   readonly baselineCycles: string | null;
 }
-interface Figures {
+export interface Figures {
   readonly micro: MicroRow[];
   readonly compare: CompareRow[];
 }
@@ -37,7 +37,7 @@ const OPS = [
   ["hvc", true],
 ] as const;
 
-function measure(): Figures {
+export function measure(): Figures {
   const micro: MicroRow[] = [];
   for (const [op, leafFp] of OPS) {
     for (let depth = 1; depth <= 4; depth++) {
@@ -73,7 +73,7 @@ function measure(): Figures {
 
 const fmt = (v: number | null): string => (v === null ? "-" : Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 1 }));
 
-function render(before: Figures, after: Figures): string {
+export function render(before: Figures, after: Figures): string {
   const lines = ["| op | depth | NV2 | patch | cycles before | cycles after | L0 traps before | L0 traps after |", "|---|---|---|---|---|---|---|---|"];
   after.micro.forEach((a, i) => {
     const b = before.micro[i]!;
@@ -88,13 +88,17 @@ function render(before: Figures, after: Figures): string {
   return lines.join("\n") + "\n";
 }
 
-const args = process.argv.slice(2);
-if (args[0] === "--render") {
-  const read = (f: string): Figures => JSON.parse(readFileSync(f, "utf8")) as Figures;
-  process.stdout.write(render(read(args[1]!), read(args[2]!)));
-} else {
-  const out = args[0] === "--out" ? args[1] : undefined;
-  const json = JSON.stringify(measure(), null, 1) + "\n";
-  if (out) writeFileSync(out, json);
-  else process.stdout.write(json);
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === "--render") {
+    const read = (f: string): Figures => JSON.parse(readFileSync(f, "utf8")) as Figures;
+    process.stdout.write(render(read(args[1]!), read(args[2]!)));
+  } else {
+    const out = args[0] === "--out" ? args[1] : undefined;
+    const json = JSON.stringify(measure(), null, 1) + "\n";
+    if (out) writeFileSync(out, json);
+    else process.stdout.write(json);
+  }
 }
+
+if (require.main === module) main();

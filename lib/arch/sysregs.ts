@@ -35,6 +35,13 @@ export type TrapHandling = "full" | HypFastPath;
 
 export interface SysRegInfo {
   readonly cls: SysRegClass;
+  /** the class of writes, where it differs from reads' */
+  readonly writeCls?: SysRegClass;
+  /**
+   * a debug register that MDCR_EL2.TDA traps: the hypervisor below sets TDA while its vcpu's debug registers are not
+   * the guest's (kvm_arm_setup_mdcr_el2, arch/arm64/kvm/debug.c), and the trap takes priority over the class
+   */
+  readonly tda?: boolean;
   readonly description: string;
   /** when the access traps, how its owner completes it, per direction */
   readonly handling: { readonly read: TrapHandling; readonly write: TrapHandling };
@@ -58,6 +65,11 @@ export const SYSREGS = {
   ESR_EL1: r("el1", "syndrome of the running (v)EL2 (ESR_EL2 with E2H)"),
   FAR_EL1: r("el1", "fault address of the running (v)EL2 (FAR_EL2 with E2H)"),
   DAIF: r("el1", "interrupt masks (local_irq_save/restore)"),
+  DBGBCR_EL1: { cls: "el1", tda: true, description: "a breakpoint control register (one access per breakpoint)", handling: FULL },
+  DBGBVR_EL1: { cls: "el1", tda: true, description: "a breakpoint value register (one access per breakpoint)", handling: FULL },
+  DBGWCR_EL1: { cls: "el1", tda: true, description: "a watchpoint control register (one access per watchpoint)", handling: FULL },
+  DBGWVR_EL1: { cls: "el1", tda: true, description: "a watchpoint value register (one access per watchpoint)", handling: FULL },
+  MDCCINT_EL1: { cls: "el1", tda: true, description: "debug comms channel interrupt enable (switched with the debug state)", handling: FULL },
   ICC_IAR1_EL1: r("el1", "GICv3 interrupt acknowledge (virtual CPU interface for a guest)"),
   ICC_EOIR1_EL1: r("el1", "GICv3 end of interrupt (virtual CPU interface for a guest)"),
   CNTVCT_EL0: r("el1", "virtual counter read"),
@@ -106,7 +118,16 @@ export const SYSREGS = {
   ELR_EL12: r("vncr", "guest ELR_EL1"),
   SP_EL1: r("vncr", "guest SP_EL1"),
   PAR_EL1: r("el1", "PAR_EL1: not VNCR-mapped; shared between vEL2 and EL1 views, swapped by the host's vel2 save/restore"),
-  MDSCR_EL1: r("vncr", "guest MDSCR_EL1"),
+  MDSCR_EL1: {
+    cls: "vncr",
+    writeCls: "trap",
+    tda: true,
+    description:
+      "MDSCR_EL1: VNCR-mapped, but writes from hyp context trap (FEAT_FGT: HDFGWTR_EL2.MDSCR_EL1, config.c __compute_hdfgwtr; " +
+      "nested.c kvm_nested_setup_mdcr_el2: 'accesses to MDSCR_EL1 are redirected to the VNCR despite having an effect at EL2'), " +
+      "and every access traps while MDCR_EL2.TDA is set; handled by sys_regs.c trap_debug_regs",
+    handling: FULL,
+  },
   TPIDR_EL1: r("el1", "TPIDR_EL1: not VNCR-mapped, hardware register (as PAR_EL1)"),
   ZCR_EL12: r("vncr", "guest ZCR_EL1 (SVE vector length of EL1/EL0)"),
   CNTV_CTL_EL02: timer02("guest virtual timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
@@ -126,11 +147,11 @@ export const SYSREGS = {
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
   MDCR_EL2: r("trap", "monitor debug configuration"),
+  ID_AA64PFR0_EL1: r("trap", "ID register read (cpu_has_amu() in the FGT switch): trapped by HCR_EL2.TID3, which KVM sets for every guest (HCR_GUEST_FLAGS)"),
   CPTR_EL2: r("trap", "CPTR_EL2 in its non-E2H format (an nVHE guest hypervisor's trap configuration); inference"),
   HPFAR_EL2: r("trap", "IPA of a stage-2 fault"),
+  ICH_MISR_EL2: r("trap", "vGIC maintenance interrupt status: read on every exit by __vgic_v3_save_state; traps under NV (sys_regs.c access_gic_misr)"),
   ICH_ELRSR_EL2: r("trap", "vGIC empty list register status"),
-  ICH_VTR_EL2: r("trap", "vGIC type register"),
-  ICC_SRE_EL2: r("trap", "GICv3 EL2 system register enable (vgic load/put: __vgic_v3_activate_traps)"),
   PMSELR_EL0: r("trap", "PMU event select, trapped by MDCR_EL2.TPM (set for every guest by kvm_arm_setup_mdcr_el2)"),
   PMUSERENR_EL0_TRAPPED: r("trap", "PMU EL0 enable accessed by a guest hypervisor, trapped by MDCR_EL2.TPM"),
   ICC_SGI1R_EL1: r("trap", "SGI generation (IPI): trapped to the hypervisor with GICv3 virtualisation"),
@@ -141,8 +162,9 @@ export type SysRegName = keyof typeof SYSREGS;
 /** How an access by a guest hypervisor (level >= 1) resolves, given FEAT_NV2 and FEAT_ECV. */
 export type AccessResolution = "native" | "vncr" | "trap";
 
-export function resolveGuestHypAccess(reg: SysRegName, nv2: boolean, ecv: boolean): AccessResolution {
-  const cls: SysRegClass = SYSREGS[reg].cls;
+export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: boolean, ecv: boolean): AccessResolution {
+  const info: SysRegInfo = SYSREGS[reg];
+  const cls: SysRegClass = (write ? info.writeCls : undefined) ?? info.cls;
   switch (cls) {
     case "timer02":
       if (ecv) return "trap";

@@ -51,8 +51,9 @@ export const COSTS = {
   fpCallOverhead: c("call/branch overhead of one FP state save or restore routine", "cycles", 10, "assumed",
     "function call + VL setup, a handful of instructions"),
   // --- Plain kernel code (instructions that touch no modelled register) ------------------------------------------
-  runLoopCode: c("kvm_arch_vcpu_ioctl_run loop body per exit, besides the modelled steps", "cycles", 80,
-    "calibrated", "set with the other 'calibrated' costs for depth-1 hvc near Ampere Altra (306 ns ~ 920 cycles)"),
+  runLoopCode: c("kvm_arch_vcpu_ioctl_run loop body per exit, besides the modelled steps", "cycles", 56,
+    "calibrated", "set with the other 'calibrated' costs for depth-1 hvc near Ampere Altra (306 ns ~ 920 cycles); 80 until " +
+    "the vgic's per-exit save/restore (24 cycles at L0) was modelled as operations (docs/fidelity.md), then 56"),
   hypExitCode: c("__kvm_vcpu_run_vhe + fixup_guest_exit glue per exit", "cycles", 40, "calibrated",
     "see runLoopCode"),
   handleExitCode: c("handle_exit + handle_trap_exceptions dispatch", "cycles", 40, "calibrated", "see runLoopCode"),

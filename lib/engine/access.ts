@@ -1,4 +1,4 @@
-import { type HypFastPath, NVHE_HYP_ENCODING, resolveGuestHypAccess, type SysRegName, SYSREGS, trapHandling } from "../arch/sysregs";
+import { type HypFastPath, NVHE_HYP_ENCODING, resolveGuestHypAccess, type SysRegInfo, type SysRegName, SYSREGS, trapHandling } from "../arch/sysregs";
 import { type Trap, trapEvent } from "./events";
 
 /**
@@ -24,6 +24,8 @@ export interface SysregAccess {
   readonly res: Uint8Array;
   /** when it traps: the hyp fast path that completes it, or null (a full exit) */
   readonly fast: HypFastPath | null;
+  /** trapped by MDCR_EL2.TDA while the debug registers of the level below's vcpu are not the guest's */
+  readonly tda: boolean;
   /** the access an nVHE hypervisor's hyp code makes instead (its EL2 encoding: NVHE_HYP_ENCODING), if different */
   nvhe: SysregAccess | undefined;
 }
@@ -35,7 +37,7 @@ function access(reg: SysRegName, write: boolean): SysregAccess {
   const res = new Uint8Array(4);
   for (const nv2 of [false, true]) {
     for (const ecv of [false, true]) {
-      const r = resolveGuestHypAccess(reg, nv2, ecv);
+      const r = resolveGuestHypAccess(reg, write, nv2, ecv);
       res[featureIndex(nv2, ecv)] = r === "native" ? RES_NATIVE : r === "vncr" ? RES_VNCR : RES_TRAP;
     }
   }
@@ -50,6 +52,7 @@ function access(reg: SysRegName, write: boolean): SysregAccess {
     sgi,
     res,
     fast: handling === "full" ? null : handling,
+    tda: (SYSREGS[reg] as SysRegInfo).tda === true,
     nvhe: undefined,
   };
 }

@@ -30,6 +30,8 @@ export const SEG_TRAP = 1;
 export const SEG_MMIO = 2;
 export const SEG_STEP = 3;
 export const SEG_CALL = 4;
+/** an access whose resolution depends on state (a debug register under MDCR_EL2.TDA): resolved when it runs */
+export const SEG_SR = 5;
 
 export interface Segment {
   /** folded cycles of the operations before this segment's end */
@@ -69,7 +71,12 @@ export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean,
       case "sysreg": {
         const vhe = ACCESS[op.reg][op.write ? 1 : 0];
         const a = cls === CLS_NVHE_HYP ? (vhe.nvhe ?? vhe) : vhe;
-        const res = cls === CLS_GUEST_HYP || cls === CLS_NVHE_HYP ? a.res[resSel]! : RES_NATIVE;
+        const guestHyp = cls === CLS_GUEST_HYP || cls === CLS_NVHE_HYP;
+        if (guestHyp && a.tda) {
+          flush(SEG_SR, vhe);
+          break;
+        }
+        const res = guestHyp ? a.res[resSel]! : RES_NATIVE;
         if (res === RES_NATIVE) cost += op.write ? costs.sysregWrite : costs.sysregRead;
         else if (res === RES_VNCR) {
           cost += costs.vncrAccess;

@@ -57,8 +57,8 @@ import * as typesMod from "./types";
  */
 
 // hot imports bound to module-local constants
-const { ACCESS, featureIndex, RES_NATIVE, RES_VNCR } = accessMod;
-const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_STEP, SEG_TRAP } = compileMod;
+const { ACCESS, featureIndex, RES_NATIVE, RES_TRAP, RES_VNCR } = accessMod;
+const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_SR, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
 const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_TRAP, FP_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
 const { flatLayout, readAttribution, readCounters, readFpInclusive } = layout;
@@ -77,7 +77,9 @@ const TP_VNCR_ACCESS = tracepoints.TRACEPOINT_INDEX.vncr_access;
 const { fpStateBytes } = sve;
 const { LimitError } = errors;
 
-const P_GUEST_EXIT = PATHS.guestExit;
+const P_GUEST_EXIT_SYNC = PATHS.guestExitSync;
+const P_GUEST_EXIT_IRQ = PATHS.guestExitIrq;
+const EC_IRQ = eventsMod.EC_INDEX.IRQ;
 const P_NVHE_HOST_HVC = PATHS.nvheHostHvc;
 const P_GUEST_TIMER_IRQ = PATHS.guestTimerIrq;
 const P_GUEST_IPI_IRQ = PATHS.guestIpiIrq;
@@ -330,6 +332,9 @@ export class Machine implements Engine {
         case SEG_CALL:
           this.run(k, seg.path!);
           break;
+        case SEG_SR:
+          this.sr(k, seg.access!);
+          break;
       }
     }
   }
@@ -375,7 +380,9 @@ export class Machine implements Engine {
       this.charge(0, a.write ? this.cSysregWrite : this.cSysregRead);
       return;
     }
-    const res = k < this.depth && this.levels[k]!.hostMode ? RES_NATIVE : a.res[this.resSel]!;
+    // MDCR_EL2.TDA of the level below traps its debug registers while they are not the guest's (kvm_arm_setup_mdcr_el2)
+    const tdaTrap = a.tda && k < this.depth && this.levels[k - 1]!.debugOwner === "free";
+    const res = tdaTrap ? RES_TRAP : k < this.depth && this.levels[k]!.hostMode ? RES_NATIVE : a.res[this.resSel]!;
     switch (res) {
       case RES_NATIVE:
         this.charge(k, a.write ? this.cSysregWrite : this.cSysregRead);
@@ -476,7 +483,9 @@ export class Machine implements Engine {
     const base = j * this.lay.perLevel;
     this.acc[base + F_EXITS]!++;
     this.acc[base + NC + ev.ecIdx]!++;
-    this.runAs(MECH_EXIT, j, ev.reason === "hvc-hyp" && j === owner ? P_NVHE_HOST_HVC : P_GUEST_EXIT);
+    // the exception vector: el1_irq for an interrupt, el1_sync (and the syndrome) for the rest
+    const vector = ev.reason === "hvc-hyp" && j === owner ? P_NVHE_HOST_HVC : ev.ecIdx === EC_IRQ ? P_GUEST_EXIT_IRQ : P_GUEST_EXIT_SYNC;
+    this.runAs(MECH_EXIT, j, vector);
     if (j < owner) {
       forward(this, j, ev, from, owner);
       if (this.trace.active) traceHandleEnd(this, j, ev);

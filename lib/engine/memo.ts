@@ -81,6 +81,7 @@ export const LEVEL_STATE_IN_KEY: StateKeyClassification<LevelState> = {
   hostMode: "flag",
   zcrAtGuestVl: "flag",
   neonInWindow: "flag",
+  debugOwner: ["free", "guest"],
 };
 
 interface PackedField {

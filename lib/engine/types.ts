@@ -31,7 +31,17 @@ export interface LevelState {
   zcrAtGuestVl: boolean;
   /** kernel-mode NEON (a softirq) armed to run inside this level's next IN_NESTED_* window (see armWindowNeon) */
   neonInWindow: boolean;
+  /**
+   * vcpu->arch.debug_owner of this level's vcpu (arch/arm64/kvm/debug.c): FREE after each load (no guest in the model
+   * sets MDSCR_EL1.KDE/MDE), GUEST_OWNED after a trapped debug register access (trap_debug_regs). While it is not FREE
+   * this level switches the breakpoint/watchpoint state on every entry and exit; while it is FREE, MDCR_EL2.TDA traps
+   * its guest's debug register accesses.
+   */
+  debugOwner: DebugOwner;
 }
+
+/** vcpu->arch.debug_owner (HOST_OWNED, for a VMM debugging its guest, is not modelled) */
+export type DebugOwner = "free" | "guest";
 
 /** The state of level j of a machine of depth `depth` before anything ran. */
 export function initialLevelState(j: number, depth: number, patched: boolean): LevelState {
@@ -49,6 +59,7 @@ export function initialLevelState(j: number, depth: number, patched: boolean): L
     hostMode: false,
     zcrAtGuestVl: false,
     neonInWindow: false,
+    debugOwner: "free",
   };
 }
 

@@ -6,6 +6,7 @@ import type { Trap, TrapReason } from "../engine/events";
 import * as layout from "../engine/layout";
 import * as emit from "../trace/emit";
 import * as arm from "./arm";
+import * as debug from "./debug";
 import * as fpsimd from "./fpsimd";
 import * as nested from "./nested";
 import type { Op } from "./ops";
@@ -28,6 +29,7 @@ const { enterGuest, fastReenter, migrateL0, nvhe, preempt, vcpuLoad, vcpuPut } =
 const { hypHandleFpsimd, hypHandleZcrEl2, kernelNeon, restoreCurrentState, vmmFpUse } = fpsimd;
 const { emulateNestedEret, injectNested } = nested;
 const { lrInjected } = vgic;
+const { debugSetGuestOwnership } = debug;
 const { traceKvmExit } = emit;
 const { PATHS } = paths;
 
@@ -133,6 +135,11 @@ function fastSysregPath(ev: Trap): Path | null {
   return p;
 }
 const B_FAST_SYSREG: Body = (m, j, ev) => m.run(j, fastSysregPath(ev)!);
+/** sys_regs.c trap_debug_regs: the access emulated (access_rw), then the debug registers become the guest's */
+const B_SYSREG_DEBUG: Body = (m, j) => {
+  m.run(j, PATHS.sysregEmulate);
+  debugSetGuestOwnership(m, j);
+};
 const B_VMM: Body = (m, j) => vmmRoundTrip(m, j);
 const B_NESTED_ERET: Body = (m, j) => emulateNestedEret(m, j);
 const B_HYP_FPSIMD: Body = (m, j, ev, from) => hypHandleFpsimd(m, j, ev, from);
@@ -200,7 +207,7 @@ export const HANDLERS: Readonly<Record<TrapReason, Handler>> = {
     }
     // kvm_hyp_handle_zcr_el2: load the FP state (kvm_hyp_handle_fpsimd), then the slow path
     if (ev.reg === "ZCR_EL2") hypHandleZcrEl2(m, j, ev, from);
-    fullExit(m, j, ev, from, B_SYSREG_EMULATE);
+    fullExit(m, j, ev, from, accessOfEvent(ev)?.tda === true ? B_SYSREG_DEBUG : B_SYSREG_EMULATE);
   },
   eret: (m, j, ev, from) => {
     if (ev.eretTo === "inhost") {

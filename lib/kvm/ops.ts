@@ -37,6 +37,10 @@ export const STEP_NAMES = [
   "counterRead",
   "cntpoffLoad",
   "timerMapSwitch",
+  "timerSetTraps",
+  "loadDebug",
+  "debugSwitchToGuest",
+  "debugSwitchToHost",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 /** dense index of each step (compiled paths refer to steps by it) */

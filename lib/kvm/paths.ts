@@ -22,14 +22,16 @@ export const PATH_DEFS = {
   /** Entry half of the run: everything between the run loop's decision to enter and the ERET into the guest. */
   guestEnter: {
     cite:
-      "hyp/vhe/switch.c __kvm_vcpu_run, __kvm_vcpu_run_vhe (entry half): local_daif_mask, sysreg_save_host_state_vhe " +
-      "(__sysreg_save_common_state), fpsimd_lazy_switch_to_guest, __activate_traps (__compute_hcr, ___activate_traps, " +
-      "__activate_cptr_traps, VBAR), sysreg_restore_guest_state_vhe; hyp/entry.S __guest_enter (ptrauth_switch_to_guest)",
+      "hyp/vhe/switch.c __kvm_vcpu_run (local_daif_mask), __kvm_vcpu_run_vhe (entry half, in 7.3's order): " +
+      "fpsimd_lazy_switch_to_guest, sysreg_save_host_state_vhe (__sysreg_save_common_state), __activate_traps " +
+      "(__compute_hcr, ___activate_traps, has_cntpoff block, __activate_cptr_traps, VBAR), __kvm_adjust_pc, " +
+      "sysreg_restore_guest_state_vhe (__sysreg_restore_common_state, __sysreg_restore_el2_return_state), " +
+      "__debug_switch_to_guest; then __guest_enter",
     ops: [
       "W DAIF",
+      "step lazySwitchToGuest",
       "R TPIDR_EL2", // host_data_ptr(host_ctxt)
       "R MDSCR_EL1", // __sysreg_save_common_state(host)
-      "step lazySwitchToGuest",
       "step computeHcr", // W HCR_EL2 (+ W VNCR_EL2 in hyp context or recursive NV)
       "step cntpoffEnter", // has_cntpoff(): W CNTP_CVAL_EL02; isb
       "W CPACR_EL1", // __activate_cptr_traps_vhe -> CPTR_EL2 (E2H)
@@ -39,10 +41,20 @@ export const PATH_DEFS = {
       "W MDSCR_EL1", // __sysreg_restore_common_state(guest)
       "W ELR_EL1", // __sysreg_restore_el2_return_state: write_sysreg_el2(SYS_ELR) (EL1 encoding with E2H)
       "W SPSR_EL1",
-      // __guest_enter
+      "step debugSwitchToGuest", // __debug_switch_to_guest: only while the debug registers are in use
+      "call guestEnterAsm",
+    ],
+  },
+  /** hyp/entry.S __guest_enter: host callee-saved state out, guest GPRs and keys in, ERET (by the caller). */
+  guestEnterAsm: {
+    cite:
+      "hyp/entry.S __guest_enter: adr_this_cpu, save_callee_saved_regs, save_sp_el0, the pending-IRQ check (mrs isr_el1), " +
+      "set_loaded_vcpu, ptrauth_switch_to_guest (include/asm/kvm_ptrauth.h), restore_sp_el0, guest x0-x30",
+    ops: [
       "R TPIDR_EL2", // adr_this_cpu kvm_hyp_ctxt
       "gpr", // save host callee-saved registers
       "R SP_EL0",
+      "R ISR_EL1", // an interrupt already pending: back out (not modelled: none is)
       "R TPIDR_EL2", // set_loaded_vcpu
       "R HCR_EL2", // ptrauth_switch_to_guest: test HCR_EL2.API|APK
       ...APKEYS_10_W,
@@ -50,13 +62,26 @@ export const PATH_DEFS = {
       "gpr", // load guest x0-x30
     ],
   },
-  /** Exception vector + __guest_exit + fixup_guest_exit up to the fast-path decision. */
-  guestExit: {
+  /** A synchronous exception: the vector's el1_sync, __guest_exit, fixup_guest_exit up to the fast-path decision. */
+  guestExitSync: {
     cite:
-      "hyp/hyp-entry.S el1_sync/el1_irq (get_vcpu_ptr); hyp/entry.S __guest_exit (ptrauth_switch_to_hyp); " +
-      "hyp/vhe/switch.c fixup_guest_exit; hyp/include/hyp/switch.h synchronize_vcpu_pstate, __fixup_guest_exit",
+      "hyp/hyp-entry.S el1_sync (mrs esr_el2: the EL2 encoding, redirected to EL1 by NV2), el1_trap (get_vcpu_ptr); " +
+      "__guest_exit and synchronize_vcpu_pstate (guestExitCommon); hyp/include/hyp/switch.h __fixup_guest_exit: " +
+      "read_sysreg_el2(SYS_ESR) for a non-IRQ exit",
+    ops: ["R ESR_EL2", "R TPIDR_EL2", "call guestExitCommon", "R ESR_EL1"],
+  },
+  /** An interrupt: the vector's el1_irq (no syndrome), __guest_exit, fixup_guest_exit. */
+  guestExitIrq: {
+    cite: "hyp/hyp-entry.S el1_irq (get_vcpu_ptr); __guest_exit and synchronize_vcpu_pstate (guestExitCommon)",
+    ops: ["R TPIDR_EL2", "call guestExitCommon"],
+  },
+  /** hyp/entry.S __guest_exit and the PSTATE sync of fixup_guest_exit. */
+  guestExitCommon: {
+    cite:
+      "hyp/entry.S __guest_exit (ptrauth_switch_to_hyp, set_loaded_vcpu, without RAS: dsb sy; isb; mrs isr_el1); " +
+      "hyp/vhe/switch.c fixup_guest_exit -> hyp/include/hyp/switch.h synchronize_vcpu_pstate (fixup_nv_guest_exit " +
+      "reads only memory)",
     ops: [
-      "R TPIDR_EL2", // get_vcpu_ptr
       "gpr", // store guest x0-x30
       "R SP_EL0",
       "R TPIDR_EL2", // adr_this_cpu kvm_hyp_ctxt
@@ -65,45 +90,60 @@ export const PATH_DEFS = {
       ...APKEYS_10_W,
       "W SP_EL0",
       "gpr", // restore host callee-saved registers
+      "R TPIDR_EL2", // set_loaded_vcpu xzr
       "dsb", // no RAS: dsb sy; isb; mrs isr_el1
       "isb",
       "R ISR_EL1",
       "R SPSR_EL1", // synchronize_vcpu_pstate: read_sysreg_el2(SYS_SPSR)
-      "R HCR_EL2", // fixup_guest_exit: vcpu_has_nv && HCR_EL2.NV check
-      "R ESR_EL1", // __fixup_guest_exit: read_sysreg_el2(SYS_ESR)
     ],
   },
   /** fixup_guest_exit returned true: re-enter without leaving hyp (back to __guest_enter). */
   fastReenter: {
-    cite: "hyp/vhe/switch.c __kvm_vcpu_run_vhe do { __guest_enter } while (fixup_guest_exit()); hyp/entry.S __guest_enter",
-    ops: [
-      "R TPIDR_EL2",
-      "gpr",
-      "R SP_EL0",
-      "R TPIDR_EL2",
-      "R HCR_EL2",
-      ...APKEYS_10_W,
-      "W SP_EL0",
-      "gpr",
-    ],
+    cite: "hyp/vhe/switch.c __kvm_vcpu_run_vhe do { __guest_enter } while (fixup_guest_exit())",
+    ops: ["call guestEnterAsm"],
   },
   /** The exit half of __kvm_vcpu_run_vhe after the loop ends (a full exit). */
   exitHalf: {
     cite:
-      "hyp/vhe/switch.c __kvm_vcpu_run_vhe (exit half): sysreg_save_guest_state_vhe, __deactivate_traps, " +
-      "fpsimd_lazy_switch_to_host, sysreg_restore_host_state_vhe; __kvm_vcpu_run local_daif_restore",
+      "hyp/vhe/switch.c __kvm_vcpu_run_vhe (exit half, in 7.3's order): sysreg_save_guest_state_vhe " +
+      "(__sysreg_save_common_state, __sysreg_save_el2_return_state), __deactivate_traps, sysreg_restore_host_state_vhe " +
+      "(__sysreg_restore_common_state), __debug_switch_to_host, isb, fpsimd_lazy_switch_to_host; __kvm_vcpu_run " +
+      "local_daif_restore",
     ops: [
       "R MDSCR_EL1", // __sysreg_save_common_state(guest)
       "R ELR_EL1", // __sysreg_save_el2_return_state
       "W HCR_EL2", // __deactivate_traps: HCR_HOST_VHE_FLAGS
       "step cntpoffExit", // has_cntpoff(): direct ptimer CVAL fix-up
       "W CPACR_EL1", // __deactivate_cptr_traps_vhe
-      "R TPIDR_EL2",
+      "R TPIDR_EL2", // this_cpu_vector
       "W VBAR_EL1", // host vectors
-      "step lazySwitchToHost",
       "W MDSCR_EL1", // __sysreg_restore_common_state(host)
+      "step debugSwitchToHost", // __debug_switch_to_host: only while the debug registers are in use
+      "isb",
+      "step lazySwitchToHost",
       "W DAIF",
       "code hypExitCode",
+    ],
+  },
+  /**
+   * __debug_switch_to_guest / __debug_switch_to_host while the vcpu's debug registers are in use (debug_owner not
+   * FREE): the state of one side saved, the other's restored, for each breakpoint and watchpoint of the CPU. The
+   * model's CPU has 6 breakpoints and 4 watchpoints (ID_AA64DFR0_EL1.BRPs = 5, WRPs = 3: Neoverse N1/N2/V1 and
+   * Ampere Altra; the count is CPU-specific, host_data->debug_brps/debug_wrps).
+   */
+  debugStateSwitch: {
+    cite: "hyp/include/hyp/debug-sr.h __debug_switch_to_guest_common / __debug_switch_to_host_common: __debug_save_state, __debug_restore_state",
+    ops: [
+      ...Array.from({ length: 6 }, () => "R DBGBCR_EL1" as const),
+      ...Array.from({ length: 6 }, () => "R DBGBVR_EL1" as const),
+      ...Array.from({ length: 4 }, () => "R DBGWCR_EL1" as const),
+      ...Array.from({ length: 4 }, () => "R DBGWVR_EL1" as const),
+      "R MDCCINT_EL1",
+      ...Array.from({ length: 6 }, () => "W DBGBCR_EL1" as const),
+      ...Array.from({ length: 6 }, () => "W DBGBVR_EL1" as const),
+      ...Array.from({ length: 4 }, () => "W DBGWCR_EL1" as const),
+      ...Array.from({ length: 4 }, () => "W DBGWVR_EL1" as const),
+      "W MDCCINT_EL1",
     ],
   },
   /** Run loop work before entering the guest (per iteration). */
@@ -120,51 +160,57 @@ export const PATH_DEFS = {
       "kvm_arch_vcpu_ctxsync_fp, handle_exit_early; handle_exit.c handle_exit -> handle_trap_exceptions",
     ops: ["call exitHalf", "step vgicSync", "step timerSyncNested", "step ctxsyncFp", "code handleExitCode"],
   },
-  /** kvm_arch_vcpu_put, component by component. */
+  /** kvm_arch_vcpu_put, component by component, in 7.3's order. */
   vcpuPut: {
     cite:
-      "arm.c kvm_arch_vcpu_put: kvm_vcpu_put_debug, kvm_arch_vcpu_put_fp, kvm_vcpu_put_vhe (__deactivate_traps_common, " +
-      "__vcpu_put_switch_sysregs), kvm_timer_vcpu_put, kvm_vgic_put, kvm_vcpu_pmu_restore_host, kvm_vcpu_put_hw_mmu, " +
-      "kvm_arm_vmid_clear_active",
+      "arm.c kvm_arch_vcpu_put: kvm_vcpu_put_debug (debug.c: MDCR_EL2 back to the host's), kvm_arch_vcpu_put_fp, " +
+      "kvm_vcpu_put_vhe (hyp/vhe/switch.c __vcpu_put_deactivate_traps -> hyp/include/hyp/switch.h " +
+      "__deactivate_traps_common: HSTR_EL2, PMUSERENR_EL0, HCRX_EL2, __deactivate_traps_hfgxtr with cpu_has_amu(); " +
+      "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs), kvm_timer_vcpu_put, kvm_vgic_put, kvm_vcpu_pmu_restore_host, " +
+      "kvm_vcpu_put_hw_mmu, kvm_arm_vmid_clear_active (memory)",
     ops: [
+      "W MDCR_EL2", // kvm_vcpu_put_debug
       "step putFp",
-      "R TPIDR_EL2",
-      "W MDCR_EL2", // __deactivate_traps_common
-      "W HSTR_EL2",
+      "R TPIDR_EL2", // host_data_ptr(host_ctxt)
+      "W HSTR_EL2", // __deactivate_traps_common
       "W PMUSERENR_EL0_TRAPPED",
       "W HCRX_EL2",
-      "W HFGRTR_EL2",
+      "W HFGRTR_EL2", // __deactivate_traps_hfgxtr (FEAT_FGT)
       "W HFGWTR_EL2",
       "W HFGITR_EL2",
       "W HDFGRTR_EL2",
       "W HDFGWTR_EL2",
+      "R ID_AA64PFR0_EL1", // cpu_has_amu(): HCR_EL2.TID3 traps it at a guest hypervisor
       "step putSysregs",
       "step putTimer",
       "step putVgic",
       "code putLoadCode",
     ],
   },
-  /** kvm_arch_vcpu_load, component by component. */
+  /** kvm_arch_vcpu_load, component by component, in 7.3's order. */
   vcpuLoad: {
     cite:
       "arm.c kvm_arch_vcpu_load: kvm_vcpu_load_hw_mmu, kvm_arm_vmid_update, kvm_timer_vcpu_load, kvm_vgic_load, " +
-      "kvm_vcpu_load_debug, kvm_vcpu_load_vhe (__vcpu_load_switch_sysregs, __activate_traps_common, __load_stage2), " +
-      "kvm_arch_vcpu_load_fp, kvm_vcpu_pmu_restore_guest, vcpu_set_pauth_traps (ptrauth_save_keys)",
+      "kvm_vcpu_load_debug (debug.c: save the host's MDCR_EL2, debug_owner, kvm_arm_setup_mdcr_el2), kvm_vcpu_load_fgt " +
+      "(memory), kvm_vcpu_load_vhe (hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs, hyp/include/hyp/switch.h " +
+      "__activate_traps_common with __activate_traps_hfgxtr and cpu_has_amu(), __load_stage2), kvm_arch_vcpu_load_fp, " +
+      "kvm_vcpu_pmu_restore_guest, vcpu_set_pauth_traps (ptrauth_save_keys)",
     ops: [
       "step loadHwMmu",
       "step loadTimer",
       "step loadVgic",
+      "R MDCR_EL2", // kvm_vcpu_load_debug: the host's MDCR_EL2
+      "step loadDebug",
+      "W MDCR_EL2", // kvm_arm_setup_mdcr_el2
       "R TPIDR_EL2",
       "step loadSysregs",
       "W HSTR_EL2", // __activate_traps_common
       "W PMSELR_EL0",
       "R PMUSERENR_EL0_TRAPPED",
       "W PMUSERENR_EL0_TRAPPED",
-      "R MDCR_EL2",
-      "W MDCR_EL2",
       "R HCRX_EL2",
       "W HCRX_EL2",
-      "R HFGRTR_EL2",
+      "R HFGRTR_EL2", // __activate_traps_hfgxtr (FEAT_FGT): save the host's, write the vcpu's
       "W HFGRTR_EL2",
       "R HFGWTR_EL2",
       "W HFGWTR_EL2",
@@ -174,6 +220,7 @@ export const PATH_DEFS = {
       "W HDFGRTR_EL2",
       "R HDFGWTR_EL2",
       "W HDFGWTR_EL2",
+      "R ID_AA64PFR0_EL1", // cpu_has_amu(): HCR_EL2.TID3 traps it at a guest hypervisor
       "W VTCR_EL2", // __load_stage2
       "W VTTBR_EL2",
       "step loadFp",
@@ -197,12 +244,17 @@ export const PATH_DEFS = {
     cite: "arch_timer.c kvm_timer_vcpu_put: timer_save_state x2, set_cntvoff; soft_timer_cancel x2 (emulated timers)",
     ops: ["call timerPut", "code timerEmulCode"],
   },
-  /** kvm_timer_vcpu_load for a non-NV vcpu: the direct timers' active state, offsets, CVAL/CTL restore. */
+  /** kvm_timer_vcpu_load for a non-NV vcpu: the direct timers, then timer_set_traps. */
   timerLoad: {
+    cite: "arch_timer.c kvm_timer_vcpu_load (a vcpu without NV): the direct timers (timerLoadDirect), timer_set_traps",
+    ops: ["call timerLoadDirect", "step timerSetTraps"],
+  },
+  /** The direct timers' active state in the GIC, the offsets, and their CVAL/CTL restore. */
+  timerLoadDirect: {
     cite:
-      "arch_timer.c kvm_timer_vcpu_load: kvm_timer_vcpu_load_gic x2 (irq_set_irqchip_state(ACTIVE) -> GICR " +
-      "I[SC]ACTIVER0, inference), set_cntvoff, set_cntpoff (CNTPOFF on hardware with FEAT_ECV only), " +
-      "timer_restore_state x2 (CVAL, isb, CTL)",
+      "arch_timer.c kvm_timer_vcpu_load_gic x2 (set_timer_irq_phys_active -> irq_set_irqchip_state(ACTIVE) -> " +
+      "drivers/irqchip/irq-gic-v3.c gic_irq_set_irqchip_state: GICR I[SC]ACTIVER0), timer_restore_state x2 " +
+      "(set_cntvoff, set_cntpoff: CNTPOFF on hardware with FEAT_ECV only; CVAL, isb, CTL)",
     ops: [
       "mmio gicr", "mmio gicr",
       "W CNTVOFF_EL2",
@@ -215,9 +267,8 @@ export const PATH_DEFS = {
   timerLoadNested: {
     cite:
       "arch_timer.c kvm_timer_vcpu_load: kvm_timer_vcpu_load_nested_switch (unmap x2, map x2 when the hyp/nested " +
-      "map changes), the direct timers as above, timer_emulate x2 -> soft_timer_start -> hrtimer_start (a clock " +
-      "read each), timer_set_traps (read-modify-write CNTHCTL_EL2)",
-    ops: ["step timerMapSwitch", "call timerLoad", "step counterRead", "step counterRead", "R CNTHCTL_EL2", "W CNTHCTL_EL2"],
+      "map changes), the direct timers, timer_emulate x2 (kvm_timer_should_fire: a counter read each), timer_set_traps",
+    ops: ["step timerMapSwitch", "call timerLoadDirect", "step counterRead", "step counterRead", "step timerSetTraps"],
   },
   /** sysreg-sr.c __sysreg_save_vel2_state (VHE guest hypervisor in hyp context) + user state switch. */
   putSysregsVel2: {
@@ -268,25 +319,49 @@ export const PATH_DEFS = {
       "W AMAIR_EL12", "W CNTKCTL_EL12", "W PAR_EL1", "W TPIDR_EL1", "W SP_EL1", "W ELR_EL12", "W SPSR_EL12",
     ],
   },
-  /** vgic-v3.c vgic_v3_put: __vgic_v3_save_vmcr_aprs, __vgic_v3_deactivate_traps. */
+  /**
+   * vgic-v3.c vgic_v3_put: __vgic_v3_save_aprs (through kvm_call_hyp: then an isb), __vgic_v3_deactivate_traps. The
+   * model's GIC has 5 priority bits (one AP0R and one AP1R register each), no GICv2 compatibility and no CPU-interface
+   * trapping (the static keys vgic_v3_has_v2_compat and vgic_v3_cpuif_trap off), so deactivate_traps writes nothing.
+   * ICH_VTR_EL2 is read only at boot (vgic.h vgic_ich_vtr() is a patched constant).
+   */
   putVgic: {
-    cite: "vgic/vgic-v3.c vgic_v3_put -> hyp/vgic-v3-sr.c __vgic_v3_save_vmcr_aprs, __vgic_v3_deactivate_traps",
-    ops: ["R ICH_VTR_EL2", "R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "R ICH_VMCR_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2"],
+    cite: "vgic/vgic-v3.c vgic_v3_put -> hyp/vgic-v3-sr.c __vgic_v3_save_aprs, __vgic_v3_deactivate_traps; vgic/vgic.h vgic_ich_vtr",
+    ops: ["R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "isb"],
   },
-  /** vgic-v3-nested.c vgic_v3_put_nested: as vgic_v3_put plus __vgic_v3_save_state and the copy back to L1's memory. */
+  /** vgic-v3-nested.c vgic_v3_put_nested: the shadow's APRs saved and copied into the guest hypervisor's VNCR page. */
   putVgicNested: {
-    cite: "vgic/vgic-v3-nested.c vgic_v3_put_nested",
-    ops: ["call putVgic", "R ICH_ELRSR_EL2", "W ICH_HCR_EL2"],
+    cite: "vgic/vgic-v3-nested.c vgic_v3_put_nested -> hyp/vgic-v3-sr.c __vgic_v3_save_aprs, __vgic_v3_deactivate_traps",
+    ops: ["R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2"],
   },
-  /** vgic-v3.c vgic_v3_load: __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps. */
+  /** vgic-v3.c vgic_v3_load: __vgic_v3_restore_vmcr_aprs (through kvm_call_hyp), __vgic_v3_activate_traps (nothing, as above). */
   loadVgic: {
     cite: "vgic/vgic-v3.c vgic_v3_load -> hyp/vgic-v3-sr.c __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps",
-    ops: ["W ICH_VMCR_EL2", "R ICH_VTR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "R ICC_SRE_EL2", "W ICC_SRE_EL2"],
+    ops: ["W ICH_VMCR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "isb"],
   },
-  /** vgic-v3-nested.c vgic_v3_load_nested: shadow built from L1's memory, then the same register restore + ICH_HCR. */
+  /** vgic-v3-nested.c vgic_v3_load_nested: the shadow built from the guest hypervisor's VNCR page, then restored. */
   loadVgicNested: {
-    cite: "vgic/vgic-v3-nested.c vgic_v3_load_nested",
-    ops: ["code vgicInjectCode", "call loadVgic", "W ICH_HCR_EL2"],
+    cite: "vgic/vgic-v3-nested.c vgic_v3_load_nested: vgic_v3_create_shadow_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps",
+    ops: ["code vgicInjectCode", "W ICH_VMCR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2"],
+  },
+  /**
+   * kvm_vgic_sync_hwstate outside a nested state: __vgic_v3_save_state. Every exit reads ICH_VMCR_EL2, clears
+   * ICH_HCR_EL2 and reads ICH_MISR_EL2 ("Hack alert: On NV, this results in a trap so that the above write actually
+   * takes effect"); the list registers are read back only when some are in use (vgicSaveLrs).
+   */
+  vgicSaveState: {
+    cite: "vgic/vgic.c kvm_vgic_sync_hwstate -> vgic_save_state -> hyp/vgic-v3-sr.c __vgic_v3_save_state",
+    ops: ["R ICH_VMCR_EL2", "W ICH_HCR_EL2", "R ICH_MISR_EL2"],
+  },
+  /** __vgic_v3_save_state with list registers in use: ICH_ELRSR_EL2, then each LR read back and cleared. */
+  vgicSaveLrs: {
+    cite: "hyp/vgic-v3-sr.c __vgic_v3_save_state (used_lrs != 0): read_gicreg(ICH_ELRSR_EL2), __gic_v3_get_lr, __gic_v3_set_lr(0)",
+    ops: ["R ICH_ELRSR_EL2", "R ICH_LR0_EL2", "W ICH_LR0_EL2"],
+  },
+  /** kvm_vgic_sync_hwstate in a nested state: vgic_v3_sync_nested (the LR state copied to the guest hypervisor's page). */
+  vgicSyncNested: {
+    cite: "vgic/vgic-v3-nested.c vgic_v3_sync_nested: ICH_VMCR_EL2 and ICH_HCR_EL2.EOIcount synchronised, ICH_HCR_EL2 cleared, isb",
+    ops: ["R ICH_VMCR_EL2", "R ICH_HCR_EL2", "W ICH_HCR_EL2", "isb"],
   },
   /**
    * nVHE guest hypervisor (E2H=0 at vEL2): its EL1-encoded accesses target the EL1 context it is switching, which

@@ -1,5 +1,6 @@
 import type { StepFn } from "../engine/engine";
 import * as arm from "./arm";
+import * as debug from "./debug";
 import * as fpsimd from "./fpsimd";
 import * as ops from "./ops";
 import type { StepName } from "./ops";
@@ -34,6 +35,10 @@ export const STEPS: Readonly<Record<StepName, StepFn>> = {
   loadTimer: timer.loadTimer,
   timerMapSwitch: timer.timerMapSwitch,
   counterRead: timer.counterRead,
+  timerSetTraps: timer.timerSetTraps,
+  loadDebug: debug.loadDebug,
+  debugSwitchToGuest: debug.debugSwitchToGuest,
+  debugSwitchToHost: debug.debugSwitchToHost,
   vgicFlush: vgic.vgicFlush,
   vgicSync: vgic.vgicSync,
   putVgic: vgic.putVgic,

@@ -37,16 +37,25 @@ export function loadTimer(m: Engine, j: number): void {
   m.run(j, m.levels[j]!.ctx !== "guest" ? P_TIMER_LOAD_NESTED : P_TIMER_LOAD);
 }
 
-/** arch_timer.c kvm_timer_sync_nested (hyp context only): timer_set_traps with ECV, else a timer put + load. */
+/**
+ * arch_timer.c kvm_timer_sync_nested (run loop, hyp context only): nothing with FEAT_ECV; without it the emulated timers
+ * are processed on every exit (soft_timer_cancel x2, timer_emulate x2: a counter read each).
+ */
 export function timerSyncNested(m: Engine, j: number): void {
-  if (m.levels[j]!.ctx !== "hyp") return;
-  if (m.cfg.ecv) {
-    m.sr(j, A_CNTHCTL_EL2_R);
-    m.sr(j, A_CNTHCTL_EL2_W);
-  } else {
-    putTimer(m, j);
-    loadTimer(m, j);
-  }
+  if (m.levels[j]!.ctx !== "hyp" || m.cfg.ecv) return;
+  m.exec(j, OP_TIMER_EMUL);
+  counterRead(m, j);
+  counterRead(m, j);
+}
+
+/**
+ * arch_timer.c timer_set_traps: CNTHCTL_EL2 read-modify-written (sysreg_clear_set writes only a change). With FEAT_ECV
+ * an NV vcpu's EL1NVVCT/EL1NVPCT are set in hyp context and cleared in nested context, so each switch between them
+ * writes; a vcpu without NV keeps the same value (no write).
+ */
+export function timerSetTraps(m: Engine, j: number): void {
+  m.sr(j, A_CNTHCTL_EL2_R);
+  if (m.cfg.ecv && m.levels[j]!.ctx !== "guest") m.sr(j, A_CNTHCTL_EL2_W);
 }
 
 /** kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity) when the map changed. */

@@ -8,39 +8,44 @@ import * as paths from "./paths";
  */
 
 // hot imports bound to module-local constants (see test/engine/hot-imports.test.ts)
-const { R, W } = access;
+const { W } = access;
 const { PATHS } = paths;
 
-const A_ICH_ELRSR_EL2_R = R("ICH_ELRSR_EL2");
 const A_ICH_HCR_EL2_W = W("ICH_HCR_EL2");
-const A_ICH_LR0_EL2_R = R("ICH_LR0_EL2");
 const A_ICH_LR0_EL2_W = W("ICH_LR0_EL2");
+const P_VGIC_SAVE_STATE = PATHS.vgicSaveState;
+const P_VGIC_SAVE_LRS = PATHS.vgicSaveLrs;
+const P_VGIC_SYNC_NESTED = PATHS.vgicSyncNested;
 const P_PUT_VGIC_NESTED = PATHS.putVgicNested;
 const P_PUT_VGIC = PATHS.putVgic;
 const P_LOAD_VGIC_NESTED = PATHS.loadVgicNested;
 const P_LOAD_VGIC = PATHS.loadVgic;
 
-/** vgic.c kvm_vgic_flush_hwstate -> vgic_v3_flush_nested / __vgic_v3_restore_state (only with LRs in use). */
+/**
+ * vgic.c kvm_vgic_flush_hwstate: in a nested state vgic_v3_flush_nested (ICH_HCR_EL2 from the guest hypervisor's);
+ * otherwise __vgic_v3_restore_state: ICH_HCR_EL2 always, the list registers in use.
+ */
 export function vgicFlush(m: Engine, j: number): void {
   const lv = m.levels[j]!;
-  if (lv.ctx === "nested") {
-    m.sr(j, A_ICH_HCR_EL2_W);
-    return;
-  }
-  if (!lv.lrInUse) return;
   m.sr(j, A_ICH_HCR_EL2_W);
-  m.sr(j, A_ICH_LR0_EL2_W);
+  if (lv.ctx !== "nested" && lv.lrInUse) m.sr(j, A_ICH_LR0_EL2_W);
 }
 
-/** vgic.c kvm_vgic_sync_hwstate -> __vgic_v3_save_state (only with LRs in use). */
+/**
+ * vgic.c kvm_vgic_sync_hwstate: in a nested state vgic_v3_sync_nested; otherwise __vgic_v3_save_state (the list
+ * registers in use read back, then ICH_VMCR_EL2, ICH_HCR_EL2 cleared and the ICH_MISR_EL2 read on every exit).
+ */
 export function vgicSync(m: Engine, j: number): void {
   const lv = m.levels[j]!;
-  if (lv.ctx === "nested" || !lv.lrInUse) return;
-  m.sr(j, A_ICH_ELRSR_EL2_R);
-  m.sr(j, A_ICH_HCR_EL2_W);
-  m.sr(j, A_ICH_LR0_EL2_R);
-  m.sr(j, A_ICH_LR0_EL2_W);
-  lv.lrInUse = false;
+  if (lv.ctx === "nested") {
+    m.run(j, P_VGIC_SYNC_NESTED);
+    return;
+  }
+  if (lv.lrInUse) {
+    m.run(j, P_VGIC_SAVE_LRS);
+    lv.lrInUse = false;
+  }
+  m.run(j, P_VGIC_SAVE_STATE);
 }
 
 /** vgic-v3.c vgic_v3_put / vgic-v3-nested.c vgic_v3_put_nested. */

@@ -19,7 +19,6 @@ const REASONS = {
 type Reason = keyof typeof REASONS;
 
 export const NOT_IN_DEFAULT: Readonly<Partial<Record<Item, Reason>>> = {
-  "reg ESR_EL2": "only with an nVHE guest hypervisor",
   "reg FAR_EL2": "only with an nVHE guest hypervisor",
   "reg ELR_EL2": "only with an nVHE guest hypervisor",
   "reg SPSR_EL2": "only with an nVHE guest hypervisor",

@@ -27,6 +27,7 @@ const arbLevel = fc.record({
   hostMode: fc.boolean(),
   zcrAtGuestVl: fc.boolean(),
   neonInWindow: fc.boolean(),
+  debugOwner: fc.constantFrom("free", "guest"),
 }) satisfies fc.Arbitrary<LevelState>;
 
 const keyed = (Object.keys(LEVEL_STATE_IN_KEY) as (keyof LevelState)[]).filter((f) => {

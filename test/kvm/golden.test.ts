@@ -4,16 +4,30 @@ import { machine, record, summarize } from "../helpers";
 
 /**
  * Golden sequences at depth 2 (L0 on hardware, L1 a VHE guest hypervisor, L2 the leaf), written by hand from the
- * kernel code (arch/arm64/kvm, 2025-26 mainline), not from the model's output:
+ * kernel code of Linux 7.3-rc7 (arch/arm64/kvm; docs/fidelity/ holds an independent reading of the same paths), not
+ * from the model's output:
  *
  *  (a) L2 -> L1 nested exception: L2's HVC traps to L0 (hyp/entry.S __guest_exit); hyp_exit_handlers has no HVC
  *      entry, so a full exit; handle_hvc sees a nested context and calls kvm_inject_nested_sync -> kvm_inject_nested:
  *      [IN_NESTED_EXCEPTION] kvm_arch_vcpu_put (put_fp saves the vcpu's FP if it owns the regs) ->
  *      kvm_inject_el2_exception -> kvm_arch_vcpu_load (load_fp: fp_owner = FREE) [clear]; ERET into L1's vEL2.
- *  (b) L1 handles its guest's HVC with its own __kvm_vcpu_run_vhe exit half and entry half. Under NV2 the only
- *      accesses that still trap are CPACR_EL1 (CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1) in __deactivate_cptr_traps
- *      and __activate_cptr_traps; everything else is EL1 hardware (ELR/SPSR/ESR/VBAR via E2H) or VNCR memory
- *      (TPIDR_EL2, HCR_EL2, MDSCR_EL1).
+ *  (b) L1 handles its guest's HVC with its own __kvm_vcpu_run_vhe exit half, run loop and entry half (no put/load
+ *      in L1). Under NV2 these of its accesses still trap to L0, in this order:
+ *      - exit half, sysreg_save_guest_state_vhe -> __sysreg_save_common_state: the MDSCR_EL1 read. L0's load (the
+ *        nested exception's) left its debug_owner FREE (debug.c kvm_vcpu_load_debug: no KDE/MDE), so MDCR_EL2.TDA
+ *        is set (kvm_arm_setup_mdcr_el2) and traps it: a full exit to sys_regs.c trap_debug_regs, which makes the
+ *        debug registers the guest's (kvm_debug_set_guest_ownership: TDA cleared). Later reads are VNCR memory.
+ *      - __deactivate_traps -> __deactivate_cptr_traps_vhe: the CPACR_EL1 write (CPTR_EL2.TCPAC): hyp fast path
+ *        kvm_hyp_handle_cpacr_el1.
+ *      - sysreg_restore_host_state_vhe: the MDSCR_EL1 write, trapped in hyp context by FEAT_FGT's
+ *        HDFGWTR_EL2.MDSCR_EL1 (config.c __compute_hdfgwtr): a full exit to trap_debug_regs.
+ *      - run loop, kvm_vgic_sync_hwstate -> __vgic_v3_save_state: the ICH_MISR_EL2 read ("Hack alert: On NV, this
+ *        results in a trap"): a full exit to access_gic_misr. (ICH_VMCR/ICH_HCR are VNCR memory; no list register
+ *        is in use for an HVC, so no ICH_ELRSR_EL2.)
+ *      - entry half: __activate_cptr_traps_vhe's CPACR_EL1 write (fast path), then
+ *        sysreg_restore_guest_state_vhe's MDSCR_EL1 write (full exit, HDFGWTR).
+ *      Everything else is EL1 hardware (ELR/SPSR/ESR/VBAR via E2H, the explicit ESR_EL2 of the vector via NV2's
+ *      redirection) or VNCR memory (TPIDR_EL2, HCR_EL2, the ICH_* state, MDSCR_EL1 reads once TDA is clear).
  *  (c) L1 -> L2 nested ERET: L1's ERET traps (HCR_EL2.NV); kvm_hyp_handle_eret declines (target EL1), full exit,
  *      kvm_handle_eret -> kvm_emulate_nested_eret: [IN_NESTED_ERET] put (hyp context) / load (nested context).
  *  With the leaf using FP/SIMD before each HVC: after the unpatched put/load L0's fp_owner is FREE, so the leaf's
@@ -38,13 +52,23 @@ function iteration(m: Machine): string[] {
   );
 }
 
-const L1_CPTR_TRAPS_NV2 = [
-  // exit half: __deactivate_traps -> __deactivate_cptr_traps_vhe writes CPACR_EL1 (trapped by TCPAC)
+const L1_TRAPS_NV2 = [
+  // exit half: MDSCR_EL1 read (MDCR_EL2.TDA, L0's debug_owner FREE), CPACR_EL1 write (TCPAC, fast path), MDSCR_EL1
+  // write (HDFGWTR_EL2.MDSCR_EL1)
+  "trap L1->L0 SYS64 MDSCR_EL1",
+  "L0 full",
   "trap L1->L0 SYS64 CPACR_EL1",
   "L0 fast",
-  // entry half: __activate_traps -> __activate_cptr_traps_vhe
+  "trap L1->L0 SYS64 MDSCR_EL1",
+  "L0 full",
+  // run loop: __vgic_v3_save_state's ICH_MISR_EL2 read
+  "trap L1->L0 SYS64 ICH_MISR_EL2",
+  "L0 full",
+  // entry half: CPACR_EL1 write (fast path), MDSCR_EL1 write (full exit)
   "trap L1->L0 SYS64 CPACR_EL1",
   "L0 fast",
+  "trap L1->L0 SYS64 MDSCR_EL1",
+  "L0 full",
 ];
 
 describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
@@ -64,7 +88,7 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
       "L0 load hyp",
       // (b) L1 handles the HVC after a full exit of its own
       "L1 full",
-      ...L1_CPTR_TRAPS_NV2,
+      ...L1_TRAPS_NV2,
       // (c) nested ERET: the regs were flushed by the previous load, nothing left to save
       "trap L1->L0 ERET",
       "L0 full",
@@ -82,7 +106,7 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
       "L0 put nested fp-elided",
       "L0 load hyp fp-elided",
       "L1 full",
-      ...L1_CPTR_TRAPS_NV2,
+      ...L1_TRAPS_NV2,
       "trap L1->L0 ERET",
       "L0 full",
       "L0 nestedEret",
@@ -93,16 +117,22 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
 });
 
 /**
- * NV-only what-if: every VNCR-backed access of L1 traps instead. Walking L1's per-exit path by hand
- * (hyp/entry.S __guest_exit, hyp/vhe/switch.c fixup_guest_exit, __kvm_vcpu_run_vhe, __guest_enter):
- *  __guest_exit: get_vcpu_ptr (TPIDR_EL2), adr_this_cpu (TPIDR_EL2), ptrauth_switch_to_hyp (HCR_EL2);
- *  fixup_guest_exit: HCR_EL2.NV check; exit half: MDSCR_EL1 save, HCR_EL2 write, CPACR_EL1, this_cpu (TPIDR_EL2),
- *  MDSCR_EL1 restore; entry half: host_data_ptr (TPIDR_EL2), MDSCR_EL1 save, HCR_EL2, CPACR_EL1, TPIDR_EL2 (vectors),
- *  MDSCR_EL1 restore; __guest_enter: TPIDR_EL2 x2, HCR_EL2 (ptrauth); then the ERET.
+ * NV-only what-if: every VNCR-backed or redirected access of L1 traps instead. Walking L1's per-exit path by hand
+ * (Linux 7.3-rc7):
+ *  vector (hyp/hyp-entry.S el1_sync): the ESR_EL2 read (redirected with NV2), get_vcpu_ptr (TPIDR_EL2);
+ *  __guest_exit (hyp/entry.S): adr_this_cpu (TPIDR_EL2), ptrauth_switch_to_hyp (HCR_EL2), set_loaded_vcpu (TPIDR_EL2);
+ *  exit half (hyp/vhe/switch.c __kvm_vcpu_run_vhe): MDSCR_EL1 save, HCR_EL2 write (__deactivate_traps), CPACR_EL1,
+ *  this_cpu_vector (TPIDR_EL2), MDSCR_EL1 restore;
+ *  run loop: __vgic_v3_save_state (ICH_VMCR_EL2 read, ICH_HCR_EL2 cleared, ICH_MISR_EL2 read), then
+ *  __vgic_v3_restore_state (ICH_HCR_EL2 write);
+ *  entry half: host_data_ptr (TPIDR_EL2), MDSCR_EL1 save, HCR_EL2 (__compute_hcr), CPACR_EL1, kvm_hyp_vector
+ *  (TPIDR_EL2), MDSCR_EL1 restore; __guest_enter: adr_this_cpu and set_loaded_vcpu (TPIDR_EL2 x2), HCR_EL2
+ *  (ptrauth_switch_to_guest); then the ERET.
  */
 const L1_TRAPS_NV1 = [
-  "R TPIDR_EL2", "R TPIDR_EL2", "R HCR_EL2", "R HCR_EL2",
+  "R ESR_EL2", "R TPIDR_EL2", "R TPIDR_EL2", "R HCR_EL2", "R TPIDR_EL2",
   "R MDSCR_EL1", "W HCR_EL2", "W CPACR_EL1", "R TPIDR_EL2", "W MDSCR_EL1",
+  "R ICH_VMCR_EL2", "W ICH_HCR_EL2", "R ICH_MISR_EL2", "W ICH_HCR_EL2",
   "R TPIDR_EL2", "R MDSCR_EL1", "W HCR_EL2", "W CPACR_EL1", "R TPIDR_EL2", "W MDSCR_EL1",
   "R TPIDR_EL2", "R TPIDR_EL2", "R HCR_EL2",
 ];
@@ -163,5 +193,72 @@ describe("golden: nVHE guest hypervisor, depth 2", () => {
     // the host kernel's own EL1 accesses never trap; the hyp's EL1 switch is VNCR memory
     const l1Vncr = evs.filter((r) => r.name === "vncr_access" && r.level === 1).length;
     expect(l1Vncr).toBeGreaterThan(70);
+  });
+});
+
+/**
+ * One put+load pair inside a guest hypervisor: at depth 3, L1 forwards the leaf's HVC to L2 (kvm_inject_nested), so
+ * L1's kvm_arch_vcpu_put runs for its vcpu in nested context and kvm_arch_vcpu_load in hyp context. Its accesses that
+ * trap to L0, in order, by hand from Linux 7.3-rc7 (arch/arm64/kvm/arm.c kvm_arch_vcpu_put/kvm_arch_vcpu_load; the
+ * change applied, so put_fp/load_fp return early):
+ *  put: kvm_vcpu_put_debug's MDCR_EL2 write (not in the VNCR page: access_mdcr); __deactivate_traps_common's
+ *  PMUSERENR_EL0 write (MDCR_EL2.TPM) and cpu_has_amu()'s ID_AA64PFR0_EL1 read (HCR_EL2.TID3), the HSTR/HCRX/FGT
+ *  writes being VNCR memory; __sysreg_save_el1_state's CNTKCTL_EL12 read (not in the VNCR page); kvm_timer_vcpu_put
+ *  (timer_save_state x2): the EL02 CTL/CVAL reads complete on L0's fast path (kvm_hyp_handle_timer), the CTL
+ *  writes are full exits (access_arch_timer); the vgic's APRs are VNCR memory.
+ *  load: kvm_timer_vcpu_load: the two GIC redistributor MMIO writes of kvm_timer_vcpu_load_gic (the in-kernel vGIC
+ *  at L0), the four EL02 CVAL/CTL writes (full exits), timer_set_traps' CNTHCTL_EL2 read and write (the value changes
+ *  between the hyp and nested contexts with FEAT_ECV); kvm_vcpu_load_debug's MDCR_EL2 read and write;
+ *  __sysreg_restore_vel2_state's CNTKCTL_EL12 write; __activate_traps_common's PMSELR_EL0 write and PMUSERENR_EL0
+ *  read and write (MDCR_EL2.TPM) and ID_AA64PFR0_EL1 read (TID3).
+ */
+describe("golden: one put+load pair inside a guest hypervisor (depth 3, NV2, ECV, FGT)", () => {
+  it("lists the accesses of L1's put and load that trap to L0, in order", () => {
+    const m = machine({ depth: 3 }, "all");
+    for (let i = 0; i < 3; i++) m.leafTrap({ ec: "HVC64", reason: "hvc" });
+    const recs = record(m, () => m.leafTrap({ ec: "HVC64", reason: "hvc" }));
+    const put = recs.findIndex((r) => r.name === "vcpu_put" && r.level === 1);
+    const load = recs.findIndex((r, i) => i > put && r.name === "vcpu_load" && r.level === 1);
+    // the load ends where L1's entry half begins: its first trap there is __activate_cptr_traps' CPACR_EL1 write
+    const entry = recs.findIndex((r, i) => i > load && r.name === "sysreg_trap" && r.level === 1 && r.fields.reg === "CPACR_EL1");
+    expect(put).toBeGreaterThan(0);
+    const traps: string[] = [];
+    let reg = "";
+    for (const r of recs.slice(put, entry)) {
+      if (r.name === "sysreg_trap" && r.level === 1) reg = `${r.fields.write ? "W" : "R"} ${r.fields.reg}`;
+      else if (r.name === "trap_begin" && r.level === 1) {
+        traps.push(r.fields.reason === "sysreg" ? reg : r.fields.reason);
+        reg = "";
+      }
+    }
+    expect(traps).toEqual([
+      // put
+      "W MDCR_EL2",
+      "W PMUSERENR_EL0_TRAPPED",
+      "R ID_AA64PFR0_EL1",
+      "R CNTKCTL_EL12",
+      "R CNTV_CTL_EL02",
+      "R CNTV_CVAL_EL02",
+      "W CNTV_CTL_EL02",
+      "R CNTP_CTL_EL02",
+      "R CNTP_CVAL_EL02",
+      "W CNTP_CTL_EL02",
+      // load
+      "mmio-kernel",
+      "mmio-kernel",
+      "W CNTV_CVAL_EL02",
+      "W CNTV_CTL_EL02",
+      "W CNTP_CVAL_EL02",
+      "W CNTP_CTL_EL02",
+      "R CNTHCTL_EL2",
+      "W CNTHCTL_EL2",
+      "R MDCR_EL2",
+      "W MDCR_EL2",
+      "W CNTKCTL_EL12",
+      "W PMSELR_EL0",
+      "R PMUSERENR_EL0_TRAPPED",
+      "W PMUSERENR_EL0_TRAPPED",
+      "R ID_AA64PFR0_EL1",
+    ]);
   });
 });
