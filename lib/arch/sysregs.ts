@@ -42,6 +42,8 @@ export interface SysRegInfo {
    * the guest's (kvm_arm_setup_mdcr_el2, arch/arm64/kvm/debug.c), and the trap takes priority over the class
    */
   readonly tda?: boolean;
+  /** the architectural registers an entry stands for, when it is not itself one (`<n>`: a numbered family) */
+  readonly arch?: readonly string[];
   readonly description: string;
   /** when the access traps, how its owner completes it, per direction */
   readonly handling: { readonly read: TrapHandling; readonly write: TrapHandling };
@@ -58,21 +60,28 @@ export const SYSREGS = {
   // --- EL1-encoded, hardware EL1 registers holding the VHE hypervisor's own vEL2 state -----------------------
   SP_EL0: r("el1", "EL0 stack pointer (saved/restored around guest entry in __guest_enter/__guest_exit)"),
   ISR_EL1: r("el1", "interrupt status (pending-IRQ check before entry)"),
-  APKEY_EL1: r("el1", "one pointer-authentication key half (AP{IA,IB,DA,DB,GA}KEY{LO,HI}_EL1)"),
+  APKEY_EL1: {
+    ...r("el1", "one pointer-authentication key half (AP{IA,IB,DA,DB,GA}KEY{LO,HI}_EL1)"),
+    arch: ["APIAKEYLO_EL1", "APIAKEYHI_EL1", "APIBKEYLO_EL1", "APIBKEYHI_EL1", "APDAKEYLO_EL1", "APDAKEYHI_EL1", "APDBKEYLO_EL1", "APDBKEYHI_EL1", "APGAKEYLO_EL1", "APGAKEYHI_EL1"],
+  },
   VBAR_EL1: r("el1", "VHE kernel's own VBAR (vectors swapped around guest entry)"),
   ELR_EL1: r("el1", "exception link register of the running (v)EL2 (ELR_EL2 with E2H)"),
   SPSR_EL1: r("el1", "saved PSTATE of the running (v)EL2 (SPSR_EL2 with E2H)"),
   ESR_EL1: r("el1", "syndrome of the running (v)EL2 (ESR_EL2 with E2H)"),
   FAR_EL1: r("el1", "fault address of the running (v)EL2 (FAR_EL2 with E2H)"),
   DAIF: r("el1", "interrupt masks (local_irq_save/restore)"),
-  DBGBCR_EL1: { cls: "el1", tda: true, description: "a breakpoint control register (one access per breakpoint)", handling: FULL },
-  DBGBVR_EL1: { cls: "el1", tda: true, description: "a breakpoint value register (one access per breakpoint)", handling: FULL },
-  DBGWCR_EL1: { cls: "el1", tda: true, description: "a watchpoint control register (one access per watchpoint)", handling: FULL },
-  DBGWVR_EL1: { cls: "el1", tda: true, description: "a watchpoint value register (one access per watchpoint)", handling: FULL },
+  DBGBCR_EL1: { cls: "el1", tda: true, arch: ["DBGBCR<n>_EL1"], description: "a breakpoint control register (one access per breakpoint)", handling: FULL },
+  DBGBVR_EL1: { cls: "el1", tda: true, arch: ["DBGBVR<n>_EL1"], description: "a breakpoint value register (one access per breakpoint)", handling: FULL },
+  DBGWCR_EL1: { cls: "el1", tda: true, arch: ["DBGWCR<n>_EL1"], description: "a watchpoint control register (one access per watchpoint)", handling: FULL },
+  DBGWVR_EL1: { cls: "el1", tda: true, arch: ["DBGWVR<n>_EL1"], description: "a watchpoint value register (one access per watchpoint)", handling: FULL },
   MDCCINT_EL1: { cls: "el1", tda: true, description: "debug comms channel interrupt enable (switched with the debug state)", handling: FULL },
   ICC_IAR1_EL1: r("el1", "GICv3 interrupt acknowledge (virtual CPU interface for a guest)"),
   ICC_EOIR1_EL1: r("el1", "GICv3 end of interrupt (virtual CPU interface for a guest)"),
-  CNTVCT_EL0: r("el1", "virtual counter read"),
+  CNTVCT_EL0: { ...r("el1", "virtual counter read (CNTVCTSS_EL0 with FEAT_ECV: arch_timer_read_cntvct_el0)"), arch: ["CNTVCT_EL0", "CNTVCTSS_EL0"] },
+  CNTPCT_EL0: {
+    ...r("el1", "physical counter read where nothing traps it (at L0; with CNTPOFF or no physical offset); CNTPCTSS_EL0 with FEAT_ECV"),
+    arch: ["CNTPCT_EL0", "CNTPCTSS_EL0"],
+  },
   CNTV_CVAL_EL0: r("el1", "leaf's own virtual timer compare value (direct timer)"),
   CNTV_CTL_EL0: r("el1", "leaf's own virtual timer control (direct timer)"),
   TPIDR_EL0: r("el1", "user thread pointer"),
@@ -142,7 +151,7 @@ export const SYSREGS = {
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
   CPACR_EL1: fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
   ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
-  CNTPCT_EL0_TRAPPED: fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"),
+  CNTPCT_EL0_TRAPPED: { ...fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"), arch: ["CNTPCT_EL0", "CNTPCTSS_EL0"] },
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
@@ -153,7 +162,7 @@ export const SYSREGS = {
   ICH_MISR_EL2: r("trap", "vGIC maintenance interrupt status: read on every exit by __vgic_v3_save_state; traps under NV (sys_regs.c access_gic_misr)"),
   ICH_ELRSR_EL2: r("trap", "vGIC empty list register status"),
   PMSELR_EL0: r("trap", "PMU event select, trapped by MDCR_EL2.TPM (set for every guest by kvm_arm_setup_mdcr_el2)"),
-  PMUSERENR_EL0_TRAPPED: r("trap", "PMU EL0 enable accessed by a guest hypervisor, trapped by MDCR_EL2.TPM"),
+  PMUSERENR_EL0_TRAPPED: { ...r("trap", "PMU EL0 enable accessed by a guest hypervisor, trapped by MDCR_EL2.TPM"), arch: ["PMUSERENR_EL0"] },
   ICC_SGI1R_EL1: r("trap", "SGI generation (IPI): trapped to the hypervisor with GICv3 virtualisation"),
 } as const satisfies Record<string, SysRegInfo>;
 

@@ -35,6 +35,8 @@ export const STEP_NAMES = [
   "vcpuPut",
   "vcpuLoad",
   "counterRead",
+  "physCounterRead",
+  "virtCounterRead",
   "cntpoffLoad",
   "timerMapSwitch",
   "timerSetTraps",

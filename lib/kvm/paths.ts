@@ -10,9 +10,26 @@ import { parseOp, type Op, type OpSpec } from "./ops";
  * trees of 2025-2026 (arch/arm64/kvm/...). Each path cites the functions it follows; "inference" marks steps
  * deduced rather than read.
  */
+/** A function of the kernel source that a path follows (checked by lib/kvm/verify.ts against the pinned tree). */
+export interface Src {
+  /** relative to the kernel tree's root */
+  readonly file: string;
+  readonly fn: string;
+  /** set when the function lies outside the reference tree (generic kernel code): why it is cited anyway */
+  readonly outside?: string;
+}
+
 export interface PathDef {
+  /** the functions the path follows, in order */
+  readonly src: readonly Src[];
+  /** a human summary of what the path follows and on which conditions */
   readonly cite: string;
   readonly ops: readonly OpSpec[];
+  /**
+   * accesses the verifier cannot find in the cited code, each with the reason (keyed by the op, or `* REG` for every
+   * access of a register in this path)
+   */
+  readonly unverified?: Readonly<Record<string, string>>;
 }
 
 const APKEYS_10_R: OpSpec[] = Array.from({ length: 10 }, () => "R APKEY_EL1" as const);
@@ -21,6 +38,7 @@ const APKEYS_10_W: OpSpec[] = Array.from({ length: 10 }, () => "W APKEY_EL1" as 
 export const PATH_DEFS = {
   /** Entry half of the run: everything between the run loop's decision to enter and the ERET into the guest. */
   guestEnter: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__kvm_vcpu_run" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__kvm_vcpu_run_vhe" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "fpsimd_lazy_switch_to_guest" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "sysreg_save_host_state_vhe" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__activate_traps" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__activate_cptr_traps_vhe" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "sysreg_restore_guest_state_vhe" }, { file: "arch/arm64/kvm/hyp/include/hyp/debug-sr.h", fn: "__debug_switch_to_guest_common" }],
     cite:
       "hyp/vhe/switch.c __kvm_vcpu_run (local_daif_mask), __kvm_vcpu_run_vhe (entry half, in 7.3's order): " +
       "fpsimd_lazy_switch_to_guest, sysreg_save_host_state_vhe (__sysreg_save_common_state), __activate_traps " +
@@ -47,6 +65,7 @@ export const PATH_DEFS = {
   },
   /** hyp/entry.S __guest_enter: host callee-saved state out, guest GPRs and keys in, ERET (by the caller). */
   guestEnterAsm: {
+    src: [{ file: "arch/arm64/kvm/hyp/entry.S", fn: "__guest_enter" }],
     cite:
       "hyp/entry.S __guest_enter: adr_this_cpu, save_callee_saved_regs, save_sp_el0, the pending-IRQ check (mrs isr_el1), " +
       "set_loaded_vcpu, ptrauth_switch_to_guest (include/asm/kvm_ptrauth.h), restore_sp_el0, guest x0-x30",
@@ -64,6 +83,7 @@ export const PATH_DEFS = {
   },
   /** A synchronous exception: the vector's el1_sync, __guest_exit, fixup_guest_exit up to the fast-path decision. */
   guestExitSync: {
+    src: [{ file: "arch/arm64/kvm/hyp/hyp-entry.S", fn: "el1_sync" }, { file: "arch/arm64/kvm/hyp/hyp-entry.S", fn: "el1_trap" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__fixup_guest_exit" }],
     cite:
       "hyp/hyp-entry.S el1_sync (mrs esr_el2: the EL2 encoding, redirected to EL1 by NV2), el1_trap (get_vcpu_ptr); " +
       "__guest_exit and synchronize_vcpu_pstate (guestExitCommon); hyp/include/hyp/switch.h __fixup_guest_exit: " +
@@ -72,11 +92,13 @@ export const PATH_DEFS = {
   },
   /** An interrupt: the vector's el1_irq (no syndrome), __guest_exit, fixup_guest_exit. */
   guestExitIrq: {
+    src: [{ file: "arch/arm64/kvm/hyp/hyp-entry.S", fn: "el1_irq" }],
     cite: "hyp/hyp-entry.S el1_irq (get_vcpu_ptr); __guest_exit and synchronize_vcpu_pstate (guestExitCommon)",
     ops: ["R TPIDR_EL2", "call guestExitCommon"],
   },
   /** hyp/entry.S __guest_exit and the PSTATE sync of fixup_guest_exit. */
   guestExitCommon: {
+    src: [{ file: "arch/arm64/kvm/hyp/entry.S", fn: "__guest_exit" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "fixup_guest_exit" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "synchronize_vcpu_pstate" }],
     cite:
       "hyp/entry.S __guest_exit (ptrauth_switch_to_hyp, set_loaded_vcpu, without RAS: dsb sy; isb; mrs isr_el1); " +
       "hyp/vhe/switch.c fixup_guest_exit -> hyp/include/hyp/switch.h synchronize_vcpu_pstate (fixup_nv_guest_exit " +
@@ -99,11 +121,13 @@ export const PATH_DEFS = {
   },
   /** fixup_guest_exit returned true: re-enter without leaving hyp (back to __guest_enter). */
   fastReenter: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__kvm_vcpu_run_vhe" }],
     cite: "hyp/vhe/switch.c __kvm_vcpu_run_vhe do { __guest_enter } while (fixup_guest_exit())",
     ops: ["call guestEnterAsm"],
   },
   /** The exit half of __kvm_vcpu_run_vhe after the loop ends (a full exit). */
   exitHalf: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__kvm_vcpu_run_vhe" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "sysreg_save_guest_state_vhe" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__deactivate_traps" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__deactivate_cptr_traps_vhe" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "sysreg_restore_host_state_vhe" }, { file: "arch/arm64/kvm/hyp/include/hyp/debug-sr.h", fn: "__debug_switch_to_host_common" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "fpsimd_lazy_switch_to_host" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "__kvm_vcpu_run" }],
     cite:
       "hyp/vhe/switch.c __kvm_vcpu_run_vhe (exit half, in 7.3's order): sysreg_save_guest_state_vhe " +
       "(__sysreg_save_common_state, __sysreg_save_el2_return_state), __deactivate_traps, sysreg_restore_host_state_vhe " +
@@ -132,6 +156,7 @@ export const PATH_DEFS = {
    * Ampere Altra; the count is CPU-specific, host_data->debug_brps/debug_wrps).
    */
   debugStateSwitch: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/debug-sr.h", fn: "__debug_save_state" }, { file: "arch/arm64/kvm/hyp/include/hyp/debug-sr.h", fn: "__debug_restore_state" }],
     cite: "hyp/include/hyp/debug-sr.h __debug_switch_to_guest_common / __debug_switch_to_host_common: __debug_save_state, __debug_restore_state",
     ops: [
       ...Array.from({ length: 6 }, () => "R DBGBCR_EL1" as const),
@@ -148,6 +173,7 @@ export const PATH_DEFS = {
   },
   /** Run loop work before entering the guest (per iteration). */
   runLoopEntry: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_flush_hwstate" }, { file: "arch/arm64/kvm/fpsimd.c", fn: "kvm_arch_vcpu_ctxflush_fp" }],
     cite:
       "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_pmu_flush_hwstate, kvm_vgic_flush_hwstate, kvm_arch_vcpu_ctxflush_fp, " +
       "kvm_arm_vcpu_enter_exit",
@@ -155,6 +181,7 @@ export const PATH_DEFS = {
   },
   /** Run loop work after a full exit until the exit handler is chosen. */
   runLoopExit: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_sync_hwstate" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_sync_nested" }, { file: "arch/arm64/kvm/fpsimd.c", fn: "kvm_arch_vcpu_ctxsync_fp" }, { file: "arch/arm64/kvm/handle_exit.c", fn: "handle_exit" }],
     cite:
       "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_vgic_sync_hwstate, kvm_timer_sync_nested (hyp context), " +
       "kvm_arch_vcpu_ctxsync_fp, handle_exit_early; handle_exit.c handle_exit -> handle_trap_exceptions",
@@ -162,12 +189,19 @@ export const PATH_DEFS = {
   },
   /** kvm_arch_vcpu_put, component by component, in 7.3's order. */
   vcpuPut: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_put" }, { file: "arch/arm64/kvm/debug.c", fn: "kvm_vcpu_put_debug" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_vcpu_put_vhe" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__deactivate_traps_common" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__deactivate_traps_hfgxtr" }],
     cite:
       "arm.c kvm_arch_vcpu_put: kvm_vcpu_put_debug (debug.c: MDCR_EL2 back to the host's), kvm_arch_vcpu_put_fp, " +
       "kvm_vcpu_put_vhe (hyp/vhe/switch.c __vcpu_put_deactivate_traps -> hyp/include/hyp/switch.h " +
       "__deactivate_traps_common: HSTR_EL2, PMUSERENR_EL0, HCRX_EL2, __deactivate_traps_hfgxtr with cpu_has_amu(); " +
       "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs), kvm_timer_vcpu_put, kvm_vgic_put, kvm_vcpu_pmu_restore_host, " +
       "kvm_vcpu_put_hw_mmu, kvm_arm_vmid_clear_active (memory)",
+    unverified: {
+      "R TPIDR_EL2":
+        "host_data_ptr(host_ctxt) (asm/kvm_host.h) is this_cpu_ptr(&kvm_host_data), defined in include/linux/percpu-defs.h " +
+        "outside the reference subset; its offset is __my_cpu_offset, which asm/percpu.h makes __hyp_my_cpu_offset(): " +
+        "read_sysreg(tpidr_el2)",
+    },
     ops: [
       "W MDCR_EL2", // kvm_vcpu_put_debug
       "step putFp",
@@ -189,12 +223,19 @@ export const PATH_DEFS = {
   },
   /** kvm_arch_vcpu_load, component by component, in 7.3's order. */
   vcpuLoad: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_load" }, { file: "arch/arm64/kvm/debug.c", fn: "kvm_vcpu_load_debug" }, { file: "arch/arm64/kvm/debug.c", fn: "kvm_arm_setup_mdcr_el2" }, { file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_vcpu_load_vhe" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__activate_traps_common" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__activate_traps_hfgxtr" }, { file: "arch/arm64/include/asm/kvm_mmu.h", fn: "__load_stage2" }, { file: "arch/arm64/kvm/arm.c", fn: "vcpu_set_pauth_traps" }],
     cite:
       "arm.c kvm_arch_vcpu_load: kvm_vcpu_load_hw_mmu, kvm_arm_vmid_update, kvm_timer_vcpu_load, kvm_vgic_load, " +
       "kvm_vcpu_load_debug (debug.c: save the host's MDCR_EL2, debug_owner, kvm_arm_setup_mdcr_el2), kvm_vcpu_load_fgt " +
       "(memory), kvm_vcpu_load_vhe (hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs, hyp/include/hyp/switch.h " +
       "__activate_traps_common with __activate_traps_hfgxtr and cpu_has_amu(), __load_stage2), kvm_arch_vcpu_load_fp, " +
       "kvm_vcpu_pmu_restore_guest, vcpu_set_pauth_traps (ptrauth_save_keys)",
+    unverified: {
+      "R TPIDR_EL2":
+        "host_data_ptr(host_ctxt) (asm/kvm_host.h) is this_cpu_ptr(&kvm_host_data), defined in include/linux/percpu-defs.h " +
+        "outside the reference subset; its offset is __my_cpu_offset, which asm/percpu.h makes __hyp_my_cpu_offset(): " +
+        "read_sysreg(tpidr_el2)",
+    },
     ops: [
       "step loadHwMmu",
       "step loadTimer",
@@ -230,6 +271,7 @@ export const PATH_DEFS = {
   },
   /** kvm_timer_vcpu_put for a non-NV vcpu: save and disable both direct timers, CNTVOFF back to the host's. */
   timerPut: {
+    src: [{ file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_put" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "timer_save_state" }],
     cite:
       "arch_timer.c kvm_timer_vcpu_put -> timer_save_state x2 (read CTL and CVAL through the EL02 encodings, " +
       "disable: write CTL, isb), set_cntvoff(0)",
@@ -241,16 +283,19 @@ export const PATH_DEFS = {
   },
   /** kvm_timer_vcpu_put for an NV vcpu: as above, then cancel the two emulated timers' hrtimers. */
   timerPutNested: {
+    src: [{ file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_put" }],
     cite: "arch_timer.c kvm_timer_vcpu_put: timer_save_state x2, set_cntvoff; soft_timer_cancel x2 (emulated timers)",
     ops: ["call timerPut", "code timerEmulCode"],
   },
   /** kvm_timer_vcpu_load for a non-NV vcpu: the direct timers, then timer_set_traps. */
   timerLoad: {
+    src: [{ file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_load" }],
     cite: "arch_timer.c kvm_timer_vcpu_load (a vcpu without NV): the direct timers (timerLoadDirect), timer_set_traps",
     ops: ["call timerLoadDirect", "step timerSetTraps"],
   },
   /** The direct timers' active state in the GIC, the offsets, and their CVAL/CTL restore. */
   timerLoadDirect: {
+    src: [{ file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_load_gic" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "timer_restore_state" }],
     cite:
       "arch_timer.c kvm_timer_vcpu_load_gic x2 (set_timer_irq_phys_active -> irq_set_irqchip_state(ACTIVE) -> " +
       "drivers/irqchip/irq-gic-v3.c gic_irq_set_irqchip_state: GICR I[SC]ACTIVER0), timer_restore_state x2 " +
@@ -265,6 +310,7 @@ export const PATH_DEFS = {
   },
   /** kvm_timer_vcpu_load for an NV vcpu: map switch when the context changed, the load, emulated timers, traps. */
   timerLoadNested: {
+    src: [{ file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_load" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_vcpu_load_nested_switch" }],
     cite:
       "arch_timer.c kvm_timer_vcpu_load: kvm_timer_vcpu_load_nested_switch (unmap x2, map x2 when the hyp/nested " +
       "map changes), the direct timers, timer_emulate x2 (kvm_timer_should_fire: a counter read each), timer_set_traps",
@@ -272,6 +318,7 @@ export const PATH_DEFS = {
   },
   /** sysreg-sr.c __sysreg_save_vel2_state (VHE guest hypervisor in hyp context) + user state switch. */
   putSysregsVel2: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__vcpu_put_switch_sysregs" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__sysreg_save_vel2_state" }],
     cite: "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs -> __sysreg_save_vel2_state, __sysreg_save_user_state, __sysreg_restore_user_state(host)",
     ops: [
       "R PAR_EL1", "R TPIDR_EL1", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12",
@@ -282,6 +329,7 @@ export const PATH_DEFS = {
   },
   /** sysreg-sr.h __sysreg_save_el1_state (a guest's EL1 set) + user state switch. */
   putSysregsEl1: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__vcpu_put_switch_sysregs" }, { file: "arch/arm64/kvm/hyp/include/hyp/sysreg-sr.h", fn: "__sysreg_save_el1_state" }],
     cite: "hyp/vhe/sysreg-sr.c __vcpu_put_switch_sysregs -> hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state, user state",
     ops: [
       "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12",
@@ -292,6 +340,7 @@ export const PATH_DEFS = {
   },
   /** sysreg-sr.c __vcpu_load_switch_sysregs, hyp context: user state, dsb(nsh) (NV), __sysreg_restore_vel2_state. */
   loadSysregsVel2: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__vcpu_load_switch_sysregs" }, { file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__sysreg_restore_vel2_state" }],
     cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs -> __sysreg_restore_vel2_state",
     ops: [
       "R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0",
@@ -302,16 +351,19 @@ export const PATH_DEFS = {
   },
   /** __vcpu_load_switch_sysregs, a guest's EL1 set (nested context: dsb(nsh) too). */
   loadSysregsEl1Nested: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__vcpu_load_switch_sysregs" }],
     cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs: __sysreg_restore_user_state, dsb(nsh), __sysreg_restore_el1_state",
     ops: ["R TPIDR_EL0", "R TPIDRRO_EL0", "dsb", "W TPIDR_EL0", "W TPIDRRO_EL0", "call restoreEl1State"],
   },
   /** __vcpu_load_switch_sysregs for a vcpu without NV (no dsb). */
   loadSysregsEl1: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/sysreg-sr.c", fn: "__vcpu_load_switch_sysregs" }],
     cite: "hyp/vhe/sysreg-sr.c __vcpu_load_switch_sysregs: __sysreg_restore_user_state, __sysreg_restore_el1_state",
     ops: ["R TPIDR_EL0", "R TPIDRRO_EL0", "W TPIDR_EL0", "W TPIDRRO_EL0", "call restoreEl1State"],
   },
   /** sysreg-sr.h __sysreg_restore_el1_state: a guest's EL1 set (one function, both callers above). */
   restoreEl1State: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/sysreg-sr.h", fn: "__sysreg_restore_el1_state" }],
     cite: "hyp/include/hyp/sysreg-sr.h __sysreg_restore_el1_state",
     ops: [
       "W VPIDR_EL2", "W VMPIDR_EL2", "W SCTLR_EL12", "W TCR_EL12", "W CPACR_EL12", "W TTBR0_EL12", "W TTBR1_EL12",
@@ -326,21 +378,25 @@ export const PATH_DEFS = {
    * ICH_VTR_EL2 is read only at boot (vgic.h vgic_ich_vtr() is a patched constant).
    */
   putVgic: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic-v3.c", fn: "vgic_v3_put" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_aprs" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_deactivate_traps" }],
     cite: "vgic/vgic-v3.c vgic_v3_put -> hyp/vgic-v3-sr.c __vgic_v3_save_aprs, __vgic_v3_deactivate_traps; vgic/vgic.h vgic_ich_vtr",
     ops: ["R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2", "isb"],
   },
   /** vgic-v3-nested.c vgic_v3_put_nested: the shadow's APRs saved and copied into the guest hypervisor's VNCR page. */
   putVgicNested: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic-v3-nested.c", fn: "vgic_v3_put_nested" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_aprs" }],
     cite: "vgic/vgic-v3-nested.c vgic_v3_put_nested -> hyp/vgic-v3-sr.c __vgic_v3_save_aprs, __vgic_v3_deactivate_traps",
     ops: ["R ICH_AP0R0_EL2", "R ICH_AP1R0_EL2"],
   },
   /** vgic-v3.c vgic_v3_load: __vgic_v3_restore_vmcr_aprs (through kvm_call_hyp), __vgic_v3_activate_traps (nothing, as above). */
   loadVgic: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic-v3.c", fn: "vgic_v3_load" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_restore_vmcr_aprs" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_activate_traps" }],
     cite: "vgic/vgic-v3.c vgic_v3_load -> hyp/vgic-v3-sr.c __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps",
     ops: ["W ICH_VMCR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2", "isb"],
   },
   /** vgic-v3-nested.c vgic_v3_load_nested: the shadow built from the guest hypervisor's VNCR page, then restored. */
   loadVgicNested: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic-v3-nested.c", fn: "vgic_v3_load_nested" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_restore_vmcr_aprs" }],
     cite: "vgic/vgic-v3-nested.c vgic_v3_load_nested: vgic_v3_create_shadow_state, __vgic_v3_restore_vmcr_aprs, __vgic_v3_activate_traps",
     ops: ["code vgicInjectCode", "W ICH_VMCR_EL2", "W ICH_AP0R0_EL2", "W ICH_AP1R0_EL2"],
   },
@@ -350,16 +406,19 @@ export const PATH_DEFS = {
    * takes effect"); the list registers are read back only when some are in use (vgicSaveLrs).
    */
   vgicSaveState: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_sync_hwstate" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_state" }],
     cite: "vgic/vgic.c kvm_vgic_sync_hwstate -> vgic_save_state -> hyp/vgic-v3-sr.c __vgic_v3_save_state",
     ops: ["R ICH_VMCR_EL2", "W ICH_HCR_EL2", "R ICH_MISR_EL2"],
   },
   /** __vgic_v3_save_state with list registers in use: ICH_ELRSR_EL2, then each LR read back and cleared. */
   vgicSaveLrs: {
+    src: [{ file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_state" }],
     cite: "hyp/vgic-v3-sr.c __vgic_v3_save_state (used_lrs != 0): read_gicreg(ICH_ELRSR_EL2), __gic_v3_get_lr, __gic_v3_set_lr(0)",
     ops: ["R ICH_ELRSR_EL2", "R ICH_LR0_EL2", "W ICH_LR0_EL2"],
   },
   /** kvm_vgic_sync_hwstate in a nested state: vgic_v3_sync_nested (the LR state copied to the guest hypervisor's page). */
   vgicSyncNested: {
+    src: [{ file: "arch/arm64/kvm/vgic/vgic-v3-nested.c", fn: "vgic_v3_sync_nested" }],
     cite: "vgic/vgic-v3-nested.c vgic_v3_sync_nested: ICH_VMCR_EL2 and ICH_HCR_EL2.EOIcount synchronised, ICH_HCR_EL2 cleared, isb",
     ops: ["R ICH_VMCR_EL2", "R ICH_HCR_EL2", "W ICH_HCR_EL2", "isb"],
   },
@@ -371,6 +430,7 @@ export const PATH_DEFS = {
    * hyp/nvhe/host.S __host_enter. CPTR_EL2's treatment under NV (trap) is an inference.
    */
   nvheExitHalf: {
+    src: [{ file: "arch/arm64/kvm/hyp/nvhe/switch.c", fn: "__kvm_vcpu_run" }, { file: "arch/arm64/kvm/hyp/nvhe/sysreg-sr.c", fn: "__sysreg_save_state_nvhe" }, { file: "arch/arm64/kvm/hyp/nvhe/sysreg-sr.c", fn: "__sysreg_restore_state_nvhe" }, { file: "arch/arm64/kvm/hyp/nvhe/switch.c", fn: "__deactivate_traps" }],
     cite:
       "hyp/nvhe/switch.c __kvm_vcpu_run exit half; hyp/nvhe/sysreg-sr.c __sysreg_save_state_nvhe / __sysreg_restore_state_nvhe; " +
       "hyp/include/hyp/sysreg-sr.h __sysreg_save_el1_state/__sysreg_restore_el1_state, __sysreg_save/restore_el2_return_state " +
@@ -387,11 +447,13 @@ export const PATH_DEFS = {
   },
   /** hyp/nvhe/host.S __host_hvc: the host kernel's HVC arrives at the hyp vector; host GPRs saved. */
   nvheHostHvc: {
+    src: [{ file: "arch/arm64/kvm/hyp/nvhe/host.S", fn: "__host_hvc" }, { file: "arch/arm64/kvm/hyp/nvhe/hyp-main.c", fn: "handle_trap" }],
     cite: "hyp/nvhe/host.S __host_hvc, handle_trap -> handle_host_hcall",
     ops: ["gpr", "R ESR_EL1", "code fastPathCode"],
   },
   /** hyp/nvhe/switch.c __kvm_vcpu_run (entry half): host EL1 state out, guest in, traps on, stage-2 loaded. */
   nvheEntryHalf: {
+    src: [{ file: "arch/arm64/kvm/hyp/nvhe/switch.c", fn: "__kvm_vcpu_run" }, { file: "arch/arm64/kvm/hyp/nvhe/sysreg-sr.c", fn: "__sysreg_save_state_nvhe" }, { file: "arch/arm64/kvm/hyp/nvhe/sysreg-sr.c", fn: "__sysreg_restore_state_nvhe" }, { file: "arch/arm64/kvm/hyp/nvhe/switch.c", fn: "__activate_traps" }],
     cite: "hyp/nvhe/switch.c __kvm_vcpu_run entry half: __sysreg_save_state_nvhe(host), __activate_traps, __load_stage2, __sysreg_restore_state_nvhe(guest), __timer_enable_traps, __guest_enter",
     ops: [
       "R SCTLR_EL12", "R CPACR_EL12", "R TTBR0_EL12", "R TTBR1_EL12", "R TCR_EL12", "R ESR_EL12", "R AFSR0_EL12", "R AFSR1_EL12", "R FAR_EL12", "R MAIR_EL12", "R VBAR_EL12", "R CONTEXTIDR_EL12", "R AMAIR_EL12", "R PAR_EL1", "R TPIDR_EL1", "R SP_EL1", "R ELR_EL12", "R SPSR_EL12", "R MDSCR_EL1",
@@ -405,58 +467,72 @@ export const PATH_DEFS = {
   },
   /** The nVHE host kernel's run loop after the exit (arm.c), at EL1, up to the exit handler. */
   nvheHostRunLoopExit: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
     cite: "arm.c kvm_arch_vcpu_ioctl_run after kvm_arm_vcpu_enter_exit: vgic sync, ctxsync_fp, handle_exit",
     ops: ["step vgicSync", "step ctxsyncFp", "code handleExitCode"],
   },
   /** The nVHE host kernel's run loop before the next entry, at EL1. */
   nvheHostRunLoopEntry: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
     cite: "arm.c kvm_arch_vcpu_ioctl_run loop: vgic flush, ctxflush_fp, then kvm_call_hyp_ret(__kvm_vcpu_run)",
     ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp"],
   },
   /** __kvm_skip_instr / kvm_incr_pc committed at the next entry. */
   skipInstr: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/adjust_pc.h", fn: "__kvm_skip_instr" }],
     cite: "hyp/include/hyp/adjust_pc.h __kvm_skip_instr (inference: ELR/SPSR through the EL1 encodings with E2H)",
     ops: ["R ELR_EL1", "W ELR_EL1", "R SPSR_EL1", "W SPSR_EL1"],
   },
   /** kvm_hyp_handle_eret: an ERET to vEL2 or to InHost EL0 completed in hyp. */
   fastEret: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_hyp_handle_eret" }],
     cite: "hyp/vhe/switch.c kvm_hyp_handle_eret",
     ops: ["code fastPathCode", "R SPSR_EL12", "R ELR_EL12", "W SPSR_EL1", "W ELR_EL1"],
   },
   /** kvm_hyp_handle_cpacr_el1 (CPACR_EL1 trapped by CPTR_EL2.TCPAC in hyp context). */
   fastCpacr: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_hyp_handle_cpacr_el1" }],
     cite: "hyp/vhe/switch.c kvm_hyp_handle_cpacr_el1 (write: __activate_cptr_traps), __kvm_skip_instr",
     ops: ["code fastPathCode", "W CPACR_EL1", "call skipInstr"],
   },
   /** kvm_hyp_handle_timer (EL02 timer or counter reads with ECV). */
   fastTimer: {
-    cite: "hyp/vhe/switch.c kvm_hyp_handle_timer, __kvm_skip_instr",
-    ops: ["code fastPathCode", "R CNTVCT_EL0", "call skipInstr"],
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_hyp_handle_timer" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "compute_counter_value" }],
+    cite:
+      "hyp/vhe/switch.c kvm_hyp_handle_timer: a counter read from hyp context (SYS_CNTPCT_EL0/SYS_CNTVCT_EL0: " +
+      "hyp/include/hyp/switch.h compute_counter_value -> arch_timer_read_cntpct_el0), __kvm_skip_instr",
+    ops: ["code fastPathCode", "step physCounterRead", "call skipInstr"],
   },
   /** Full-exit sysreg emulation at the owner. */
   sysregEmulate: {
+    src: [{ file: "arch/arm64/kvm/sys_regs.c", fn: "kvm_handle_sys_reg" }],
     cite: "sys_regs.c kvm_handle_sys_reg -> triage_sysreg_trap -> emulate_sys_reg -> access function; kvm_incr_pc",
     ops: ["code sysregEmulCode", "call skipInstr"],
   },
   /** DABT_LOW: fault info captured on the exit (kvm_hyp_handle_dabt_low -> __populate_fault_info). */
   dabtFaultInfo: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/fault.h", fn: "__get_fault_info" }],
     cite: "hyp/include/hyp/fault.h __get_fault_info: FAR_EL2, HPFAR_EL2 (kvm_hyp_handle_dabt_low returns false for MMIO)",
     ops: ["R FAR_EL1", "R HPFAR_EL2"],
   },
   hvcHandler: {
+    src: [{ file: "arch/arm64/kvm/handle_exit.c", fn: "handle_hvc" }, { file: "arch/arm64/kvm/hypercalls.c", fn: "kvm_smccc_call_handler" }],
     cite: "handle_exit.c handle_hvc -> hypercalls.c kvm_smccc_call_handler (null/unknown function ID)",
     ops: ["code hvcHandler"],
   },
   s2Fault: {
+    src: [{ file: "arch/arm64/kvm/mmu.c", fn: "kvm_handle_guest_abort" }, { file: "arch/arm64/kvm/mmu.c", fn: "user_mem_abort" }],
     cite: "mmu.c kvm_handle_guest_abort -> user_mem_abort: memslot lookup, gfn_to_pfn (gup), stage-2 map (no TLBI for a new mapping)",
     ops: ["code s2FaultCode"],
   },
   s2ShadowFill: {
+    src: [{ file: "arch/arm64/kvm/mmu.c", fn: "kvm_handle_guest_abort" }, { file: "arch/arm64/kvm/nested.c", fn: "kvm_walk_nested_s2" }],
     cite: "mmu.c kvm_handle_guest_abort (nested) -> nested.c kvm_walk_nested_s2 -> user_mem_abort on the shadow stage-2",
     ops: ["code s2WalkCode", "code s2FaultCode"],
   },
   /** A guest hypervisor kernel's periodic tick at (v)EL2: timer interrupt, tick work, clock reads, re-arm. */
   hypTick: {
+    src: [{ file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" }, { file: "drivers/clocksource/arm_arch_timer.c", fn: "arch_timer_handler_virt" }],
     cite:
       "kernel/time/tick-sched.c tick_nohz_handler -> update_process_times, sched_tick (sched_clock reads); " +
       "drivers/clocksource/arm_arch_timer.c: the EL2 timer through the EL1 encodings with E2H (direct)",
@@ -467,45 +543,67 @@ export const PATH_DEFS = {
     ],
   },
   mmioKernel: {
+    src: [{ file: "arch/arm64/kvm/mmu.c", fn: "kvm_handle_guest_abort" }, { file: "arch/arm64/kvm/mmio.c", fn: "io_mem_abort" }],
     cite: "mmu.c kvm_handle_guest_abort -> mmio.c io_mem_abort -> kvm_io_bus_read -> vgic_mmio_read_*; kvm_incr_pc",
     ops: ["code mmioDecode", "code vgicDistRead", "call skipInstr"],
   },
   /** A forward from this level to the guest hypervisor above: routing decision before kvm_inject_nested. */
   forwardRoute: {
+    src: [{ file: "arch/arm64/kvm/handle_exit.c", fn: "handle_trap_exceptions" }],
     cite: "handle_exit.c handle_trap_exceptions -> EC handler -> routing (triage_sysreg_trap, kvm_handle_eret, handle_hvc, ...)",
     ops: ["code routeCode"],
   },
   /** Stage-2 fault from a nested context: walk the guest hypervisor's stage-2 first (kvm_walk_nested_s2). */
   forwardS2Walk: {
+    src: [{ file: "arch/arm64/kvm/mmu.c", fn: "kvm_handle_guest_abort" }, { file: "arch/arm64/kvm/nested.c", fn: "kvm_walk_nested_s2" }],
     cite: "mmu.c kvm_handle_guest_abort -> nested.c kvm_walk_nested_s2 -> kvm_inject_s2_fault",
     ops: ["code s2WalkCode", "code routeCode"],
   },
   /** Host interrupt taken in the run loop after an IRQ exit (timer PPI). */
   hostTimerIrq: {
+    src: [{ file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_arch_timer_handler" }],
     cite: "arm.c run loop local_irq_enable(); isb(); -> gic_handle_irq -> arch_timer.c kvm_arch_timer_handler -> kvm_timer_update_irq",
     ops: ["isb", "R ICC_IAR1_EL1", "code timerIrqCode", "code vgicInjectCode", "W ICC_EOIR1_EL1"],
   },
   /** A guest kernel's handling of a virtual timer interrupt: ack, handler, EOI, timer reprogram. */
   guestTimerIrq: {
-    cite: "guest Linux: gic_handle_irq (ICC_IAR1_EL1, ICC_EOIR1_EL1 on the virtual CPU interface), arch_timer handler",
-    ops: ["R ICC_IAR1_EL1", "code guestIrqCode", "R CNTVCT_EL0", "W CNTV_CVAL_EL0", "W CNTV_CTL_EL0", "W ICC_EOIR1_EL1"],
+    src: [
+      { file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "arch_timer_handler_virt" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "set_next_event" },
+      { file: "kernel/time/tick-sched.c", fn: "tick_nohz_handler", outside: "evt->event_handler: the tick, which re-arms through clockevents_program_event -> set_next_event" },
+    ],
+    cite:
+      "guest Linux: irq-gic-v3.c gic_handle_irq (ICC_IAR1_EL1, ICC_EOIR1_EL1 on the virtual CPU interface); " +
+      "arm_arch_timer.c arch_timer_handler_virt -> timer_handler (CTL read, masked CTL write + isb), the tick's " +
+      "re-arm set_next_event (CTL read, __arch_counter_get_cntvct, CVAL write, CTL write + isb)",
+    ops: [
+      "R ICC_IAR1_EL1", "code guestIrqCode",
+      "R CNTV_CTL_EL0", "W CNTV_CTL_EL0", "isb", // timer_handler: IT_MASK
+      "R CNTV_CTL_EL0", "step virtCounterRead", "W CNTV_CVAL_EL0", "W CNTV_CTL_EL0", "isb", // set_next_event
+      "W ICC_EOIR1_EL1",
+    ],
   },
   /** Sending an SGI (IPI) from a guest: ICC_SGI1R_EL1 traps to the hypervisor, which dispatches it. */
   sgiDispatch: {
+    src: [{ file: "arch/arm64/kvm/sys_regs.c", fn: "access_gic_sgi" }, { file: "arch/arm64/kvm/vgic/vgic-mmio-v3.c", fn: "vgic_v3_dispatch_sgi" }],
     cite: "sys_regs.c access_gic_sgi -> vgic-v3.c vgic_v3_dispatch_sgi -> kvm_vcpu_kick; kvm_incr_pc",
     ops: ["code sgiDispatchCode", "call skipInstr"],
   },
   /** A guest kernel receiving an IPI. */
   guestIpiIrq: {
+    src: [{ file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" }],
     cite: "guest Linux: gic_handle_irq -> ipi_handler",
     ops: ["R ICC_IAR1_EL1", "code guestIrqCode", "W ICC_EOIR1_EL1"],
   },
   /** A hypervisor's return to its userspace VMM on an MMIO exit (KVM_EXIT_MMIO) and back into KVM_RUN. */
   vmmExitToUser: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
     cite: "arm.c kvm_arch_vcpu_ioctl_run returns 0 -> vcpu_put; el0_svc return path",
     ops: ["step vcpuPut", "code syscallCode"],
   },
   vmmReenterKernel: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/mmio.c", fn: "kvm_handle_mmio_return" }],
     cite: "ioctl(KVM_RUN) -> kvm_arch_vcpu_ioctl_run: kvm_handle_mmio_return, vcpu_load",
     ops: ["code syscallCode", "code mmioDecode", "step vcpuLoad"],
   },

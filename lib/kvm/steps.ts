@@ -35,6 +35,8 @@ export const STEPS: Readonly<Record<StepName, StepFn>> = {
   loadTimer: timer.loadTimer,
   timerMapSwitch: timer.timerMapSwitch,
   counterRead: timer.counterRead,
+  physCounterRead: timer.physCounterRead,
+  virtCounterRead: timer.virtCounterRead,
   timerSetTraps: timer.timerSetTraps,
   loadDebug: debug.loadDebug,
   debugSwitchToGuest: debug.debugSwitchToGuest,

@@ -20,6 +20,7 @@ const A_CNTPOFF_EL2_W = W("CNTPOFF_EL2");
 const A_CNTP_CVAL_EL02_R = R("CNTP_CVAL_EL02");
 const A_CNTP_CVAL_EL02_W = W("CNTP_CVAL_EL02");
 const A_CNTVCT_EL0_R = R("CNTVCT_EL0");
+const A_CNTPCT_EL0_R = R("CNTPCT_EL0");
 const ISB: Op = { kind: "isb" };
 const OP_TIMER_EMUL: Op = { kind: "code", cost: "timerEmulCode" };
 const P_TIMER_PUT_NESTED = PATHS.timerPutNested;
@@ -89,12 +90,30 @@ export function cntpoffExit(m: Engine, j: number): void {
   m.sr(0, A_CNTPOFF_EL2_R);
 }
 
-/** A kernel clock read (ktime_get): the virtual counter with the EL2 virtual timer, else the trapped CNTPCT. */
-export function counterRead(m: Engine, j: number): void {
-  // A VHE kernel at (v)EL2 reads the physical counter, or the virtual one with the EL2 virtual timer. The
-  // physical read traps only with a non-zero physical offset and no CNTPOFF at the level below (timer_set_traps):
-  // a guest hypervisor never gets CNTPOFF; L0 has it with FEAT_ECV.
+/**
+ * A physical counter read at level j (asm/arch_timer.h arch_timer_read_cntpct_el0: `isb; mrs cntpct_el0`, or
+ * CNTPCTSS_EL0 without the isb with FEAT_ECV, which the model's CPU offers every level: nested.c limits a guest's
+ * ID_AA64MMFR0_EL1.ECV to IMP). It traps only with a non-zero physical offset and no CNTPOFF at the level below
+ * (arch_timer.c timer_set_traps: tpc): a guest hypervisor never gets CNTPOFF; L0 has it with FEAT_ECV.
+ */
+export function physCounterRead(m: Engine, j: number): void {
+  if (!m.cfg.ecv) m.exec(j, ISB);
   const noCntpoff = j - 1 >= 1 || !m.cfg.ecv;
-  if (j > 0 && !m.cfg.el2Vtimer && m.cfg.physOffset === true && noCntpoff) m.sr(j, A_CNTPCT_EL0_TRAPPED_R);
-  else m.sr(j, A_CNTVCT_EL0_R);
+  m.sr(j, j > 0 && m.cfg.physOffset === true && noCntpoff ? A_CNTPCT_EL0_TRAPPED_R : A_CNTPCT_EL0_R);
+}
+
+/** A virtual counter read (arch_timer_read_cntvct_el0: `isb; mrs cntvct_el0`, CNTVCTSS_EL0 with FEAT_ECV). */
+export function virtCounterRead(m: Engine, j: number): void {
+  if (!m.cfg.ecv) m.exec(j, ISB);
+  m.sr(j, A_CNTVCT_EL0_R);
+}
+
+/**
+ * A kernel clock read at a hypervisor level (kvm_phys_timer_read, ktime_get): clocksource arch_timer_read_counter,
+ * which arm_arch_timer.c arch_counter_register makes the virtual counter when the kernel uses the EL2 virtual timer
+ * (ARCH_TIMER_HYP_VIRT_PPI) and the physical one otherwise (a VHE kernel has is_hyp_mode_available()).
+ */
+export function counterRead(m: Engine, j: number): void {
+  if (m.cfg.el2Vtimer) virtCounterRead(m, j);
+  else physCounterRead(m, j);
 }
