@@ -28,6 +28,7 @@ function main(): number {
     lines.push("");
   }
   for (const m of r.missingCitations) lines.push(`missing citation: ${m}`);
+  for (const n of r.unknownRegisters) lines.push(`register not defined by the tree: ${n}`);
   if (quiet) for (const f of r.findings.filter((x) => x.status === "failed")) lines.push(`unverified without a reason: ${f.path}: ${f.op}`);
   lines.push(
     `${dir}: ${r.citations} citations (${r.citations - r.outside - r.missingCitations.length} found, ${r.outside} outside the tree); accesses verified literally ${r.counts.literal}, ` +
@@ -52,7 +53,7 @@ function main(): number {
     lines.push(`docs/fidelity.md: the verify block rewritten`);
   }
   process.stdout.write(lines.join("\n") + "\n");
-  return r.missingCitations.length > 0 || r.counts.failed > 0 ? 1 : 0;
+  return r.missingCitations.length > 0 || r.unknownRegisters.length > 0 || r.counts.failed > 0 ? 1 : 0;
 }
 
 process.exitCode = main();

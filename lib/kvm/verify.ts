@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { type SysRegName, SYSREGS } from "../arch/sysregs";
 import { parseOp } from "./ops";
 import { PATH_DEFS, type Src } from "./paths";
+import { HANDLER_SOURCES, STEP_SOURCES } from "./sources";
 
 /**
  * `npm run verify:kernel -- DIR`: checks the model's citations against a kernel tree (the pinned one:
@@ -234,6 +235,10 @@ export interface Report {
   readonly root: string;
   readonly citations: number;
   readonly missingCitations: string[];
+  /** architectural register names the model's table uses */
+  readonly registerNames: number;
+  /** of those, the ones the tree does not define */
+  readonly unknownRegisters: string[];
   /** citations marked `outside` (generic kernel code beyond the tree): counted, not read */
   readonly outside: number;
   readonly findings: Finding[];
@@ -324,7 +329,22 @@ export function verifyKernel(root: string, depth = 3, paths: Readonly<Record<str
     const seenOps = new Set<string>();
     for (const spec of def.ops) {
       const op = parseOp(spec as never);
-      if (op.kind !== "sysreg" || seenOps.has(spec)) continue;
+      if (seenOps.has(spec)) continue;
+      if (op.kind === "isb" || op.kind === "dsb") {
+        // a barrier: isb() / dsb(nsh) in C, isb / dsb sy in assembly, or a macro whose body issues it
+        seenOps.add(spec);
+        const p = new RegExp(String.raw`\b${op.kind}\b`);
+        const d = scope.find((x) => p.test(x.body));
+        const note = def.unverified?.[spec];
+        findings.push({
+          path: name,
+          op: spec,
+          status: d ? "literal" : note !== undefined ? "unverified" : "failed",
+          detail: d ? `${op.kind} in ${d.name} (${d.file})` : (note ?? "not found in the cited functions or what they use, and no reason stated"),
+        });
+        continue;
+      }
+      if (op.kind !== "sysreg") continue;
       seenOps.add(spec);
       const note = def.unverified?.[spec] ?? def.unverified?.[`* ${op.reg}`];
       let status: Status = "failed";
@@ -379,9 +399,50 @@ export function verifyKernel(root: string, depth = 3, paths: Readonly<Record<str
       findings.push({ path: name, op: spec, status, detail });
     }
   }
+  // the steps' and the handlers' citations: each function defined in the file named
+  if (paths === PATH_DEFS) {
+    const cited: [string, readonly Src[]][] = [
+      ...Object.entries(STEP_SOURCES).map(([n, c]): [string, readonly Src[]] => [`step ${n}`, c.src]),
+      ...Object.entries(HANDLER_SOURCES).map(([n, c]): [string, readonly Src[]] => [`handler ${n}`, c.src]),
+    ];
+    for (const [who, src] of cited) {
+      for (const s of src) {
+        citations++;
+        if (s.outside !== undefined) {
+          outside++;
+          continue;
+        }
+        if (!(index.defs.get(s.fn) ?? []).some((d) => d.file === s.file)) missing.push(`${who}: ${s.file} ${s.fn}`);
+      }
+    }
+  }
+  // every architectural name the model uses is a register the tree defines (arch/arm64/tools/sysreg, asm/sysreg.h)
+  const defined = registerNames(root);
+  const allNames = [...new Set(Object.keys(SYSREGS).flatMap((r) => archNames(r as SysRegName, false)))];
+  const unknownRegisters = allNames
+    .filter((n) => !defined.has(n.replace("<n>", "n")))
+    // a special-purpose register the assembler knows by name (sp_el0, daif): accessed by that name somewhere in the tree
+    .filter((n) => {
+      const pats = [...accessPatterns(n, false), ...accessPatterns(n, true)];
+      return ![...index.defs.values()].some((defs) => defs.some((d) => pats.some((p) => p.test(d.body))));
+    })
+    .sort();
   const counts = { literal: 0, alias: 0, unverified: 0, failed: 0 } as Record<Status, number>;
   for (const f of findings) counts[f.status]++;
-  return { root, citations, outside, missingCitations: missing, findings, counts };
+  return { root, citations, outside, missingCitations: missing, registerNames: allNames.length, unknownRegisters, findings, counts };
+}
+
+/**
+ * The system registers a kernel tree defines: the `Sysreg` entries of arch/arm64/tools/sysreg (from which the build
+ * generates the SYS_ encodings) and the `#define SYS_...` of asm/sysreg.h.
+ */
+export function registerNames(root: string): Set<string> {
+  const out = new Set<string>();
+  const tools = join(root, "arch/arm64/tools/sysreg");
+  if (existsSync(tools)) for (const m of readFileSync(tools, "utf8").matchAll(/^Sysreg\s+(\w+)/gm)) out.add(m[1]!);
+  const hdr = join(root, "arch/arm64/include/asm/sysreg.h");
+  if (existsSync(hdr)) for (const m of readFileSync(hdr, "utf8").matchAll(/^#define\s+SYS_(\w+?_EL\d+)\b/gm)) out.add(m[1]!);
+  return out;
 }
 
 /** is `dir` a kernel tree the verifier can read */
@@ -433,7 +494,9 @@ export function renderVerifyBlock(r: Report, s: Specificity): string {
   const lines = [
     `- citations: ${r.citations}; missing from the cited file: ${r.missingCitations.length} ` +
       `(${r.outside} cite generic kernel code outside the tree, with the reason, and are not read)`,
-    `- system-register accesses verified literally: ${r.counts.literal}`,
+    `- register names: ${r.registerNames - r.unknownRegisters.length} of the ${r.registerNames} architectural names the model uses are defined by the tree` +
+      (r.unknownRegisters.length > 0 ? `; not: ${r.unknownRegisters.join(", ")}` : ""),
+    `- accesses (system registers and barriers) verified literally: ${r.counts.literal}`,
     `- verified through an alias derived from the tree: ${r.counts.alias}`,
     `- not verified, with a stated reason: ${r.counts.unverified}`,
     `- not verified, without one: ${r.counts.failed}`,

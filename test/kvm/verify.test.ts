@@ -17,6 +17,8 @@ describe.skipIf(!present)("verify:kernel against Linux 7.3-rc7", () => {
   it("finds every cited function and verifies every access, or has a stated reason", () => {
     const r = verifyKernel(ROOT);
     expect(r.missingCitations).toEqual([]);
+    expect(r.unknownRegisters).toEqual([]);
+    expect(r.registerNames).toBeGreaterThan(80);
     expect(r.findings.filter((f) => f.status === "failed").map((f) => `${f.path}: ${f.op}`)).toEqual([]);
     // every path with a system-register access was checked
     const withSysregs = Object.entries(PATH_DEFS).filter(([, d]) => (d as PathSource).ops.some((o) => /^[RW] /.test(o)));
