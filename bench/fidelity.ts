@@ -3,7 +3,7 @@
  * (docs/fidelity.md): the micro table (hvc, mmio-user, hvc with the leaf using FP; depth 1-4; NV2 on and off; patch
  * none and all; cycles and L0 traps per iteration) and the claims' compare rows (depth 3, debian-install and
  * io-heavy, every level patched: wall-clock reduction and cycles). `--render BEFORE.json AFTER.json` prints the
- * markdown table of both, which docs/fidelity.md embeds.
+ * markdown table of both, which docs/fidelity.md embeds; `--el2-timer` prints the EL2 timer table it embeds.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { defaultModelConfig } from "../lib/kvm/config";
@@ -71,6 +71,61 @@ export function measure(): Figures {
   return { micro, compare };
 }
 
+/** One configuration of the EL2 timer study: the claims' baseline (no level patched) with each EL2 timer. */
+export interface El2TimerRow {
+  readonly workload: string;
+  readonly physOffset: boolean;
+  readonly ecv: boolean;
+  /** the guest hypervisors' kernels on the EL2 physical timer (the default) */
+  readonly physCycles: string;
+  readonly physTraps: number;
+  /** ... on the EL2 virtual timer */
+  readonly virtCycles: string;
+  readonly virtTraps: number;
+}
+
+/**
+ * The EL2 virtual timer against the EL2 physical one (docs/fidelity.md, "The EL2 timers"): the claims' workloads at
+ * depth 3, unpatched, with and without a physical counter offset and FEAT_ECV.
+ */
+export function measureEl2Timer(): El2TimerRow[] {
+  const rows: El2TimerRow[] = [];
+  for (const workload of ["debian-install", "io-heavy"]) {
+    for (const physOffset of [false, true]) {
+      for (const ecv of [true, false]) {
+        const run = (el2Vtimer: boolean) =>
+          runCompare({
+            model: defaultModelConfig({ depth: 3, physOffset, ecv, el2Vtimer }),
+            profile: loadProfile(workload),
+            durationMs: 1000,
+            seed: 1,
+            clockGhz: 3,
+            hostPreemptRate: 0,
+            hostNeonRate: 0,
+          }).baseline;
+        const p = run(false);
+        const v = run(true);
+        rows.push({ workload, physOffset, ecv, physCycles: String(p.cycles), physTraps: Number(p.l0Traps), virtCycles: String(v.cycles), virtTraps: Number(v.l0Traps) });
+      }
+    }
+  }
+  return rows;
+}
+
+export function renderEl2Timer(rows: readonly El2TimerRow[]): string {
+  const lines = [
+    "| workload (depth 3, unpatched) | physical counter offset | FEAT_ECV | L0 traps, EL2 physical timer | L0 traps, EL2 virtual timer | cycles saved by the virtual timer |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const saved = 1 - Number(BigInt(r.virtCycles)) / Number(BigInt(r.physCycles));
+    lines.push(
+      `| ${r.workload} | ${r.physOffset ? "yes" : "no"} | ${r.ecv ? "yes" : "no"} | ${r.physTraps.toLocaleString("en-US")} | ${r.virtTraps.toLocaleString("en-US")} | ${(saved * 100).toFixed(2)}% |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
 const fmt = (v: number | null): string => (v === null ? "-" : Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 1 }));
 
 export function render(before: Figures, after: Figures): string {
@@ -90,7 +145,9 @@ export function render(before: Figures, after: Figures): string {
 
 function main(): void {
   const args = process.argv.slice(2);
-  if (args[0] === "--render") {
+  if (args[0] === "--el2-timer") {
+    process.stdout.write(renderEl2Timer(measureEl2Timer()));
+  } else if (args[0] === "--render") {
     const read = (f: string): Figures => JSON.parse(readFileSync(f, "utf8")) as Figures;
     process.stdout.write(render(read(args[1]!), read(args[2]!)));
   } else {

@@ -18,9 +18,14 @@
  * Handling of a trapped access (`read` / `write`): `full` (a full exit to the owner's run loop, kvm_handle_sys_reg)
  * or the hyp fast path that completes it (hyp/vhe/switch.c kvm_hyp_handle_sysreg_vhe and the handlers it tries):
  * - `cpacr`: kvm_hyp_handle_cpacr_el1 (CPACR_EL1 trapped by CPTR_EL2.TCPAC in hyp context);
- * - `timer`: kvm_hyp_handle_timer, which in 7.3 serves READS of the EL02 timer registers and of the physical counter
- *            from the guest hypervisor's hyp context whatever FEAT_ECV says (it tests only is_hyp_ctxt and the
- *            direction), so a trapped EL02 timer read completes there with or without ECV; writes take a full exit;
+ * - `timer`, `timerMem`, `timerHw`: kvm_hyp_handle_timer, which in 7.3 serves READS of the EL02 timer registers, of
+ *            the EL0-encoded physical timer and of the physical counter from the guest hypervisor's hyp context
+ *            whatever FEAT_ECV says (it tests only is_hyp_ctxt and the direction), so a trapped timer read completes
+ *            there with or without ECV; writes take a full exit. What the read costs depends on the register:
+ *            `timer` a counter read (SYS_CNTPCT_EL0, and the EL02 CTL registers: compute_emulated_cntx_ctl_el0 ->
+ *            compute_counter_value), `timerMem` memory only (the EL02 CVAL registers: __vcpu_sys_reg), `timerHw` the
+ *            hardware register behind the guest hypervisor's own EL2 physical timer (SYS_CNTP_CTL_EL0/CVAL_EL0 with
+ *            E2H: read_sysreg_el0, the EL02 encoding at L0);
  * Access paths that are not fast (no entry here) take the full exit, kvm_hyp_handle_sysreg declining. The
  * ZCR_EL2 trap is a full exit preceded by kvm_hyp_handle_zcr_el2's FP load (lib/kvm/handlers.ts).
  * Current kernels have no hyp fast path for the `redirect` and `vncr` classes without NV2, so the model assumes the
@@ -29,7 +34,7 @@
 export type SysRegClass = "el1" | "redirect" | "vncr" | "timer02" | "trapFast" | "trap";
 
 /** The hyp fast path that completes a trapped access (see above). */
-export type HypFastPath = "cpacr" | "timer";
+export type HypFastPath = "cpacr" | "timer" | "timerMem" | "timerHw";
 /** How the owning hypervisor completes a trapped access. */
 export type TrapHandling = "full" | HypFastPath;
 
@@ -53,8 +58,10 @@ const FULL = { read: "full", write: "full" } as const;
 const r = (cls: Exclude<SysRegClass, "trapFast" | "timer02">, description: string): SysRegInfo => ({ cls, description, handling: FULL });
 /** traps even with NV2; both directions completed on the named hyp fast path */
 const fast = (path: HypFastPath, description: string): SysRegInfo => ({ cls: "trapFast", description, handling: { read: path, write: path } });
-/** EL02 timer register: reads completed by kvm_hyp_handle_timer (any ECV), writes by a full exit */
-const timer02 = (description: string): SysRegInfo => ({ cls: "timer02", description, handling: { read: "timer", write: "full" } });
+/** EL02 timer register: reads completed by kvm_hyp_handle_timer (any ECV; `read` says what it costs), writes by a full exit */
+const timer02 = (read: "timer" | "timerMem", description: string): SysRegInfo => ({ cls: "timer02", description, handling: { read, write: "full" } });
+/** the running kernel's own physical timer at (v)EL2 when its host traps it (a physical offset, no CNTPOFF below) */
+const trappedPtimer = (arch: string, description: string): SysRegInfo => ({ cls: "trapFast", arch: [arch], description, handling: { read: "timerHw", write: "full" } });
 
 export const SYSREGS = {
   // --- EL1-encoded, hardware EL1 registers holding the VHE hypervisor's own vEL2 state -----------------------
@@ -82,8 +89,10 @@ export const SYSREGS = {
     ...r("el1", "physical counter read where nothing traps it (at L0; with CNTPOFF or no physical offset); CNTPCTSS_EL0 with FEAT_ECV"),
     arch: ["CNTPCT_EL0", "CNTPCTSS_EL0"],
   },
-  CNTV_CVAL_EL0: r("el1", "leaf's own virtual timer compare value (direct timer)"),
-  CNTV_CTL_EL0: r("el1", "leaf's own virtual timer control (direct timer)"),
+  CNTV_CVAL_EL0: r("el1", "the running kernel's own virtual timer compare value (at (v)EL2 with E2H the EL2 virtual timer, CNTHV_CVAL_EL2): a direct timer"),
+  CNTV_CTL_EL0: r("el1", "the running kernel's own virtual timer control (at (v)EL2 with E2H CNTHV_CTL_EL2): a direct timer"),
+  CNTP_CVAL_EL0: r("el1", "the running kernel's own physical timer compare value (at (v)EL2 with E2H the EL2 physical timer, CNTHP_CVAL_EL2): direct without a physical offset, or with CNTPOFF below"),
+  CNTP_CTL_EL0: r("el1", "the running kernel's own physical timer control (at (v)EL2 with E2H CNTHP_CTL_EL2): direct as CNTP_CVAL_EL0"),
   TPIDR_EL0: r("el1", "user thread pointer"),
   TPIDRRO_EL0: r("el1", "user read-only thread pointer"),
   FPCR: r("el1", "FP control register"),
@@ -139,10 +148,10 @@ export const SYSREGS = {
   },
   TPIDR_EL1: r("el1", "TPIDR_EL1: not VNCR-mapped, hardware register (as PAR_EL1)"),
   ZCR_EL12: r("vncr", "guest ZCR_EL1 (SVE vector length of EL1/EL0)"),
-  CNTV_CTL_EL02: timer02("guest virtual timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
-  CNTV_CVAL_EL02: timer02("guest virtual timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
-  CNTP_CTL_EL02: timer02("guest physical timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
-  CNTP_CVAL_EL02: timer02("guest physical timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTV_CTL_EL02: timer02("timer", "guest virtual timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTV_CVAL_EL02: timer02("timerMem", "guest virtual timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTP_CTL_EL02: timer02("timer", "guest physical timer control: VNCR memory without FEAT_ECV; with ECV it traps"),
+  CNTP_CVAL_EL02: timer02("timerMem", "guest physical timer compare value: VNCR memory without FEAT_ECV; with ECV it traps"),
   ICH_HCR_EL2: r("vncr", "vGIC hypervisor control"),
   ICH_VMCR_EL2: r("vncr", "vGIC virtual machine control"),
   ICH_AP0R0_EL2: r("vncr", "vGIC active priorities group 0"),
@@ -151,6 +160,8 @@ export const SYSREGS = {
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
   CPACR_EL1: fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
   ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
+  CNTP_CTL_EL0_TRAPPED: trappedPtimer("CNTP_CTL_EL0", "a guest hypervisor's own EL2 physical timer control, trapped by CNTHCTL_EL2 (timer_set_traps: tpt with a physical offset and no CNTPOFF)"),
+  CNTP_CVAL_EL0_TRAPPED: trappedPtimer("CNTP_CVAL_EL0", "a guest hypervisor's own EL2 physical timer compare value, trapped as CNTP_CTL_EL0_TRAPPED"),
   CNTPCT_EL0_TRAPPED: { ...fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"), arch: ["CNTPCT_EL0", "CNTPCTSS_EL0"] },
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
   CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),

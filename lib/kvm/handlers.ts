@@ -116,12 +116,15 @@ const B_SYSREG_EMULATE = runs(PATHS.sysregEmulate);
 const B_FAST_ERET = runs(PATHS.fastEret);
 const B_S2FAULT = runs(PATHS.s2Fault);
 const B_S2SHADOW = runs(PATHS.s2ShadowFill);
-const B_HYPTICK = runs(PATHS.hypTick);
+/** a guest hypervisor kernel's tick: on the EL2 virtual timer or the EL2 physical one (arch_timer_select_ppi) */
+const B_HYPTICK: Body = (m, j) => m.run(j, m.cfg.el2Vtimer ? PATHS.hypTickVirt : PATHS.hypTickPhys);
 
 /** the path of each hyp fast path that completes a trapped system register access (lib/arch/sysregs.ts) */
 export const FAST_PATHS: Readonly<Record<HypFastPath, Path>> = {
   cpacr: PATHS.fastCpacr,
   timer: PATHS.fastTimer,
+  timerMem: PATHS.fastTimerMem,
+  timerHw: PATHS.fastTimerHw,
 };
 /** by Trap.id: the fast path of a trapped system register access, or null (a full exit) */
 const FAST_PATH_OF: (Path | null | undefined)[] = [];

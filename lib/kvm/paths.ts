@@ -503,6 +503,22 @@ export const PATH_DEFS = {
       "hyp/include/hyp/switch.h compute_counter_value -> arch_timer_read_cntpct_el0), __kvm_skip_instr",
     ops: ["code fastPathCode", "step physCounterRead", "call skipInstr"],
   },
+  /** kvm_hyp_handle_timer for an EL02 compare value: __vcpu_sys_reg, memory only. */
+  fastTimerMem: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_hyp_handle_timer" }],
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_timer: SYS_CNTP_CVAL_EL02 / SYS_CNTV_CVAL_EL02 read from memory (__vcpu_sys_reg), __kvm_skip_instr",
+    ops: ["code fastPathCode", "call skipInstr"],
+  },
+  /**
+   * kvm_hyp_handle_timer for the guest hypervisor's own EL2 physical timer (SYS_CNTP_CTL_EL0 / SYS_CNTP_CVAL_EL0 with
+   * E2H): read_sysreg_el0, the hardware register that holds its direct hptimer (the CVAL corrected by the offset in
+   * memory without CNTPOFF).
+   */
+  fastTimerHw: {
+    src: [{ file: "arch/arm64/kvm/hyp/vhe/switch.c", fn: "kvm_hyp_handle_timer" }],
+    cite: "hyp/vhe/switch.c kvm_hyp_handle_timer: SYS_CNTP_CTL_EL0 / SYS_CNTP_CVAL_EL0 with vcpu_el2_e2h_is_set: read_sysreg_el0(SYS_CNTP_CTL / SYS_CNTP_CVAL), __kvm_skip_instr",
+    ops: ["code fastPathCode", "R CNTP_CVAL_EL02", "call skipInstr"],
+  },
   /** Full-exit sysreg emulation at the owner. */
   sysregEmulate: {
     src: [{ file: "arch/arm64/kvm/sys_regs.c", fn: "kvm_handle_sys_reg" }],
@@ -530,16 +546,55 @@ export const PATH_DEFS = {
     cite: "mmu.c kvm_handle_guest_abort (nested) -> nested.c kvm_walk_nested_s2 -> user_mem_abort on the shadow stage-2",
     ops: ["code s2WalkCode", "code s2FaultCode"],
   },
-  /** A guest hypervisor kernel's periodic tick at (v)EL2: timer interrupt, tick work, clock reads, re-arm. */
-  hypTick: {
-    src: [{ file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" }, { file: "drivers/clocksource/arm_arch_timer.c", fn: "arch_timer_handler_virt" }],
+  /**
+   * A guest hypervisor kernel's periodic tick at (v)EL2 on the EL2 virtual timer (`el2Vtimer`: arm_arch_timer.c
+   * arch_timer_select_ppi picks ARCH_TIMER_HYP_VIRT_PPI when the firmware describes it): the CNTV_* encodings reach
+   * CNTHV_* with E2H, which the host runs as a direct timer in hyp context (arch_timer.c get_timer_map: direct_vtimer
+   * = vcpu_hvtimer) with the offset in CNTVOFF_EL2 (timer_restore_state: set_cntvoff). Nothing traps.
+   */
+  hypTickVirt: {
+    src: [
+      { file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "arch_timer_handler_virt" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "set_next_event" },
+      { file: "kernel/time/tick-sched.c", fn: "tick_nohz_handler", outside: "the tick's work (update_process_times, sched_tick) and its re-arm through clockevents_program_event" },
+    ],
     cite:
-      "kernel/time/tick-sched.c tick_nohz_handler -> update_process_times, sched_tick (sched_clock reads); " +
-      "drivers/clocksource/arm_arch_timer.c: the EL2 timer through the EL1 encodings with E2H (direct)",
+      "irq-gic-v3.c gic_handle_irq; arm_arch_timer.c arch_timer_handler_virt -> timer_handler (CTL read, masked CTL " +
+      "write + isb); tick_nohz_handler's clock reads (ktime_get, sched_clock: three assumed); set_next_event (CTL read, " +
+      "counter read, CVAL and CTL written + isb)",
     ops: [
       "isb", "R ICC_IAR1_EL1", "code hypTickCode",
-      "step counterRead", "step counterRead", "step counterRead", "step counterRead",
-      "W CNTV_CVAL_EL0", "W ICC_EOIR1_EL1",
+      "R CNTV_CTL_EL0", "W CNTV_CTL_EL0", "isb",
+      "step counterRead", "step counterRead", "step counterRead",
+      "R CNTV_CTL_EL0", "step counterRead", "W CNTV_CVAL_EL0", "W CNTV_CTL_EL0", "isb",
+      "W ICC_EOIR1_EL1",
+    ],
+  },
+  /**
+   * The same tick on the EL2 physical timer (no `el2Vtimer`: ARCH_TIMER_HYP_PPI, arch_timer_handler_phys,
+   * set_next_event_phys): the CNTP_* encodings reach CNTHP_* with E2H, the host's direct hptimer in hyp context. With a
+   * physical counter offset and no CNTPOFF in the host (a guest hypervisor never has it; L0 without FEAT_ECV)
+   * timer_set_traps traps them (tpt, tpc): reads complete on the host's hyp fast path (kvm_hyp_handle_timer), writes
+   * take a full exit (sys_regs.c access_arch_timer).
+   */
+  hypTickPhys: {
+    src: [
+      { file: "drivers/irqchip/irq-gic-v3.c", fn: "gic_handle_irq" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "arch_timer_handler_phys" },
+      { file: "drivers/clocksource/arm_arch_timer.c", fn: "set_next_event" },
+      { file: "arch/arm64/kvm/arch_timer.c", fn: "timer_set_traps" },
+      { file: "kernel/time/tick-sched.c", fn: "tick_nohz_handler", outside: "the tick's work (update_process_times, sched_tick) and its re-arm through clockevents_program_event" },
+    ],
+    cite:
+      "irq-gic-v3.c gic_handle_irq; arm_arch_timer.c arch_timer_handler_phys -> timer_handler; tick_nohz_handler's " +
+      "clock reads (three assumed); set_next_event(ARCH_TIMER_PHYS_ACCESS); arch_timer.c timer_set_traps decides the traps",
+    ops: [
+      "isb", "R ICC_IAR1_EL1", "code hypTickCode",
+      "step hptimerReadCtl", "step hptimerWriteCtl", "isb",
+      "step counterRead", "step counterRead", "step counterRead",
+      "step hptimerReadCtl", "step counterRead", "step hptimerWriteCval", "step hptimerWriteCtl", "isb",
+      "W ICC_EOIR1_EL1",
     ],
   },
   mmioKernel: {

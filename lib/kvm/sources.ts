@@ -78,6 +78,18 @@ export const STEP_SOURCES: Readonly<Record<StepName, Cited>> = {
     src: [f("arch/arm64/include/asm/arch_timer.h", "arch_timer_read_cntpct_el0"), f(`${K}arch_timer.c`, "timer_set_traps")],
     when: "traps with a non-zero physical offset and no CNTPOFF below; an isb first without FEAT_ECV",
   },
+  hptimerReadCtl: {
+    src: [f("arch/arm64/include/asm/arch_timer.h", "arch_timer_reg_read_cp15"), f(`${K}arch_timer.c`, "timer_set_traps")],
+    when: "a hypervisor kernel on its EL2 physical timer: traps with a physical offset and no CNTPOFF below (a hyp fast-path read)",
+  },
+  hptimerWriteCtl: {
+    src: [f("arch/arm64/include/asm/arch_timer.h", "arch_timer_reg_write_cp15"), f(`${K}arch_timer.c`, "timer_set_traps")],
+    when: "as hptimerReadCtl; a trapped write is a full exit (sys_regs.c access_arch_timer)",
+  },
+  hptimerWriteCval: {
+    src: [f("arch/arm64/include/asm/arch_timer.h", "arch_timer_reg_write_cp15"), f(`${K}arch_timer.c`, "timer_set_traps")],
+    when: "as hptimerWriteCtl",
+  },
   virtCounterRead: { src: [f("arch/arm64/include/asm/arch_timer.h", "arch_timer_read_cntvct_el0")], when: "an isb first without FEAT_ECV" },
   timerSetTraps: {
     src: [f(`${K}arch_timer.c`, "timer_set_traps")],

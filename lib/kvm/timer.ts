@@ -21,6 +21,12 @@ const A_CNTP_CVAL_EL02_R = R("CNTP_CVAL_EL02");
 const A_CNTP_CVAL_EL02_W = W("CNTP_CVAL_EL02");
 const A_CNTVCT_EL0_R = R("CNTVCT_EL0");
 const A_CNTPCT_EL0_R = R("CNTPCT_EL0");
+const A_CNTP_CTL_EL0_R = R("CNTP_CTL_EL0");
+const A_CNTP_CTL_EL0_W = W("CNTP_CTL_EL0");
+const A_CNTP_CVAL_EL0_W = W("CNTP_CVAL_EL0");
+const A_CNTP_CTL_EL0_TRAPPED_R = R("CNTP_CTL_EL0_TRAPPED");
+const A_CNTP_CTL_EL0_TRAPPED_W = W("CNTP_CTL_EL0_TRAPPED");
+const A_CNTP_CVAL_EL0_TRAPPED_W = W("CNTP_CVAL_EL0_TRAPPED");
 const ISB: Op = { kind: "isb" };
 const OP_TIMER_EMUL: Op = { kind: "code", cost: "timerEmulCode" };
 const P_TIMER_PUT_NESTED = PATHS.timerPutNested;
@@ -98,8 +104,31 @@ export function cntpoffExit(m: Engine, j: number): void {
  */
 export function physCounterRead(m: Engine, j: number): void {
   if (!m.cfg.ecv) m.exec(j, ISB);
-  const noCntpoff = j - 1 >= 1 || !m.cfg.ecv;
-  m.sr(j, j > 0 && m.cfg.physOffset === true && noCntpoff ? A_CNTPCT_EL0_TRAPPED_R : A_CNTPCT_EL0_R);
+  m.sr(j, physTrapped(m, j) ? A_CNTPCT_EL0_TRAPPED_R : A_CNTPCT_EL0_R);
+}
+
+/**
+ * Does level j's host trap its physical counter and timer (arch_timer.c timer_set_traps: tpt = tpc = true when
+ * !has_cntpoff() and the direct ptimer has an offset)? Only with a physical offset (`physOffset`), and only where the
+ * level below has no CNTPOFF: a guest hypervisor never offers it; L0 has it with FEAT_ECV.
+ */
+function physTrapped(m: Engine, j: number): boolean {
+  return j > 0 && m.cfg.physOffset === true && (j - 1 >= 1 || !m.cfg.ecv);
+}
+
+/** A hypervisor kernel's own EL2 physical timer (CNTP_CTL_EL0 with E2H: CNTHP_CTL_EL2), read: direct or trapped. */
+export function hptimerReadCtl(m: Engine, j: number): void {
+  m.sr(j, physTrapped(m, j) ? A_CNTP_CTL_EL0_TRAPPED_R : A_CNTP_CTL_EL0_R);
+}
+
+/** ... its control written (arch_timer_reg_write_cp15: the isb that follows is the path's). */
+export function hptimerWriteCtl(m: Engine, j: number): void {
+  m.sr(j, physTrapped(m, j) ? A_CNTP_CTL_EL0_TRAPPED_W : A_CNTP_CTL_EL0_W);
+}
+
+/** ... its compare value written. */
+export function hptimerWriteCval(m: Engine, j: number): void {
+  m.sr(j, physTrapped(m, j) ? A_CNTP_CVAL_EL0_TRAPPED_W : A_CNTP_CVAL_EL0_W);
 }
 
 /** A virtual counter read (arch_timer_read_cntvct_el0: `isb; mrs cntvct_el0`, CNTVCTSS_EL0 with FEAT_ECV). */

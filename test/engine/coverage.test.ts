@@ -15,6 +15,7 @@ const REASONS = {
   "only with a physical counter offset": (c: ModelConfig) => c.physOffset === true,
   "only without NV2": (c: ModelConfig) => !c.nv2,
   "only without FEAT_ECV": (c: ModelConfig) => !c.ecv,
+  "only with the EL2 virtual timer": (c: ModelConfig) => c.el2Vtimer,
 } as const;
 type Reason = keyof typeof REASONS;
 
@@ -31,6 +32,10 @@ export const NOT_IN_DEFAULT: Readonly<Partial<Record<Item, Reason>>> = {
   "reg ZCR_EL2": "only with SVE",
   "reg ZCR_EL12": "only with SVE",
   "reg CNTPCT_EL0_TRAPPED": "only with a physical counter offset",
+  "reg CNTP_CTL_EL0_TRAPPED": "only with a physical counter offset",
+  "reg CNTP_CVAL_EL0_TRAPPED": "only with a physical counter offset",
+  "path fastTimerHw": "only with a physical counter offset",
+  "path hypTickVirt": "only with the EL2 virtual timer",
 };
 
 const isDefault = (c: ModelConfig): boolean =>

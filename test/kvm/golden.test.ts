@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Machine } from "../../lib/engine/machine";
+import { applyHostEvent } from "../../lib/engine/leaf";
 import { machine, record, summarize } from "../helpers";
 
 /**
@@ -260,5 +261,52 @@ describe("golden: one put+load pair inside a guest hypervisor (depth 3, NV2, ECV
       "W PMUSERENR_EL0_TRAPPED",
       "R ID_AA64PFR0_EL1",
     ]);
+  });
+});
+
+/**
+ * A guest hypervisor's own tick at depth 2 (its EL2 timer fires while L2 runs: L0 forwards the interrupt, L1 takes
+ * a full exit and its kernel runs the tick), written from 7.3-rc7:
+ *  - drivers/clocksource/arm_arch_timer.c: on the EL2 physical timer (ARCH_TIMER_HYP_PPI) arch_timer_handler_phys ->
+ *    timer_handler reads CNTP_CTL_EL0 (CNTHP_CTL_EL2 with E2H) and writes it masked; the tick's work reads the clock
+ *    (three reads assumed: ktime_get, sched_clock); the re-arm set_next_event(ARCH_TIMER_PHYS_ACCESS) reads CTL and
+ *    the counter (__arch_counter_get_cntpct), writes CVAL and CTL.
+ *  - arch/arm64/kvm/arch_timer.c timer_set_traps at L0 for L1's vcpu in hyp context: with a physical counter offset
+ *    and no CNTPOFF (no FEAT_ECV) tpt and tpc are set, so every one of those accesses traps; hyp/vhe/switch.c
+ *    kvm_hyp_handle_timer completes the reads (SYS_CNTP_CTL_EL0 with E2H, SYS_CNTPCT_EL0), the writes take a full exit
+ *    (sys_regs.c access_arch_timer).
+ *  - On the EL2 virtual timer (ARCH_TIMER_HYP_VIRT_PPI) L0 runs L1's hvtimer directly with its offset in CNTVOFF_EL2
+ *    (get_timer_map, timer_restore_state): none of them traps. With FEAT_ECV L0 has CNTPOFF: none traps either.
+ */
+describe("golden: a guest hypervisor's tick on its EL2 timers, depth 2", () => {
+  const timerTraps = (ecv: boolean, physOffset: boolean, el2Vtimer: boolean): string[] => {
+    const m = machine({ depth: 2, ecv, physOffset, el2Vtimer }, "all");
+    applyHostEvent(m, "tick", 1);
+    const s = summarize(record(m, () => applyHostEvent(m, "tick", 1)));
+    const out: string[] = [];
+    s.forEach((line, i) => {
+      if (/ CNT/.test(line)) out.push(`${line.replace(/^trap L1->L0 SYS64 /, "")}: ${s[i + 1]}`);
+    });
+    return out;
+  };
+
+  it("physical timer, a counter offset, no FEAT_ECV: reads on L0's fast path, writes full exits", () => {
+    expect(timerTraps(false, true, false)).toEqual([
+      "CNTP_CTL_EL0_TRAPPED: L0 fast", // timer_handler: read CTL
+      "CNTP_CTL_EL0_TRAPPED: L0 full", // ... write it masked
+      "CNTPCT_EL0_TRAPPED: L0 fast", // the tick's clock reads
+      "CNTPCT_EL0_TRAPPED: L0 fast",
+      "CNTPCT_EL0_TRAPPED: L0 fast",
+      "CNTP_CTL_EL0_TRAPPED: L0 fast", // set_next_event: read CTL
+      "CNTPCT_EL0_TRAPPED: L0 fast", // ... the counter
+      "CNTP_CVAL_EL0_TRAPPED: L0 full", // ... write CVAL
+      "CNTP_CTL_EL0_TRAPPED: L0 full", // ... write CTL
+    ]);
+  });
+
+  it("virtual timer, or FEAT_ECV's CNTPOFF, or no offset: nothing of the timer traps", () => {
+    expect(timerTraps(false, true, true)).toEqual([]);
+    expect(timerTraps(true, true, false)).toEqual([]);
+    expect(timerTraps(false, false, false)).toEqual([]);
   });
 });
