@@ -3,7 +3,7 @@
  * (docs/fidelity.md): the micro table (hvc, mmio-user, hvc with the leaf using FP; depth 1-4; NV2 on and off; patch
  * none and all; cycles and L0 traps per iteration) and the claims' compare rows (depth 3, debian-install and
  * io-heavy, every level patched: wall-clock reduction and cycles). `--render BEFORE.json AFTER.json` prints the
- * markdown table of both, which docs/fidelity.md embeds; `--el2-timer` prints the EL2 timer table it embeds.
+ * markdown table of both, which docs/fidelity.md embeds; `--el2-timer` prints the EL2 timer table it embeds, `--inputs` the claims' rows under each hardware and VM input.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { defaultModelConfig } from "../lib/kvm/config";
@@ -126,6 +126,66 @@ export function renderEl2Timer(rows: readonly El2TimerRow[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** A hardware or VM input of docs/fidelity.md "Hardware and VM inputs", with its default first. */
+export const INPUTS = [
+  { name: "fgt", label: "FEAT_FGT", values: [true, false] },
+  { name: "nv2p1", label: "FEAT_NV2p1", values: [false, true] },
+  { name: "vpmu", label: "guest hypervisors' vPMU", values: [true, false] },
+  { name: "lrs", label: "list registers held", values: [0, 1] },
+  { name: "ecv", label: "FEAT_ECV", values: [true, false] },
+] as const;
+
+export interface InputRow {
+  readonly input: string;
+  readonly value: string;
+  readonly isDefault: boolean;
+  readonly workload: string;
+  readonly wallReduction: number | null;
+  readonly baselineCycles: string | null;
+  readonly baselineTraps: number | null;
+}
+
+/** The claims' compare rows (depth 3, every level patched, seed 1) under each value of each input. */
+export function measureInputs(): InputRow[] {
+  const rows: InputRow[] = [];
+  for (const inp of INPUTS) {
+    for (const value of inp.values) {
+      for (const workload of ["debian-install", "io-heavy"]) {
+        try {
+          const c = runCompare({
+            model: defaultModelConfig({ depth: 3, [inp.name]: value }),
+            profile: loadProfile(workload),
+            durationMs: 1000,
+            seed: 1,
+            clockGhz: 3,
+            hostPreemptRate: 0,
+            hostNeonRate: 0,
+          });
+          rows.push({ input: inp.label, value: String(value), isDefault: value === inp.values[0], workload, wallReduction: c.wallReduction, baselineCycles: String(c.baseline.cycles), baselineTraps: Number(c.baseline.l0Traps) });
+        } catch (e) {
+          if (!(e instanceof LimitError)) throw e;
+          rows.push({ input: inp.label, value: String(value), isDefault: value === inp.values[0], workload, wallReduction: null, baselineCycles: null, baselineTraps: null });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+export function renderInputs(rows: readonly InputRow[]): string {
+  const lines = [
+    "| input | value | workload | wall-clock reduction (every level patched) | baseline L0 traps | baseline cycles |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const red = r.wallReduction === null ? "livelock" : `${(r.wallReduction * 100).toFixed(2)}%`;
+    const traps = r.baselineTraps === null ? "-" : r.baselineTraps.toLocaleString("en-US");
+    const cycles = r.baselineCycles === null ? "-" : BigInt(r.baselineCycles).toLocaleString("en-US");
+    lines.push(`| ${r.input} | ${r.value}${r.isDefault ? " (default)" : ""} | ${r.workload} | ${red} | ${traps} | ${cycles} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
 const fmt = (v: number | null): string => (v === null ? "-" : Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 1 }));
 
 export function render(before: Figures, after: Figures): string {
@@ -145,7 +205,9 @@ export function render(before: Figures, after: Figures): string {
 
 function main(): void {
   const args = process.argv.slice(2);
-  if (args[0] === "--el2-timer") {
+  if (args[0] === "--inputs") {
+    process.stdout.write(renderInputs(measureInputs()));
+  } else if (args[0] === "--el2-timer") {
     process.stdout.write(renderEl2Timer(measureEl2Timer()));
   } else if (args[0] === "--render") {
     const read = (f: string): Figures => JSON.parse(readFileSync(f, "utf8")) as Figures;

@@ -42,6 +42,8 @@ export interface SysRegInfo {
   readonly cls: SysRegClass;
   /** the class of writes, where it differs from reads' */
   readonly writeCls?: SysRegClass;
+  /** the class with FEAT_NV2p1 (both directions), where it differs */
+  readonly nv2p1Cls?: SysRegClass;
   /**
    * a debug register that MDCR_EL2.TDA traps: the hypervisor below sets TDA while its vcpu's debug registers are not
    * the guest's (kvm_arm_setup_mdcr_el2, arch/arm64/kvm/debug.c), and the trap takes priority over the class
@@ -158,13 +160,17 @@ export const SYSREGS = {
   ICH_AP1R0_EL2: r("vncr", "vGIC active priorities group 1"),
   ICH_LR0_EL2: r("vncr", "vGIC list register (one access per LR in use)"),
   // --- Still trapping with NV2: owner's hyp fast path ----------------------------------------------------------
-  CPACR_EL1: fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1"),
+  CPACR_EL1: {
+    ...fast("cpacr", "CPTR_EL2 in E2H format: trapped by CPTR_EL2.TCPAC, kvm_hyp_handle_cpacr_el1; with FEAT_NV2p1 stateful, no TCPAC (__activate_cptr_traps_vhe)"),
+    nv2p1Cls: "el1",
+  },
   ZCR_EL2: r("trap", "ZCR_EL2 encoding: kvm_hyp_handle_zcr_el2 only loads the FP state, then a full exit"),
   CNTP_CTL_EL0_TRAPPED: trappedPtimer("CNTP_CTL_EL0", "a guest hypervisor's own EL2 physical timer control, trapped by CNTHCTL_EL2 (timer_set_traps: tpt with a physical offset and no CNTPOFF)"),
   CNTP_CVAL_EL0_TRAPPED: trappedPtimer("CNTP_CVAL_EL0", "a guest hypervisor's own EL2 physical timer compare value, trapped as CNTP_CTL_EL0_TRAPPED"),
   CNTPCT_EL0_TRAPPED: { ...fast("timer", "physical counter read trapped by CNTHCTL (no usable CNTPOFF): kvm_hyp_handle_timer / kvm_handle_cntxct"), arch: ["CNTPCT_EL0", "CNTPCTSS_EL0"] },
   // --- Still trapping with NV2: full exit at the owner -----------------------------------------------------------
-  CNTHCTL_EL2: r("trap", "EL2 timer control (CNTKCTL_EL1 encoding with E2H traps under NV)"),
+  CNTHCTL_EL2: r("trap", "EL2 timer control, by its EL2 encoding: NV traps it (emulate-nested.c CGT_HCR_NV; not in the VNCR page)"),
+  CNTKCTL_EL1: r("el1", "CNTKCTL_EL1, which at (v)EL2 with E2H is CNTHCTL_EL2: what timer_set_traps uses with FEAT_NV2p1 ('completely stateful')"),
   CNTKCTL_EL12: r("trap", "guest CNTKCTL_EL1 through its EL12 alias"),
   MDCR_EL2: r("trap", "monitor debug configuration"),
   ID_AA64PFR0_EL1: r("trap", "ID register read (cpu_has_amu() in the FGT switch): trapped by HCR_EL2.TID3, which KVM sets for every guest (HCR_GUEST_FLAGS)"),
@@ -182,9 +188,9 @@ export type SysRegName = keyof typeof SYSREGS;
 /** How an access by a guest hypervisor (level >= 1) resolves, given FEAT_NV2 and FEAT_ECV. */
 export type AccessResolution = "native" | "vncr" | "trap";
 
-export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: boolean, ecv: boolean): AccessResolution {
+export function resolveGuestHypAccess(reg: SysRegName, write: boolean, nv2: boolean, ecv: boolean, nv2p1 = false): AccessResolution {
   const info: SysRegInfo = SYSREGS[reg];
-  const cls: SysRegClass = (write ? info.writeCls : undefined) ?? info.cls;
+  const cls: SysRegClass = (nv2p1 && nv2 ? info.nv2p1Cls : undefined) ?? (write ? info.writeCls : undefined) ?? info.cls;
   switch (cls) {
     case "timer02":
       if (ecv) return "trap";

@@ -20,7 +20,7 @@ export interface SysregAccess {
   readonly ev: Trap;
   /** the SGI register (L0's writes mark the IPI micro benchmark's send point) */
   readonly sgi: boolean;
-  /** RES_* at a guest hypervisor, indexed by featureIndex(nv2, ecv) */
+  /** RES_* at a guest hypervisor, indexed by featureIndex(nv2, ecv, nv2p1) */
   readonly res: Uint8Array;
   /** when it traps: the hyp fast path that completes it, or null (a full exit) */
   readonly fast: HypFastPath | null;
@@ -31,14 +31,16 @@ export interface SysregAccess {
 }
 
 /** index of a feature set into SysregAccess.res */
-export const featureIndex = (nv2: boolean, ecv: boolean): number => (nv2 ? 2 : 0) + (ecv ? 1 : 0);
+export const featureIndex = (nv2: boolean, ecv: boolean, nv2p1 = false): number => (nv2p1 ? 4 : 0) + (nv2 ? 2 : 0) + (ecv ? 1 : 0);
 
 function access(reg: SysRegName, write: boolean): SysregAccess {
-  const res = new Uint8Array(4);
-  for (const nv2 of [false, true]) {
-    for (const ecv of [false, true]) {
-      const r = resolveGuestHypAccess(reg, write, nv2, ecv);
-      res[featureIndex(nv2, ecv)] = r === "native" ? RES_NATIVE : r === "vncr" ? RES_VNCR : RES_TRAP;
+  const res = new Uint8Array(8);
+  for (const nv2p1 of [false, true]) {
+    for (const nv2 of [false, true]) {
+      for (const ecv of [false, true]) {
+        const r = resolveGuestHypAccess(reg, write, nv2, ecv, nv2p1);
+        res[featureIndex(nv2, ecv, nv2p1)] = r === "native" ? RES_NATIVE : r === "vncr" ? RES_VNCR : RES_TRAP;
+      }
     }
   }
   const sgi = reg === "ICC_SGI1R_EL1";

@@ -46,8 +46,8 @@ export interface Segment {
   readonly path: Path | undefined;
 }
 
-export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean, ecv: boolean): Segment[] {
-  const resSel = featureIndex(nv2, ecv);
+export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean, ecv: boolean, nv2p1 = false): Segment[] {
+  const resSel = featureIndex(nv2, ecv, nv2p1);
   const segs: Segment[] = [];
   let cost = 0;
   let vncr = 0;

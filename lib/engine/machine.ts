@@ -124,6 +124,8 @@ export class Machine implements Engine {
   private readonly cVncr: number;
   /** index of this configuration's features into SysregAccess.res */
   private readonly resSel: number;
+  /** FEAT_FGT absent (ModelConfig.fgt false) */
+  private readonly noFgt: boolean;
   /** compiled paths, shared by every machine with the same unit costs and features: [CodeClass][path id] */
   private readonly compiledPaths: CompiledPaths;
   /** the level of an nVHE guest hypervisor (only L1, only at depth 2), or -1 */
@@ -179,7 +181,8 @@ export class Machine implements Engine {
     this.cSysregRead = cfg.costs.sysregRead;
     this.cSysregWrite = cfg.costs.sysregWrite;
     this.cVncr = cfg.costs.vncrAccess;
-    this.resSel = featureIndex(cfg.nv2, cfg.ecv);
+    this.resSel = featureIndex(cfg.nv2, cfg.ecv, cfg.nv2p1 === true);
+    this.noFgt = cfg.fgt === false;
     this.nvheLevel = cfg.guestHyp === "nvhe" ? 1 : -1;
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) this.levels.push(initialLevel(j, cfg));
@@ -340,7 +343,7 @@ export class Machine implements Engine {
   }
 
   private compile(cls: CodeClass, p: Path): Segment[] {
-    const segs = compilePath(cls, p, this.costs, this.cfg.nv2, this.cfg.ecv);
+    const segs = compilePath(cls, p, this.costs, this.cfg.nv2, this.cfg.ecv, this.cfg.nv2p1 === true);
     this.compiledPaths[cls]![p.id] = segs;
     return segs;
   }
@@ -380,8 +383,9 @@ export class Machine implements Engine {
       this.charge(0, a.write ? this.cSysregWrite : this.cSysregRead);
       return;
     }
-    // MDCR_EL2.TDA of the level below traps its debug registers while they are not the guest's (kvm_arm_setup_mdcr_el2)
-    const tdaTrap = a.tda && k < this.depth && this.levels[k - 1]!.debugOwner === "free";
+    // MDCR_EL2.TDA of the level below traps its debug registers while they are not the guest's (kvm_arm_setup_mdcr_el2),
+    // and, without FEAT_FGT, always in hyp context (nested.c kvm_nested_setup_mdcr_el2)
+    const tdaTrap = a.tda && k < this.depth && (this.levels[k - 1]!.debugOwner === "free" || (this.noFgt && !this.levels[k]!.hostMode));
     const res = tdaTrap ? RES_TRAP : k < this.depth && this.levels[k]!.hostMode ? RES_NATIVE : a.res[this.resSel]!;
     switch (res) {
       case RES_NATIVE:

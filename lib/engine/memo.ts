@@ -48,6 +48,10 @@ export const CONFIG_IN_MEMO_KEY: ConfigKeyClassification<ModelConfig> = {
   sveVl: "key",
   el2Vtimer: "key",
   physOffset: "key",
+  fgt: "key",
+  nv2p1: "key",
+  vpmu: "key",
+  lrs: "key",
   costs: "key",
   fpPolicy: "key",
 };
@@ -135,11 +139,12 @@ export const unpackLevel = (new Function("V", `return function unpackLevel(l, v)
 
 /**
  * How many levels (0..n-1) the handling of trap `ev` from level k reads or writes: the levels below k, which take and
- * forward it, and for an nVHE host kernel's HVC into its own hyp (owner = k) level k itself, whose hyp half switches
- * it out of host mode.
+ * forward it; level k itself, whose list registers a nested load or put below it writes into the hardware
+ * (vgic-v3-nested.c: lib/kvm/vgic.ts shadowLrs); and for an nVHE host kernel's HVC into its own hyp (owner = k)
+ * level k, whose hyp half switches it out of host mode.
  */
 export function touchedLevels(k: number, ev: Trap, depth: number): number {
-  const top = ev.owner !== undefined && ev.owner >= k ? ev.owner + 1 : k;
+  const top = ev.owner !== undefined && ev.owner >= k ? ev.owner + 1 : k + 1;
   return Math.min(top, depth);
 }
 

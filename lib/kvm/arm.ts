@@ -14,7 +14,7 @@ import * as paths from "./paths";
  */
 
 // hot imports bound to module-local constants (see test/engine/hot-imports.test.ts)
-const { W } = access;
+const { R, W } = access;
 const { F_VCPU_LOADS, F_VCPU_PUTS, MECH_EXIT, MECH_PUTLOAD } = layout;
 const { OBS_CPU } = observe;
 const { traceVcpuPutLoad } = emit;
@@ -23,6 +23,11 @@ const { PATHS } = paths;
 
 const A_HCR_EL2_W = W("HCR_EL2");
 const A_VNCR_EL2_W = W("VNCR_EL2");
+const A_CPACR_EL12_R = R("CPACR_EL12");
+const P_FGT_ACTIVATE = PATHS.fgtActivate;
+const P_FGT_DEACTIVATE = PATHS.fgtDeactivate;
+const P_PMU_ACTIVATE = PATHS.pmuActivate;
+const P_PMU_DEACTIVATE = PATHS.pmuDeactivate;
 const OP_SHADOW_S2: Op = { kind: "code", cost: "shadowS2Lookup" };
 const P_VCPU_PUT = PATHS.vcpuPut;
 const P_VCPU_LOAD = PATHS.vcpuLoad;
@@ -104,9 +109,39 @@ export function computeHcr(m: Engine, j: number): void {
   m.sr(j, A_HCR_EL2_W);
 }
 
-/** sysreg-sr.c __vcpu_put_switch_sysregs: __sysreg_save_vel2_state or __sysreg_save_el1_state, user state. */
+/**
+ * sysreg-sr.c __vcpu_put_switch_sysregs: __sysreg_save_vel2_state or __sysreg_save_el1_state, user state. With
+ * FEAT_NV2p1 the vEL2 save also reads CPTR_EL2 back from the hardware (read_sysreg_el1(SYS_CPACR)): CPACR_EL1 is
+ * stateful at vEL2 then, and no longer kept in memory by the CPACR fast path.
+ */
 export function putSysregs(m: Engine, j: number): void {
-  m.run(j, m.levels[j]!.ctx === "hyp" ? P_PUT_SYSREGS_VEL2 : P_PUT_SYSREGS_EL1);
+  if (m.levels[j]!.ctx === "hyp") {
+    m.run(j, P_PUT_SYSREGS_VEL2);
+    if (m.cfg.nv2p1 === true) m.sr(j, A_CPACR_EL12_R);
+  } else m.run(j, P_PUT_SYSREGS_EL1);
+}
+
+/** hyp/include/hyp/switch.h __deactivate_traps_hfgxtr: only with FEAT_FGT, which every level sees. */
+export function fgtPut(m: Engine, j: number): void {
+  if (m.cfg.fgt !== false) m.run(j, P_FGT_DEACTIVATE);
+}
+
+/** hyp/include/hyp/switch.h __activate_traps_hfgxtr: only with FEAT_FGT. */
+export function fgtLoad(m: Engine, j: number): void {
+  if (m.cfg.fgt !== false) m.run(j, P_FGT_ACTIVATE);
+}
+
+/**
+ * __deactivate_traps_common's PMU part, if system_supports_pmuv3(): L0 has the hardware PMU; a guest hypervisor has
+ * one only when its VMM gave it a vPMU (ModelConfig.vpmu).
+ */
+export function pmuTrapsPut(m: Engine, j: number): void {
+  if (j === 0 || m.cfg.vpmu !== false) m.run(j, P_PMU_DEACTIVATE);
+}
+
+/** __activate_traps_common's PMU part, as pmuTrapsPut. */
+export function pmuTrapsLoad(m: Engine, j: number): void {
+  if (j === 0 || m.cfg.vpmu !== false) m.run(j, P_PMU_ACTIVATE);
 }
 
 /** sysreg-sr.c __vcpu_load_switch_sysregs: user state, dsb(nsh) with NV, vEL2 or EL1 set. */

@@ -27,12 +27,46 @@ export interface ModelConfig {
    * then traps the guest's physical counter and timer accesses (arch_timer.c timer_set_traps). Default false.
    */
   readonly physOffset?: boolean;
+  /**
+   * FEAT_FGT on the hardware (default true), which every guest hypervisor sees too (nested.c limit_nv_id_reg leaves
+   * ID_AA64MMFR0_EL1.FGT alone). With it each vcpu load and put switches the five fine-grained trap registers
+   * (hyp/include/hyp/switch.h __activate_traps_hfgxtr / __deactivate_traps_hfgxtr, with a cpu_has_amu() ID read that
+   * HCR_EL2.TID3 traps at a guest hypervisor), and a guest hypervisor's MDSCR_EL1 writes trap precisely
+   * (config.c __compute_hdfgwtr). Without it nested.c kvm_nested_setup_mdcr_el2 sets MDCR_EL2.TDA in hyp context: every
+   * MDSCR_EL1 access of a guest hypervisor traps.
+   */
+  readonly fgt?: boolean;
+  /**
+   * FEAT_NV2p1 on the hardware (default false), seen by every guest hypervisor (limit_nv_id_reg's NV_frac). With it
+   * CPACR_EL1 is stateful at vEL2: L0 stops setting CPTR_EL2.TCPAC (__activate_cptr_traps_vhe), so a guest
+   * hypervisor's CPACR_EL1 writes no longer trap to kvm_hyp_handle_cpacr_el1, and timer_set_traps works on CNTKCTL_EL1
+   * instead of the trapped CNTHCTL_EL2; a put of a vcpu in hyp context reads CPACR_EL12 back (__sysreg_save_vel2_state).
+   */
+  readonly nv2p1?: boolean;
+  /**
+   * Guest hypervisors have a vPMU (default true: QEMU's -cpu host default). Then their KVM switches PMSELR_EL0 and
+   * PMUSERENR_EL0 at each vcpu load and put (__activate_traps_common / __deactivate_traps_common), which MDCR_EL2.TPM
+   * traps to full exits; without one the guest hypervisor's system_supports_pmuv3() is false and it makes none. L0
+   * switches them for the hardware PMU either way.
+   */
+  readonly vpmu?: boolean;
+  /**
+   * List registers held at every entry and exit by interrupts that stay in service across exits (an active
+   * level-triggered device interrupt, a guest exiting from inside its handler), at every level's vgic, besides the
+   * one an injected interrupt holds until the next exit. Default 0; at most 3 (the model's CPU interface has 4 list
+   * registers, ICH_VTR_EL2.ListRegs = 3, so an injection still fits). Each costs a write at entry, a read and a write
+   * at exit (__vgic_v3_restore_state / __vgic_v3_save_state, with one ICH_ELRSR_EL2 read when any is in use), and in a
+   * nested state L0 loads, reads back and clears the guest hypervisor's (vgic-v3-nested.c).
+   */
+  readonly lrs?: number;
   readonly costs: Costs;
   /** the FP save/restore policy of the levels in `patch` (default nv-fp-elision, the change); see FP_POLICIES */
   readonly fpPolicy?: FpPolicy;
 }
 
 export const MAX_DEPTH = 8;
+/** list registers the CPU interface has (ICH_VTR_EL2.ListRegs + 1), less the one an injected interrupt takes */
+export const MAX_HELD_LRS = 3;
 
 export function defaultModelConfig(over: Partial<ModelConfig> = {}): ModelConfig {
   const depth = over.depth ?? 1;
@@ -44,6 +78,10 @@ export function defaultModelConfig(over: Partial<ModelConfig> = {}): ModelConfig
     patch: Array.from({ length: depth }, (_, i) => i),
     sveVl: 0,
     el2Vtimer: false,
+    fgt: true,
+    nv2p1: false,
+    vpmu: true,
+    lrs: 0,
     costs: defaultCosts(),
     ...over,
   };
@@ -56,6 +94,9 @@ export function validateModelConfig(cfg: ModelConfig): void {
   }
   if (!isSveVectorLength(cfg.sveVl)) {
     throw new ConfigError("sve-vl", String(cfg.sveVl), "0, 128, 256, 512, 1024, 2048");
+  }
+  if (cfg.lrs !== undefined && (!Number.isInteger(cfg.lrs) || cfg.lrs < 0 || cfg.lrs > MAX_HELD_LRS)) {
+    throw new ConfigError("lrs", String(cfg.lrs), `an integer 0..${MAX_HELD_LRS} (list registers held across exits; the CPU interface has 4)`);
   }
   if (cfg.guestHyp === "nvhe" && cfg.depth !== 2) {
     throw new ConfigError("guest-hyp", "nvhe", "vhe at any depth; nvhe only with --depth 2 (no recursion with nVHE)");

@@ -207,14 +207,9 @@ export const PATH_DEFS = {
       "step putFp",
       "R TPIDR_EL2", // host_data_ptr(host_ctxt)
       "W HSTR_EL2", // __deactivate_traps_common
-      "W PMUSERENR_EL0_TRAPPED",
+      "step pmuTrapsPut",
       "W HCRX_EL2",
-      "W HFGRTR_EL2", // __deactivate_traps_hfgxtr (FEAT_FGT)
-      "W HFGWTR_EL2",
-      "W HFGITR_EL2",
-      "W HDFGRTR_EL2",
-      "W HDFGWTR_EL2",
-      "R ID_AA64PFR0_EL1", // cpu_has_amu(): HCR_EL2.TID3 traps it at a guest hypervisor
+      "step fgtPut", // __deactivate_traps_hfgxtr (FEAT_FGT)
       "step putSysregs",
       "step putTimer",
       "step putVgic",
@@ -246,28 +241,50 @@ export const PATH_DEFS = {
       "R TPIDR_EL2",
       "step loadSysregs",
       "W HSTR_EL2", // __activate_traps_common
-      "W PMSELR_EL0",
-      "R PMUSERENR_EL0_TRAPPED",
-      "W PMUSERENR_EL0_TRAPPED",
+      "step pmuTrapsLoad",
       "R HCRX_EL2",
       "W HCRX_EL2",
-      "R HFGRTR_EL2", // __activate_traps_hfgxtr (FEAT_FGT): save the host's, write the vcpu's
-      "W HFGRTR_EL2",
-      "R HFGWTR_EL2",
-      "W HFGWTR_EL2",
-      "R HFGITR_EL2",
-      "W HFGITR_EL2",
-      "R HDFGRTR_EL2",
-      "W HDFGRTR_EL2",
-      "R HDFGWTR_EL2",
-      "W HDFGWTR_EL2",
-      "R ID_AA64PFR0_EL1", // cpu_has_amu(): HCR_EL2.TID3 traps it at a guest hypervisor
+      "step fgtLoad", // __activate_traps_hfgxtr (FEAT_FGT)
       "W VTCR_EL2", // __load_stage2
       "W VTTBR_EL2",
       "step loadFp",
       "code putLoadCode",
       ...APKEYS_10_R, // vcpu_set_pauth_traps -> ptrauth_save_keys(host)
     ],
+  },
+  /** __activate_traps_hfgxtr with FEAT_FGT: each fine-grained trap register saved (the host's) and written (the vcpu's). */
+  fgtActivate: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__activate_traps_hfgxtr" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "cpu_has_amu" }],
+    cite:
+      "hyp/include/hyp/switch.h __activate_traps_hfgxtr: __activate_fgt x5 (read_sysreg_s then write_sysreg_s); " +
+      "cpu_has_amu(): an ID_AA64PFR0_EL1 read, which HCR_EL2.TID3 traps at a guest hypervisor (AMU hidden from guests: " +
+      "no HAFGRTR_EL2 there; the model's CPU has no AMU, nor FEAT_FGT2)",
+    ops: [
+      "R HFGRTR_EL2", "W HFGRTR_EL2", "R HFGWTR_EL2", "W HFGWTR_EL2", "R HFGITR_EL2", "W HFGITR_EL2",
+      "R HDFGRTR_EL2", "W HDFGRTR_EL2", "R HDFGWTR_EL2", "W HDFGWTR_EL2",
+      "R ID_AA64PFR0_EL1",
+    ],
+  },
+  /** __deactivate_traps_hfgxtr with FEAT_FGT: the host's values written back. */
+  fgtDeactivate: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__deactivate_traps_hfgxtr" }, { file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "cpu_has_amu" }],
+    cite: "hyp/include/hyp/switch.h __deactivate_traps_hfgxtr: __deactivate_fgt x5 (write_sysreg_s); cpu_has_amu()",
+    ops: ["W HFGRTR_EL2", "W HFGWTR_EL2", "W HFGITR_EL2", "W HDFGRTR_EL2", "W HDFGWTR_EL2", "R ID_AA64PFR0_EL1"],
+  },
+  /** __activate_traps_common with a PMU (the hardware's at L0, a vPMU at a guest hypervisor): PMSELR_EL0, PMUSERENR_EL0. */
+  pmuActivate: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__activate_traps_common" }],
+    cite:
+      "hyp/include/hyp/switch.h __activate_traps_common, if system_supports_pmuv3(): PMSELR_EL0 cleared, the host's " +
+      "PMUSERENR_EL0 saved and the guest's written; MDCR_EL2.TPM traps them at a guest hypervisor (access_pmselr, " +
+      "access_pmuserenr)",
+    ops: ["W PMSELR_EL0", "R PMUSERENR_EL0_TRAPPED", "W PMUSERENR_EL0_TRAPPED"],
+  },
+  /** __deactivate_traps_common with a PMU: the host's PMUSERENR_EL0 back. */
+  pmuDeactivate: {
+    src: [{ file: "arch/arm64/kvm/hyp/include/hyp/switch.h", fn: "__deactivate_traps_common" }],
+    cite: "hyp/include/hyp/switch.h __deactivate_traps_common, if system_supports_pmuv3(): PMUSERENR_EL0 restored",
+    ops: ["W PMUSERENR_EL0_TRAPPED"],
   },
   /** kvm_timer_vcpu_put for a non-NV vcpu: save and disable both direct timers, CNTVOFF back to the host's. */
   timerPut: {
@@ -410,11 +427,14 @@ export const PATH_DEFS = {
     cite: "vgic/vgic.c kvm_vgic_sync_hwstate -> vgic_save_state -> hyp/vgic-v3-sr.c __vgic_v3_save_state",
     ops: ["R ICH_VMCR_EL2", "W ICH_HCR_EL2", "R ICH_MISR_EL2"],
   },
-  /** __vgic_v3_save_state with list registers in use: ICH_ELRSR_EL2, then each LR read back and cleared. */
+  /**
+   * __vgic_v3_save_state with list registers in use: ICH_ELRSR_EL2 (the per-LR reads and clears follow in
+   * lib/kvm/vgic.ts vgicSync: a read only for an LR that still holds state, __gic_v3_set_lr(0) for each).
+   */
   vgicSaveLrs: {
-    src: [{ file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_state" }],
-    cite: "hyp/vgic-v3-sr.c __vgic_v3_save_state (used_lrs != 0): read_gicreg(ICH_ELRSR_EL2), __gic_v3_get_lr, __gic_v3_set_lr(0)",
-    ops: ["R ICH_ELRSR_EL2", "R ICH_LR0_EL2", "W ICH_LR0_EL2"],
+    src: [{ file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__vgic_v3_save_state" }, { file: "arch/arm64/kvm/hyp/vgic-v3-sr.c", fn: "__gic_v3_get_lr" }],
+    cite: "hyp/vgic-v3-sr.c __vgic_v3_save_state (used_lrs != 0): read_gicreg(ICH_ELRSR_EL2); per LR __gic_v3_get_lr if its ELRSR bit is clear, __gic_v3_set_lr(0)",
+    ops: ["R ICH_ELRSR_EL2"],
   },
   /** kvm_vgic_sync_hwstate in a nested state: vgic_v3_sync_nested (the LR state copied to the guest hypervisor's page). */
   vgicSyncNested: {

@@ -55,6 +55,16 @@ export const STEP_SOURCES: Readonly<Record<StepName, Cited>> = {
     src: [f(`${K}nested.c`, "kvm_vcpu_load_hw_mmu"), f(`${K}nested.c`, "get_s2_mmu_nested")],
     when: "nested context: the shadow stage-2 looked up (mmu_lock for write); the VMID updated",
   },
+  fgtPut: {
+    src: [f(HYP_SWITCH_H, "__deactivate_traps_hfgxtr")],
+    when: "FEAT_FGT (every level sees the hardware's: nested.c limit_nv_id_reg leaves ID_AA64MMFR0_EL1.FGT)",
+  },
+  fgtLoad: { src: [f(HYP_SWITCH_H, "__activate_traps_hfgxtr"), f(`${K}config.c`, "kvm_vcpu_load_fgt")], when: "FEAT_FGT, as fgtPut" },
+  pmuTrapsPut: {
+    src: [f(HYP_SWITCH_H, "__deactivate_traps_common")],
+    when: "system_supports_pmuv3(): the hardware PMU at L0; at a guest hypervisor only with a vPMU (sys_regs.c sanitise_id_aa64dfr0_el1)",
+  },
+  pmuTrapsLoad: { src: [f(HYP_SWITCH_H, "__activate_traps_common")], when: "as pmuTrapsPut" },
   vcpuPut: { src: [f(`${K}arm.c`, "kvm_arch_vcpu_put")], when: "scheduling out, a nested transition, or a return to userspace" },
   vcpuLoad: { src: [f(`${K}arm.c`, "kvm_arch_vcpu_load")], when: "scheduling in, a nested transition, or KVM_RUN" },
   cntpoffEnter: { src: [f(VHE_SWITCH, "__activate_traps")], when: "has_cntpoff(): L0 with FEAT_ECV (a guest hypervisor is never offered CNTPOFF)" },

@@ -24,6 +24,10 @@ export const STEPS: Readonly<Record<StepName, StepFn>> = {
   putSysregs: arm.putSysregs,
   loadSysregs: arm.loadSysregs,
   loadHwMmu: arm.loadHwMmu,
+  fgtPut: arm.fgtPut,
+  fgtLoad: arm.fgtLoad,
+  pmuTrapsPut: arm.pmuTrapsPut,
+  pmuTrapsLoad: arm.pmuTrapsLoad,
   /** arm.c kvm_arch_vcpu_put / kvm_arch_vcpu_load outside a nested transition (vcpu_put / vcpu_load) */
   vcpuPut: arm.vcpuPut,
   vcpuLoad: arm.vcpuLoad,

@@ -14,6 +14,8 @@ const { PATHS } = paths;
 
 const A_CNTHCTL_EL2_R = R("CNTHCTL_EL2");
 const A_CNTHCTL_EL2_W = W("CNTHCTL_EL2");
+const A_CNTKCTL_EL1_R = R("CNTKCTL_EL1");
+const A_CNTKCTL_EL1_W = W("CNTKCTL_EL1");
 const A_CNTPCT_EL0_TRAPPED_R = R("CNTPCT_EL0_TRAPPED");
 const A_CNTPOFF_EL2_R = R("CNTPOFF_EL2");
 const A_CNTPOFF_EL2_W = W("CNTPOFF_EL2");
@@ -61,8 +63,11 @@ export function timerSyncNested(m: Engine, j: number): void {
  * writes; a vcpu without NV keeps the same value (no write).
  */
 export function timerSetTraps(m: Engine, j: number): void {
-  m.sr(j, A_CNTHCTL_EL2_R);
-  if (m.cfg.ecv && m.levels[j]!.ctx !== "guest") m.sr(j, A_CNTHCTL_EL2_W);
+  // without FEAT_NV2p1 sysreg_clear_set(cnthctl_el2, ...); with it sysreg_clear_set(cntkctl_el1, ...), which at
+  // (v)EL2 with E2H is the same register and, at a guest hypervisor, stateful hardware rather than a trap
+  const nv2p1 = m.cfg.nv2p1 === true;
+  m.sr(j, nv2p1 ? A_CNTKCTL_EL1_R : A_CNTHCTL_EL2_R);
+  if (m.cfg.ecv && m.levels[j]!.ctx !== "guest") m.sr(j, nv2p1 ? A_CNTKCTL_EL1_W : A_CNTHCTL_EL2_W);
 }
 
 /** kvm_timer_vcpu_load_nested_switch: unmap x2, map x2 (irq locks, irq_set_vcpu_affinity) when the map changed. */

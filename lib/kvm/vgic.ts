@@ -8,11 +8,12 @@ import * as paths from "./paths";
  */
 
 // hot imports bound to module-local constants (see test/engine/hot-imports.test.ts)
-const { W } = access;
+const { R, W } = access;
 const { PATHS } = paths;
 
 const A_ICH_HCR_EL2_W = W("ICH_HCR_EL2");
 const A_ICH_LR0_EL2_W = W("ICH_LR0_EL2");
+const A_ICH_LR0_EL2_R = R("ICH_LR0_EL2");
 const P_VGIC_SAVE_STATE = PATHS.vgicSaveState;
 const P_VGIC_SAVE_LRS = PATHS.vgicSaveLrs;
 const P_VGIC_SYNC_NESTED = PATHS.vgicSyncNested;
@@ -28,7 +29,22 @@ const P_LOAD_VGIC = PATHS.loadVgic;
 export function vgicFlush(m: Engine, j: number): void {
   const lv = m.levels[j]!;
   m.sr(j, A_ICH_HCR_EL2_W);
-  if (lv.ctx !== "nested" && lv.lrInUse) m.sr(j, A_ICH_LR0_EL2_W);
+  if (lv.ctx === "nested") return; // vgic_v3_flush_nested: ICH_HCR_EL2 only (the LRs were written at load)
+  for (let i = usedLrs(m, j); i > 0; i--) m.sr(j, A_ICH_LR0_EL2_W);
+}
+
+/** list registers level j's vgic fills for its guest: the held ones (ModelConfig.lrs) and an injected interrupt */
+function usedLrs(m: Engine, j: number): number {
+  return (m.cfg.lrs ?? 0) + (m.levels[j]!.lrInUse ? 1 : 0);
+}
+
+/**
+ * In a nested state the hardware runs level j+1's guest with level j+1's list registers (vgic-v3-nested.c
+ * vgic_v3_create_shadow_lr: the LRs it had populated, shadow_if->lr_map): level j writes them at load, reads each back
+ * at every exit (vgic_v3_sync_nested) and clears them at put.
+ */
+function shadowLrs(m: Engine, j: number): number {
+  return j + 1 < m.depth ? usedLrs(m, j + 1) : 0;
 }
 
 /**
@@ -38,11 +54,20 @@ export function vgicFlush(m: Engine, j: number): void {
 export function vgicSync(m: Engine, j: number): void {
   const lv = m.levels[j]!;
   if (lv.ctx === "nested") {
+    for (let i = shadowLrs(m, j); i > 0; i--) m.sr(j, A_ICH_LR0_EL2_R);
     m.run(j, P_VGIC_SYNC_NESTED);
     return;
   }
-  if (lv.lrInUse) {
+  const held = m.cfg.lrs ?? 0;
+  if (held > 0 || lv.lrInUse) {
+    // __vgic_v3_save_state: ICH_ELRSR_EL2, then per used LR a read if it still holds state (the held ones; the
+    // injected interrupt was taken and completed before the exit) and a write clearing it
     m.run(j, P_VGIC_SAVE_LRS);
+    for (let i = 0; i < held; i++) {
+      m.sr(j, A_ICH_LR0_EL2_R);
+      m.sr(j, A_ICH_LR0_EL2_W);
+    }
+    if (lv.lrInUse) m.sr(j, A_ICH_LR0_EL2_W);
     lv.lrInUse = false;
   }
   m.run(j, P_VGIC_SAVE_STATE);
@@ -50,12 +75,22 @@ export function vgicSync(m: Engine, j: number): void {
 
 /** vgic-v3.c vgic_v3_put / vgic-v3-nested.c vgic_v3_put_nested. */
 export function putVgic(m: Engine, j: number): void {
-  m.run(j, m.levels[j]!.ctx === "nested" ? P_PUT_VGIC_NESTED : P_PUT_VGIC);
+  if (m.levels[j]!.ctx !== "nested") {
+    m.run(j, P_PUT_VGIC);
+    return;
+  }
+  m.run(j, P_PUT_VGIC_NESTED);
+  for (let i = shadowLrs(m, j); i > 0; i--) m.sr(j, A_ICH_LR0_EL2_W); // vgic_v3_put_nested: the shadow LRs cleared
 }
 
 /** vgic-v3.c vgic_v3_load / vgic-v3-nested.c vgic_v3_load_nested. */
 export function loadVgic(m: Engine, j: number): void {
-  m.run(j, m.levels[j]!.ctx === "nested" ? P_LOAD_VGIC_NESTED : P_LOAD_VGIC);
+  if (m.levels[j]!.ctx !== "nested") {
+    m.run(j, P_LOAD_VGIC);
+    return;
+  }
+  m.run(j, P_LOAD_VGIC_NESTED);
+  for (let i = shadowLrs(m, j); i > 0; i--) m.sr(j, A_ICH_LR0_EL2_W); // vgic_v3_load_nested: the shadow LRs written
 }
 
 /** An interrupt for level j's guest is injected: a list register holds it until the next sync. */

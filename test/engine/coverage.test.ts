@@ -16,6 +16,7 @@ const REASONS = {
   "only without NV2": (c: ModelConfig) => !c.nv2,
   "only without FEAT_ECV": (c: ModelConfig) => !c.ecv,
   "only with the EL2 virtual timer": (c: ModelConfig) => c.el2Vtimer,
+  "only with FEAT_NV2p1": (c: ModelConfig) => c.nv2p1 === true,
 } as const;
 type Reason = keyof typeof REASONS;
 
@@ -36,10 +37,21 @@ export const NOT_IN_DEFAULT: Readonly<Partial<Record<Item, Reason>>> = {
   "reg CNTP_CVAL_EL0_TRAPPED": "only with a physical counter offset",
   "path fastTimerHw": "only with a physical counter offset",
   "path hypTickVirt": "only with the EL2 virtual timer",
+  "reg CNTKCTL_EL1": "only with FEAT_NV2p1",
 };
 
 const isDefault = (c: ModelConfig): boolean =>
-  c.nv2 && c.ecv && c.sveVl === 0 && c.guestHyp === "vhe" && !c.el2Vtimer && c.physOffset !== true && c.fpPolicy === undefined;
+  c.nv2 &&
+  c.ecv &&
+  c.sveVl === 0 &&
+  c.guestHyp === "vhe" &&
+  !c.el2Vtimer &&
+  c.physOffset !== true &&
+  c.fpPolicy === undefined &&
+  c.fgt !== false &&
+  c.nv2p1 !== true &&
+  c.vpmu !== false &&
+  (c.lrs ?? 0) === 0;
 
 describe("coverage of the model's data", () => {
   const configs = coverageConfigs();

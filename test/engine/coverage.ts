@@ -71,6 +71,12 @@ export function coverageConfigs(): ModelConfig[] {
         out.push(defaultModelConfig({ depth, nv2, ecv, el2Vtimer: true }));
         out.push(defaultModelConfig({ depth, nv2, ecv, physOffset: true }));
         out.push(defaultModelConfig({ depth, nv2, ecv, physOffset: true, el2Vtimer: true }));
+        // the hardware and VM inputs reach nothing new past depth 2 (without FEAT_FGT every MDSCR_EL1 access of a guest
+        // hypervisor traps and each trap's handling makes more: stepping every event deeper takes minutes)
+        if (depth === 2 && ecv) {
+          out.push(defaultModelConfig({ depth, nv2, ecv, nv2p1: true, vpmu: false, lrs: 2 }));
+          out.push(defaultModelConfig({ depth, nv2, ecv, fgt: false }));
+        }
       }
     }
   }

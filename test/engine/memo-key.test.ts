@@ -80,6 +80,10 @@ describe("the memo key, derived from the types", () => {
       sveVl: { ...base, sveVl: 512 },
       el2Vtimer: { ...base, el2Vtimer: true },
       physOffset: { ...base, physOffset: true },
+      fgt: { ...base, fgt: false },
+      nv2p1: { ...base, nv2p1: true },
+      vpmu: { ...base, vpmu: false },
+      lrs: { ...base, lrs: 2 },
       costs: { ...base, costs: { ...base.costs, hvcHandler: 61 } },
       fpPolicy: { ...base, fpPolicy: "elide-always" },
     };

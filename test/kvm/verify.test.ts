@@ -60,7 +60,7 @@ describe.skipIf(!present)("verify:kernel against Linux 7.3-rc7", () => {
     const detail = (path: string, op: string): string => r.findings.find((f) => f.path === path && f.op === op)?.detail ?? "";
     expect(detail("putSysregsVel2", "R TTBR0_EL12")).toMatch(/read_sysreg_el1\(SYS_TTBR0\).*VHE hyp code/);
     expect(detail("nvheExitHalf", "R TTBR0_EL12")).toMatch(/read_sysreg_el1\(SYS_TTBR0\).*TTBR0_EL1 in nVHE hyp code/);
-    expect(detail("vcpuLoad", "R HFGRTR_EL2")).toMatch(/__activate_fgt\(\.\.\., HFGRTR_EL2\)/);
+    expect(detail("fgtActivate", "R HFGRTR_EL2")).toMatch(/__activate_fgt\(\.\.\., HFGRTR_EL2\)/);
     expect(detail("guestExitIrq", "R TPIDR_EL2")).toMatch(/get_this_cpu_offset/);
   });
 });
