@@ -23,6 +23,8 @@ function isAscii(buf: Buffer, n: number): boolean {
 }
 
 export interface ImportOptions {
+  /** the option that named the file, for messages: "trace" (--trace FILE) or the positional FILE (default) */
+  readonly field?: "trace" | "file";
   /** progress (bytes read of the file's size) */
   readonly progress?: (done: number, total: number, what: string) => void;
 }
@@ -65,7 +67,9 @@ export function importTraceFile(file: string, opts: ImportOptions = {}): ImportS
     fd = openSync(file, "r");
   } catch (e) {
     const why = e instanceof Error && "code" in e ? ` (${String((e as NodeJS.ErrnoException).code)})` : "";
-    throw new ConfigError("file", file, `a readable file${why}: trace-cmd report text, perf script output or a perf kvm stat report`);
+    const field = opts.field ?? "file";
+    const accepted = `a readable file${why}: trace-cmd report text, perf script output or a perf kvm stat report`;
+    throw new ConfigError(field, file, accepted, `invalid ${field === "trace" ? "--trace" : "FILE"} '${file}': accepted ${accepted}`);
   }
   const d = new Dispatch(file);
   try {
