@@ -1,5 +1,5 @@
 import { type RunOptions, type RunResult } from "../run/run";
-import { KernelTraceWriter, kernelTraceSelection } from "../trace/kernel";
+import { KernelTraceWriter, kernelTraceSelection, TRACE_CMD_HEADER } from "../trace/kernel";
 import { runTraced } from "../trace/run";
 import { type ImportSummary, TraceImporter } from "./importer";
 
@@ -27,4 +27,16 @@ export function modelL0View(o: RunOptions): ModelView {
   const { listen, printed } = kernelTraceSelection(["kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_inject_nested_exception", "kvm_nested_eret"]);
   const run = runTraced(o, listen, (rec) => w.add(rec, printed.has(rec.name)));
   return { summary: imp.finish(false), run };
+}
+
+/**
+ * A model run written as L0's kernel-format trace, in memory (as `nestlab trace --format kernel --kernel-only`
+ * writes it): for tests, notebooks and synthetic "machine" traces generated with known costs.
+ */
+export function modelKernelText(o: RunOptions): { readonly text: string; readonly run: RunResult } {
+  const parts: string[] = [TRACE_CMD_HEADER];
+  const w = new KernelTraceWriter((line) => void parts.push(line), { clockGhz: o.clockGhz, depth: o.model.depth, nv2: o.model.nv2, nestlab: false });
+  const { listen, printed } = kernelTraceSelection(["kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_inject_nested_exception", "kvm_nested_eret"]);
+  const run = runTraced(o, listen, (rec) => w.add(rec, printed.has(rec.name)));
+  return { text: parts.join(""), run };
 }
