@@ -84,6 +84,7 @@ export {
   adoptionChart,
   attributionChart,
   type ChartData,
+  machineModelChart,
   type ChartOptions,
   type ChartRow,
   sensitivityBandChart,
@@ -92,3 +93,20 @@ export {
   trapsPerExitChart,
   VEGA_LITE_SCHEMA,
 } from "./charts/index";
+
+// real machines: L0's kernel-exact trace, importing a machine's recording, machine vs model, fitting unit costs
+export { KernelTraceWriter, SYNTHETIC } from "./trace/kernel";
+export {
+  type ExitKindRow,
+  type ImportSummary,
+  L0_VIEW,
+  type ReasonRow,
+  type SysregRow,
+  TraceImporter,
+  type WindowRow,
+} from "./real/importer";
+export { importTraceFile, importTraceText } from "./real/read";
+export { exitKindsTable } from "./real/table";
+export { modelKernelText, modelL0View } from "./real/model";
+export { type DerivedWorkload, deriveWorkload, type DiffResult, type DiffRow, diffRows, diffTrace } from "./real/diff";
+export { type FitOptions, type FitResult, fitCosts, type FittedCost } from "./real/fit";

@@ -2,6 +2,7 @@
 export { type AdoptionChartOptions, adoptionChart } from "./adoption";
 export { type AttributionChartOptions, attributionChart } from "./attribution";
 export { type SensitivityBandOptions, sensitivityBandChart } from "./bands";
+export { type MachineModelChartOptions, machineModelChart } from "./diff";
 export { type SpeedupHeatmapOptions, speedupHeatmap } from "./heatmap";
 export { type SpeedupByDepthOptions, speedupByDepthChart } from "./speedup";
 export {

@@ -7,7 +7,7 @@ import { EXPECTED, experimentNotebooks, ROOT } from "./harness";
 describe("experiment notebooks", () => {
   const notebooks = experimentNotebooks();
 
-  it("the notebooks 01..07 are all there, committed clean (outputs live in the report) and on the nestlab kernel", () => {
+  it("the notebooks 01..08 are all there, committed clean (outputs live in the report) and on the nestlab kernel", () => {
     expect(notebooks).toEqual(Object.keys(EXPECTED));
     for (const name of ["00-smoke", ...notebooks]) {
       const nb = JSON.parse(readFileSync(join(ROOT, "notebooks", `${name}.ipynb`), "utf8")) as {

@@ -26,6 +26,7 @@ export const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = 
   "05-what-if": { tables: ["adoption", "knobs"], charts: ["adoption"] },
   "06-patch-claims": { tables: ["claims", "where-saved", "fp-mechanism"], charts: ["claims-band", "where-saved"] },
   "07-fp-safety": { tables: ["fp-safety", "fp-exhaustive"], charts: [] },
+  "08-real-trace": { tables: ["exit-kinds", "windows", "machine-vs-model", "fit"], charts: ["machine-vs-model"] },
 };
 
 /** The experiment notebooks in notebooks/ (01..09), by name without .ipynb. */

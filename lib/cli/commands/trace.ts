@@ -1,6 +1,7 @@
 import type { RunResult } from "../../run/run";
 import { selectTracepoints } from "../../trace/bus";
 import { ChromeTraceWriter, formatFtrace, FTRACE_HEADER } from "../../trace/export";
+import { kernelTraceSelection, KernelTraceWriter, TRACE_CMD_HEADER } from "../../trace/kernel";
 import { runTraced, TRACE_DEFAULTS } from "../../trace/run";
 import { AtomicFileSink, ChunkedWriter, RingBuffer } from "../../trace/sink";
 import { TRACE_GROUPS, TRACEPOINT_NAMES, type TraceRecord } from "../../trace/tracepoints";
@@ -13,24 +14,32 @@ import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 /** `stat` lives beside `trace` (both are traced runs): one import for the command table. */
 export { statCommand } from "./stat";
 
-const FORMATS = ["chrome", "text"] as const;
+const FORMATS = ["chrome", "text", "kernel"] as const;
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "out", kind: "value", accepted: "a file path", help: "write the trace to FILE (written as FILE.tmp, renamed when complete); default stdout" },
-  { name: "format", kind: "value", accepted: FORMATS.join(", "), help: "chrome: Chrome trace-event JSON (Perfetto, chrome://tracing); text: ftrace-like lines (trace-cmd report); default chrome" },
+  {
+    name: "format",
+    kind: "value",
+    accepted: FORMATS.join(", "),
+    help:
+      "chrome: Chrome trace-event JSON (Perfetto, chrome://tracing); text: ftrace-like lines (trace-cmd report); kernel: L0's own " +
+      "tracepoints in the kernel's exact formats as `trace-cmd report -t` prints them, the model's other records as nestlab:<name> lines; default chrome",
+  },
+  { name: "kernel-only", kind: "bool", help: "with --format kernel: only the lines L0's own tracing would record (no nestlab: lines)" },
   {
     name: "events",
     kind: "value",
     accepted: `a comma list of *, ${TRACE_GROUPS.map((g) => g + ":*").join(", ")} or tracepoint names`,
     help: `tracepoints to record; default * (all: ${TRACEPOINT_NAMES.join(", ")})`,
   },
-  { name: "max-events", kind: "value", accepted: "an integer 1..100000000", help: "with --format text: keep only the last N records (bounded memory)" },
+  { name: "max-events", kind: "value", accepted: "an integer 1..100000000", help: "with --format text or kernel: keep only the last N records (lines for kernel; bounded memory)" },
   ...tracedRunOptions(TRACE_DEFAULTS.traceDurationMs.value),
 ];
 
 export const traceCommand: Command = {
   name: "trace",
-  summary: "a run with tracing: Chrome trace-event JSON (--out FILE) or ftrace-like text (--format text)",
+  summary: "a run with tracing: Chrome trace-event JSON (--out FILE), ftrace-like text (--format text) or L0's kernel-exact trace (--format kernel)",
   help: () =>
     helpText(
       "nestlab trace [--out FILE] [--format chrome|text] [options]",
@@ -51,9 +60,11 @@ export const traceCommand: Command = {
     if (!(FORMATS as readonly string[]).includes(format)) throw new ConfigError("format", format, FORMATS.join(", "));
     const events = selectTracepoints((p.values.get("events") ?? "*").split(","));
     const maxEvents = p.values.has("max-events") ? intOpt(p, "max-events", 0, 1, 100_000_000) : undefined;
-    if (maxEvents !== undefined && format !== "text") {
-      throw new ConfigError("max-events", String(maxEvents), "only with --format text (a Chrome trace must keep every slice balanced)");
+    if (maxEvents !== undefined && format === "chrome") {
+      throw new ConfigError("max-events", String(maxEvents), "only with --format text or kernel (a Chrome trace must keep every slice balanced)");
     }
+    const kernelOnly = p.flags.get("kernel-only") ?? false;
+    if (kernelOnly && format !== "kernel") throw new ConfigError("kernel-only", "--kernel-only", "only with --format kernel");
     const out = p.values.get("out");
     const o = tracedRunOptionsFrom(p, io, TRACE_DEFAULTS.traceDurationMs.value);
     if (o.json && out === undefined) throw new ConfigError("json", "--json", "--json together with --out FILE (without --out the trace goes to stdout)");
@@ -78,6 +89,18 @@ export const traceCommand: Command = {
         });
         w.finish();
         chromeEvents = w.events;
+      } else if (format === "kernel") {
+        // L0's kernel events (lib/trace/kernel.ts): the writer also reads the records it needs for state
+        const ring = maxEvents !== undefined ? new RingBuffer<string>(maxEvents) : undefined;
+        if (!ring) write(TRACE_CMD_HEADER);
+        const w = new KernelTraceWriter(ring ? ring.push : write, { clockGhz: o.clockGhz, depth: o.model.depth, nv2: o.model.nv2, nestlab: !kernelOnly });
+        const { listen, printed } = kernelTraceSelection(events);
+        r = runTraced(o, listen, (rec) => w.add(rec, printed.has(rec.name)));
+        records = ring ? ring.pushed : w.lines;
+        if (ring) {
+          write(TRACE_CMD_HEADER);
+          for (const line of ring.toArray()) write(line);
+        }
       } else if (maxEvents !== undefined) {
         const ring = new RingBuffer<TraceRecord>(maxEvents);
         r = runTraced(o, events, ring.push);

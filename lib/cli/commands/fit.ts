@@ -1,0 +1,125 @@
+import { COST_NAMES, type CostName, COSTS } from "../../costs/table";
+import { deriveWorkload } from "../../real/diff";
+import { type FitResult, fitCosts } from "../../real/fit";
+import { modelL0View } from "../../real/model";
+import { importTraceFile } from "../../real/read";
+import type { RunOptions } from "../../run/run";
+import { AtomicFileSink } from "../../trace/sink";
+import { ConfigError } from "../../util/errors";
+import { exactJson } from "../../util/json";
+import { helpText, intOpt, numOpt, type OptionSpec, parseArgs } from "../args";
+import type { Command } from "../command";
+import { formatTable } from "../format";
+import { TRACE_MODEL_DEFAULTS, TRACE_OPTION } from "./diff";
+import { warn } from "./import";
+import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+
+const FITTABLE = COST_NAMES.filter((n) => COSTS[n].basis === "assumed" || COSTS[n].basis === "calibrated");
+
+const OPTIONS: readonly OptionSpec[] = [
+  TRACE_OPTION,
+  { name: "out", kind: "value", accepted: "a file path", help: "write the fitted costs as a --costs JSON file (written as FILE.tmp, renamed when complete)" },
+  { name: "prior", kind: "value", accepted: "a number > 0 and <= 10", help: "relative prior standard deviation of each fitted cost around its default; default 0.5" },
+  { name: "fit-costs", kind: "value", accepted: `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")})`, help: "fit only these costs (the others stay at their values); default all assumed and calibrated ones" },
+  { name: "min-count", kind: "value", accepted: "an integer 1..1000000", help: "use only exit kinds seen at least this often on both sides; default 20" },
+  { name: "iterations", kind: "value", accepted: "an integer 1..20", help: "Gauss-Newton steps (each one model run); default 3" },
+  ...tracedRunOptions(TRACE_MODEL_DEFAULTS.fitDurationMs.value),
+];
+
+const num = (v: number, d = 1): string => v.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+export function fitJson(f: FitResult, out: string | undefined): unknown {
+  return { out: out ?? null, costsFile: f.costsFile, costs: f.costs, residuals: f.residuals, observables: f.observables.length, chi2Default: f.chi2Default, chi2Fitted: f.chi2Fitted, iterations: f.iterations, modelRuns: f.modelRuns };
+}
+
+export function fitText(f: FitResult, source: string, out: string | undefined): string {
+  const lines = [
+    `fit ${source}: ${f.observables.length} observables (mean time per exit kind and per forwarded exit), ${f.modelRuns} model runs`,
+    `  chi-square: defaults ${num(f.chi2Default)}, fitted ${num(f.chi2Fitted)} (over ${f.observables.length} observables)`,
+    "",
+    "fitted unit costs (cycles; sd: posterior standard deviation; shrink: posterior sd / prior sd)",
+    formatTable(
+      ["cost", "basis", "default", "fitted", "sd", "shrink", "status", "note"],
+      f.costs.map((c) => [c.name, c.basis, String(c.default), String(c.written), num(c.sd), c.shrink.toFixed(2), c.status, c.atBound ? `at a bound; ${c.why}` : c.why]),
+    ),
+    "",
+    "residuals (ns; z: (fitted - machine) / standard error)",
+    formatTable(["observable", "machine", "defaults", "fitted", "se", "z"], f.residuals.map((r) => [r.key, num(r.machineNs), num(r.defaultNs), num(r.fittedNs), num(r.seNs, 2), num(r.z, 2)])),
+    "",
+    `unidentifiable from this trace (left at their values): ${f.costs.filter((c) => c.status === "unidentifiable").map((c) => c.name).join(", ") || "none"}`,
+    out !== undefined ? `costs file (use with --costs): ${out}` : `costs file (use with --costs; --out FILE writes it): ${JSON.stringify(f.costsFile)}`,
+    "The defaults in lib/costs/table.ts are unchanged.",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export const fitCommand: Command = {
+  name: "fit",
+  summary: "fit the assumed/calibrated unit costs to a machine's L0 trace; writes a --costs file",
+  help: () =>
+    helpText(
+      "nestlab fit --trace FILE [--out COSTS.json] [--fit-costs LIST] [--prior X] [run options] [--json]",
+      "Fits the unit costs the project cannot source (basis assumed or calibrated) to the mean time per exit kind\n" +
+        "and per forwarded exit of the machine's L0 recording: bounded (0 to 10x the default), regularised toward\n" +
+        "the defaults, with each fitted value's uncertainty, the residuals, and the costs the trace cannot identify.\n" +
+        "Writes a --costs file; never changes the defaults. The model runs the configuration given, with the\n" +
+        "workload derived from the trace unless --workload is given (as nestlab diff).",
+      OPTIONS,
+    ),
+  run(argv, io) {
+    const p = parseArgs(argv, OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(fitCommand.help());
+      return 0;
+    }
+    if (p.positionals.length) throw new ConfigError("command", `fit ${p.positionals.join(" ")}`, "fit takes no positional arguments (the trace is --trace FILE)");
+    const file = p.values.get("trace");
+    if (file === undefined) throw new ConfigError("trace", "(missing)", TRACE_OPTION.accepted!);
+    const o = tracedRunOptionsFrom(p, io, TRACE_MODEL_DEFAULTS.fitDurationMs.value);
+    const prior = numOpt(p, "prior", 0.5, (v) => v > 0 && v <= 10, "a number > 0 and <= 10");
+    const minCount = intOpt(p, "min-count", 20, 1, 1_000_000);
+    const iterations = intOpt(p, "iterations", 3, 1, 20);
+    let costs: CostName[] | undefined;
+    const raw = p.values.get("fit-costs");
+    if (raw !== undefined) {
+      costs = [];
+      for (const n of raw.split(",")) {
+        if (!(FITTABLE as readonly string[]).includes(n)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")})`);
+        if (!costs.includes(n as CostName)) costs.push(n as CostName);
+      }
+    }
+    const derive = !p.values.has("workload");
+    if (derive && (p.values.has("io-rate") || p.values.has("timer-hz"))) {
+      { const n = p.values.has("io-rate") ? "io-rate" : "timer-hz"; throw new ConfigError(n, p.values.get(n)!, "only with --workload (without it the rates come from the trace)"); }
+    }
+    const out = p.values.get("out");
+    const machine = importTraceFile(file, { field: "trace", ...(io.progress ? { progress: io.progress } : {}) });
+    if (machine.format === "perf-kvm-stat") {
+      throw new ConfigError("trace", file, "a trace of events (trace-cmd report or perf script): a perf kvm stat table has no exit kinds or windows to fit");
+    }
+    const { json, progress: _ignored, ...base } = o;
+    let run: RunOptions = base;
+    if (derive) {
+      const hypHz = base.hypHz ?? 250;
+      const probe = modelL0View({ ...base, profile: deriveWorkload(machine, base.profile, hypHz).profile });
+      const work = Number(probe.run.usefulCycles) / (base.clockGhz * 1e9);
+      const w = deriveWorkload(machine, base.profile, hypHz, work > 0 ? probe.run.seconds / work : 1).profile;
+      run = { ...base, profile: w, ioRate: w.ioRate, timerHz: w.timerHz };
+    }
+    // every input is valid: only now open the output
+    const sink = out !== undefined ? new AtomicFileSink(out) : undefined;
+    try {
+      const f = fitCosts(machine, { run, prior, minCount, iterations, ...(costs ? { costs } : {}), ...(io.progress ? { progress: io.progress } : {}) });
+      if (sink) {
+        sink.write(JSON.stringify(f.costsFile, null, 2) + "\n");
+        sink.commit();
+      }
+      if (json) warn(io, machine);
+      io.out(json ? exactJson(fitJson(f, out)) + "\n" : fitText(f, file, out));
+      return 0;
+    } catch (e) {
+      sink?.abort();
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,110 @@
+import { type ImportSummary, L0_VIEW } from "../../real/importer";
+import { importTraceFile } from "../../real/read";
+import { ConfigError } from "../../util/errors";
+import { exactJson } from "../../util/json";
+import { helpText, type OptionSpec, parseArgs } from "../args";
+import type { Command } from "../command";
+import { formatTable } from "../format";
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  { name: "help", kind: "bool", help: "show help" },
+];
+
+const int = (v: number): string => Math.round(v).toLocaleString("en-US");
+const num = (v: number | null, digits = 1): string => (v === null ? "-" : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const pct = (v: number): string => (100 * v).toFixed(2) + "%";
+
+/** import's JSON: the summary and what L0 can and cannot identify */
+export function importJson(s: ImportSummary): unknown {
+  return { ...s, identifiable: L0_VIEW.identifiable, notIdentifiable: L0_VIEW.notIdentifiable };
+}
+
+export function importText(s: ImportSummary): string {
+  const out: string[] = [];
+  const kvmstat = s.format === "perf-kvm-stat";
+  out.push(
+    kvmstat
+      ? `import ${s.source} (perf kvm stat report table)`
+      : `import ${s.source} (${s.format}, ${s.seconds.toFixed(6)} s, ${s.vcpus.length} vcpu thread(s), CPUs ${s.cpus.join(",") || "-"})`,
+  );
+  out.push(`  lines ${int(s.lines)}  events ${int(s.events)}  kvm exits ${int(s.exits)} (timed ${int(s.timedExits)})`);
+  if (!kvmstat) {
+    out.push(`  nested exceptions ${int(s.nestedExceptions)}  direct injects ${int(s.directInjects)}  nested ERETs ${int(s.nestedErets)}  userspace exits ${int(s.userspaceExits)}`);
+    const c = s.exitsByContext;
+    out.push(`  exits by the guest hypervisor's context: nested ${int(c.nested)}, hyp ${int(c.hyp)}, unknown ${int(c.unknown)}`);
+    if (s.perNestedExit !== null) {
+      const p = s.perNestedExit;
+      out.push(`  per nested-context exit: ${num(p.nestedExceptions, 3)} nested exceptions, ${num(p.nestedErets, 3)} nested ERETs, ${num(p.hypExits, 2)} exits in the hyp context`);
+    }
+  }
+  out.push("", "exits by reason (time: kvm_exit to kvm_entry, ns)");
+  out.push(
+    formatTable(
+      ["reason", "count", "exits/s", "share", "mean", "median", "p90", "p99", "min", "max"],
+      s.reasons.map((r) => [r.reason, int(r.count), num(r.perSecond, 0), pct(r.share), num(r.meanNs), num(r.p50Ns), num(r.p90Ns), num(r.p99Ns), num(r.minNs), num(r.maxNs)]),
+    ),
+  );
+  if (s.kinds.length > 0) {
+    out.push("", "exits by kind (the guest hypervisor's context, reason, detail, how L0 completed it)");
+    out.push(
+      formatTable(
+        ["kind", "count", "exits/s", "mean", "median", "p90", "p99"],
+        s.kinds.map((k) => [k.kind, int(k.count), num(k.perSecond, 0), num(k.meanNs), num(k.p50Ns), num(k.p90Ns), num(k.p99Ns)]),
+      ),
+    );
+  }
+  if (s.windows.length > 0) {
+    out.push("", "forwarded exits, whole handling (from the exit L0 forwards to the entry after the nested ERET, ns)");
+    out.push(
+      formatTable(
+        ["forwarded", "count", "per s", "mean", "median", "p90", "p99", "hyp exits inside"],
+        s.windows.map((w) => [w.reason, int(w.count), num(w.perSecond, 0), num(w.meanNs), num(w.p50Ns), num(w.p90Ns), num(w.p99Ns), num(w.hypExitsPerWindow, 2)]),
+      ),
+    );
+  }
+  if (s.sysregs.length > 0) {
+    out.push("", "system register traps");
+    out.push(formatTable(["register", "encoding", "access", "L0", "context", "count", "per s"], s.sysregs.map((r) => [r.reg, r.encoding, r.access, r.handling, r.ctx, int(r.count), num(r.perSecond, 0)])));
+  }
+  if (s.unknownEvents.length > 0) out.push("", `unknown events (counted, not read): ${s.unknownEvents.map((e) => `${e.name} ${int(e.count)}`).join(", ")}`);
+  if (s.unusedKvmEvents.length > 0) out.push(`kvm events not used: ${s.unusedKvmEvents.map((e) => `${e.name} ${int(e.count)}`).join(", ")}`);
+  if (s.nestlabEvents > 0) out.push(`nestlab: lines skipped: ${int(s.nestlabEvents)}`);
+  if (s.warnings.length > 0) out.push("", "warnings:", ...s.warnings.map((w) => `  - ${w}`));
+  out.push("", "what an L0 trace cannot show:", ...L0_VIEW.notIdentifiable.map((w) => `  - ${w}`));
+  return out.join("\n") + "\n";
+}
+
+/** the warnings on stderr, one line each (with --json, where the text report is not printed) */
+export function warn(io: { err(t: string): void }, s: ImportSummary): void {
+  for (const w of s.warnings) io.err(`nestlab: warning: ${w}\n`);
+}
+
+export const importCommand: Command = {
+  name: "import",
+  summary: "read an L0 recording (trace-cmd report, perf script, perf kvm stat report): exits, nested transitions, times",
+  help: () =>
+    helpText(
+      "nestlab import FILE [--json]",
+      "Reads what L0's own tracing recorded while a nested guest ran: `trace-cmd report` text, `perf script` output of\n" +
+        "the kvm events, or a `perf kvm stat report` table (streaming: any size). Prints exits per reason and per\n" +
+        "second, their exit-to-entry times (distribution), the guest hypervisor's context at each exit, nested\n" +
+        "exceptions and ERETs, forwarded exits' whole handling, sysreg traps by register, unknown events, and what\n" +
+        "an L0 trace cannot show (docs/traces.md).",
+      OPTIONS,
+    ),
+  run(argv, io) {
+    const p = parseArgs(argv, OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(importCommand.help());
+      return 0;
+    }
+    const [file, ...extra] = p.positionals;
+    if (file === undefined) throw new ConfigError("file", "(missing)", "a trace file", "invalid FILE '(missing)': accepted a trace file: nestlab import FILE");
+    if (extra.length > 0) throw new ConfigError("command", `import ${p.positionals.join(" ")}`, "import takes one FILE");
+    const s = importTraceFile(file, io.progress ? { progress: io.progress } : {});
+    if (p.flags.get("json")) warn(io, s);
+    io.out(p.flags.get("json") ? exactJson(importJson(s)) + "\n" : importText(s));
+    return 0;
+  },
+};

@@ -1,0 +1,3 @@
+import { notebookTests } from "./harness";
+
+notebookTests("08-real-trace");
