@@ -19,7 +19,7 @@ import type { Engine } from "./engine";
 import * as eventsMod from "./events";
 import type { Trap, TrapEvent } from "./events";
 import * as layout from "./layout";
-import type { FlatLayout, FpInclusive } from "./layout";
+import type { FlatLayout, FpDetailRow, FpInclusive } from "./layout";
 import * as memoMod from "./memo";
 import type { MemoRecord, TrapMemo } from "./memo";
 import * as observeMod from "./observe";
@@ -60,8 +60,8 @@ import * as typesMod from "./types";
 const { ACCESS, featureIndex, RES_NATIVE, RES_TRAP, RES_VNCR } = accessMod;
 const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_SR, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
-const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_TRAP, FP_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
-const { flatLayout, readAttribution, readCounters, readFpInclusive } = layout;
+const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_MOVES, FP_TRAP, FP_TRAPS, FPD_OF_SLOT, FPD_PUTFP, FPD_TRAP, FPD_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
+const { flatLayout, fpDetailIndex, readAttribution, readCounters, readFpDetail, readFpInclusive } = layout;
 const { packLevel, replayTape, TrapMemo: TrapMemoClass, touchedLevels, unpackLevel } = memoMod;
 const { dispatchObservation, observationCode } = observeMod;
 const { initialLevelState } = typesMod;
@@ -156,6 +156,8 @@ export class Machine implements Engine {
   private fpFrame = 0;
   /** traps stepped (the exact engine's budget; replays are not stepped) */
   private stepped = 0;
+  /** transfer cycles (FP_MOVES) when the outermost FP frame opened */
+  private fpMovesStart = 0;
 
   /**
    * A machine that has thrown (a LimitError mid-trap) is left mid-operation: drivers discard it.
@@ -209,6 +211,12 @@ export class Machine implements Engine {
     return readFpInclusive(this.acc, this.lay);
   }
 
+  /** FP detail: all transfer cycles, and per level the outermost FP frames by kind (layout FP_DETAIL_FIELDS) */
+  get fpDetail(): { moves: number; byLevel: FpDetailRow[] } {
+    this.fold();
+    return readFpDetail(this.acc, this.lay, this.depth);
+  }
+
   /** one level's counter (read) */
   count(j: number, f: CounterField): number {
     this.fold();
@@ -216,9 +224,9 @@ export class Machine implements Engine {
   }
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
-  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
+  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive; fpDetail: { moves: number; byLevel: FpDetailRow[] } } {
     this.fold();
-    const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive };
+    const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive, fpDetail: this.fpDetail };
     this.cycles = 0;
     this.acc.fill(0);
     return out;
@@ -255,13 +263,33 @@ export class Machine implements Engine {
 
   fpBegin(): number {
     const start = this.fpFrame === 0 ? this.cycles : -1;
+    if (start >= 0) this.fpMovesStart = this.movesNow();
     this.fpFrame++;
     return start;
   }
 
-  fpEnd(slot: number, start: number): void {
+  fpEnd(slot: number, start: number, j: number): void {
     this.fpFrame--;
-    if (start >= 0) this.acc[this.lay.fp + slot]! += this.cycles - start;
+    if (start < 0) return;
+    const cycles = this.cycles - start;
+    this.acc[this.lay.fp + slot]! += cycles;
+    const kind = FPD_OF_SLOT[slot]!;
+    this.acc[fpDetailIndex(this.lay, j, kind)]! += cycles;
+    this.acc[fpDetailIndex(this.lay, j, kind + 1)]! += this.movesNow() - this.fpMovesStart;
+  }
+
+  fpMoved(cycles: number): void {
+    this.acc[this.lay.fp + FP_MOVES]! += cycles;
+  }
+
+  fpOutside(j: number, cycles: number): void {
+    if (this.fpFrame === 0) this.acc[fpDetailIndex(this.lay, j, FPD_PUTFP)]! += cycles;
+  }
+
+  /** transfer cycles so far (replays folded in first) */
+  private movesNow(): number {
+    this.fold();
+    return this.acc[this.lay.fp + FP_MOVES]!;
   }
 
   /** One FP observer call: dispatched to the oracle, and taped while a memo record is being made. */
@@ -454,6 +482,7 @@ export class Machine implements Engine {
     const fp = ev.reason === "fp";
     const outerFp = fp && this.fpFrame === 0;
     const start = outerFp ? this.cycles : 0;
+    if (outerFp) this.fpMovesStart = this.movesNow();
     if (fp) this.fpFrame++;
     const prev = this.mech;
     this.mech = MECH_EXCEPTION;
@@ -462,8 +491,13 @@ export class Machine implements Engine {
     this.mech = prev;
     if (fp) this.fpFrame--;
     if (outerFp) {
-      acc[this.lay.fp + FP_TRAP]! += this.cycles - start;
+      const cycles = this.cycles - start;
+      acc[this.lay.fp + FP_TRAP]! += cycles;
       acc[this.lay.fp + FP_TRAPS]!++;
+      // by the level that handled it (L0's fast path, or forwarded to a guest hypervisor)
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAP)]! += cycles;
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAP + 1)]! += this.movesNow() - this.fpMovesStart;
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAPS)]!++;
     }
     // an nVHE host kernel's HVC into its own hyp (owner k) ended when its hyp began (handleAt)
     if (this.trace.active && owner !== k) traceTrapEnd(this, k, ev, owner);

@@ -1,4 +1,4 @@
-import { type CompareResult, runCompare } from "../../run/compare";
+import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { sensitivity } from "../../run/sensitivity";
 import { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
@@ -90,7 +90,24 @@ export function compareJson(c: CompareResult): unknown {
     speedup: c.speedup,
     wallReduction: c.wallReduction,
     attribution: c.attribution,
+    saving: c.saving,
   };
+}
+
+/** the saving by mechanism and level, with each bucket's share of the total */
+export function savingText(c: CompareResult): string {
+  const total = c.attribution.totalSaved;
+  const pct = (v: bigint): string => (total !== 0n ? `${((100 * Number(v)) / Number(total)).toFixed(2)}%` : "-");
+  return [
+    "the saving by mechanism (level: whose KVM acted; buckets sum to the total):",
+    formatTable(
+      ["mechanism", "level", "saved", "share"],
+      [...c.saving.map((b) => [b.mechanism, b.level === null ? "-" : `L${b.level}`, big(b.saved), pct(b.saved)]), ["total", "", big(total), pct(total)]],
+    ),
+    ...Object.entries(SAVING_MECHANISMS)
+      .filter(([m]) => c.saving.some((b) => b.mechanism === m))
+      .map(([m, d]) => `  ${m}: ${d}`),
+  ].join("\n");
 }
 
 function compareText(c: CompareResult, patch: readonly number[]): string {
@@ -109,6 +126,8 @@ function compareText(c: CompareResult, patch: readonly number[]): string {
     "",
     "cycles saved by the level whose software ran, and mechanism:",
     formatTable(["level", "mechanism", "saved"], a.byLevelMechanism.map((x) => [x.level === c.baseline.depth ? `L${x.level} (leaf)` : `L${x.level}`, x.mechanism, big(x.saved)])),
+    "",
+    savingText(c),
   ];
   return lines.join("\n");
 }
