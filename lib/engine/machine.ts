@@ -26,7 +26,7 @@ import * as observeMod from "./observe";
 import * as tracingMod from "./tracing";
 import * as emit from "../trace/emit";
 import * as tracepoints from "../trace/tracepoints";
-import type { FpObserver, LevelState } from "./types";
+import type { FpObserver, LevelState, TrapWatcher } from "./types";
 import * as typesMod from "./types";
 
 /**
@@ -149,6 +149,8 @@ export class Machine implements Engine {
   observations = 0;
   /** the machine's tracepoints (subscriptions: lib/trace/bus.ts) */
   readonly trace: tracingMod.TraceState;
+  /** sees every trap begin and end (lib/run/exit.ts); while set, every trap is stepped */
+  watcher: TrapWatcher | undefined = undefined;
 
   /** index into MECHANISMS of the mechanism cycles are charged to now */
   private mech = 0;
@@ -203,6 +205,12 @@ export class Machine implements Engine {
   get attribution(): number[][] {
     this.fold();
     return readAttribution(this.acc, this.lay, this.depth);
+  }
+
+  /** copies cycles by [level][mechanism], flattened (level-major), into `out` without allocating */
+  attributionInto(out: Float64Array): void {
+    this.fold();
+    out.set(this.acc.subarray(this.lay.attr, this.lay.attr + (this.depth + 1) * NM));
   }
 
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
@@ -464,7 +472,7 @@ export class Machine implements Engine {
     const ev = event instanceof TrapClass ? event : trapEvent(event);
     if (k === this.depth) this.leafExits++;
     // migration reads per-CPU state outside the memo key: always stepped
-    if (this.memo !== undefined && !this.trace.active && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
+    if (this.memo !== undefined && !this.trace.active && this.watcher === undefined && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
     else this.trapExact(k, ev);
   }
 
@@ -479,6 +487,8 @@ export class Machine implements Engine {
       );
     }
     if (this.trace.active) traceTrapBegin(this, k, ev, owner, this.fpFrame > 0);
+    const watcher = this.watcher;
+    if (watcher !== undefined) watcher.begin(k, ev, this.mech);
     const fp = ev.reason === "fp";
     const outerFp = fp && this.fpFrame === 0;
     const start = outerFp ? this.cycles : 0;
@@ -499,6 +509,7 @@ export class Machine implements Engine {
       acc[fpDetailIndex(this.lay, owner, FPD_TRAP + 1)]! += this.movesNow() - this.fpMovesStart;
       acc[fpDetailIndex(this.lay, owner, FPD_TRAPS)]!++;
     }
+    if (watcher !== undefined) watcher.end();
     // an nVHE host kernel's HVC into its own hyp (owner k) ended when its hyp began (handleAt)
     if (this.trace.active && owner !== k) traceTrapEnd(this, k, ev, owner);
   }
