@@ -9,12 +9,13 @@ import { compareCommand, runCommand } from "./commands/run";
 import { statCommand, traceCommand } from "./commands/trace";
 import { mergeCommand, sweepCommand } from "./commands/sweep";
 import { checkCommand } from "./commands/check";
+import { explainCommand } from "./commands/explain";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
  * one line on stderr naming the field and the accepted values and exits 2 with nothing written; internal errors exit 1.
  */
-export const COMMANDS: readonly Command[] = [microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand];
+export const COMMANDS: readonly Command[] = [microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand, explainCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version: string };

@@ -60,7 +60,7 @@ import * as typesMod from "./types";
 const { ACCESS, featureIndex, RES_NATIVE, RES_TRAP, RES_VNCR } = accessMod;
 const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_SR, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
-const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_MOVES, FP_TRAP, FP_TRAPS, FPD_OF_SLOT, FPD_PUTFP, FPD_TRAP, FPD_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
+const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_MOVES, FP_RESTORE, FP_SAVE, FP_TRAP, FP_TRAPS, FP_ZCR, FPD_OF_SLOT, FPD_PUTFP, FPD_TRAP, FPD_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
 const { flatLayout, fpDetailIndex, readAttribution, readCounters, readFpDetail, readFpInclusive } = layout;
 const { packLevel, replayTape, TrapMemo: TrapMemoClass, touchedLevels, unpackLevel } = memoMod;
 const { dispatchObservation, observationCode } = observeMod;
@@ -223,6 +223,16 @@ export class Machine implements Engine {
   get fpDetail(): { moves: number; byLevel: FpDetailRow[] } {
     this.fold();
     return readFpDetail(this.acc, this.lay, this.depth);
+  }
+
+  /** cycles of the outermost FP frames (traps, saves, restores, ZCR) and put_fp's own work so far, without allocating */
+  fpWorkCycles(): number {
+    this.fold();
+    const acc = this.acc;
+    const b = this.lay.fp;
+    let v = acc[b + FP_TRAP]! + acc[b + FP_SAVE]! + acc[b + FP_RESTORE]! + acc[b + FP_ZCR]!;
+    for (let j = 0; j < this.depth; j++) v += acc[fpDetailIndex(this.lay, j, FPD_PUTFP)]!;
+    return v;
   }
 
   /** one level's counter (read) */

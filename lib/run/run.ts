@@ -122,6 +122,7 @@ class Totals {
     this.attribution = Array.from({ length: depth + 1 }, () => MECHANISMS.map(() => 0n));
   }
   drain(m: Machine): void {
+    this.fpDrained += m.fpWorkCycles();
     const d = m.drain();
     this.cycles += BigInt(d.cycles);
     d.counters.forEach((c, j) => {
@@ -143,15 +144,11 @@ class Totals {
     this.fpMoves += BigInt(d.fpDetail.moves);
     d.fpDetail.byLevel.forEach((row, j) => FP_DETAIL_FIELDS.forEach((f, i) => row[f] !== 0 && (this.fpDetail[j]![i]! += BigInt(row[f]))));
   }
-  /** FP frame cycles and put_fp's own work so far, drained or not (a float: only differences of it are kept) */
+  /** FP frame cycles and put_fp's own work drained so far (a float: only differences of fpSoFar are kept) */
+  fpDrained = 0;
+  /** FP frame cycles and put_fp's own work so far, drained or not */
   fpSoFar(m: Machine): number {
-    const f = m.fpInclusive;
-    const d = m.fpDetail;
-    let v = Number(this.fp.trap + this.fp.save + this.fp.restore + this.fp.zcr) + f.trap + f.save + f.restore + f.zcr;
-    const putFp = FP_DETAIL_FIELDS.indexOf("putFp");
-    for (const row of this.fpDetail) v += Number(row[putFp]!);
-    for (const row of d.byLevel) v += row.putFp;
-    return v;
+    return this.fpDrained + m.fpWorkCycles();
   }
 }
 
@@ -241,7 +238,7 @@ export function runWorkload(o: RunOptions): RunResult {
     deliverOne(pe);
     wall.count++;
     wall.cycles += totals.cycles - drainedBefore + BigInt(m.cycles) - BigInt(cyclesBefore);
-    wall.fpCycles += BigInt(totals.fpSoFar(m) - fpBefore);
+    wall.fpCycles += BigInt(Math.round(totals.fpSoFar(m) - fpBefore));
   };
   const deliverOne = (pe: Periodic): void => {
     switch (pe.name) {
