@@ -6,7 +6,7 @@ import type { TrapWatcher } from "../engine/types";
 import { type RunOptions, type RunResult, runWorkload } from "./run";
 
 /**
- * What one leaf exit costs, and why (docs/runs.md "The cost of one leaf exit"). A fixed-work run on the exact engine
+ * What one leaf exit costs, and why (docs/explain.md "The cost of one leaf exit"). A fixed-work run on the exact engine
  * with a trap watcher: every L0 trap is charged to the code whose access raised it, by SELF cycles (the trap's inclusive
  * cycles less those of the traps raised inside its handling, which are charged to their own raisers), so the rows
  * partition the cycles of all traps exactly, and each row's L0 trap count is the number of traps that code raised.

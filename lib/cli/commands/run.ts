@@ -108,7 +108,7 @@ export function compareExit(o: RunOptions, windowMs: number): CompareExit {
 /** a row's label: who raised the traps (or whose direct work it is), in which code, for what */
 export function exitRowLabel(r: { kind: string; level: number; phase: string; part: string }): string {
   if (r.kind !== "raised") return `direct L${r.level} ${r.phase}`;
-  return r.part === "eret" ? `L${r.level} eret` : `L${r.level} ${r.phase} ${r.part}`;
+  return r.part === "eret" ? `L${r.level} eret${r.phase === "exception" ? "" : ` (${r.phase})`}` : `L${r.level} ${r.phase} ${r.part}`;
 }
 
 export function exitText(x: CompareExit): string {
