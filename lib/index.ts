@@ -44,6 +44,15 @@ export { MICRO_OPS, type MicroOp, type MicroOptions, type MicroResult, runMicro 
 export { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "./run/run";
 export { type Attribution, type CompareResult, compareRuns, runCompare } from "./run/compare";
 export { sensitivity, type SensitivityCase, type SensitivityResult, UNSOURCED_COSTS } from "./run/sensitivity";
+export { SAVING_MECHANISMS, type SavingBucket, type SavingMechanism, savingBuckets } from "./run/compare";
+export { EXIT_PARTS, EXIT_WINDOW_MS, type ExitAttribution, exitAttribution, type ExitDiffRow, exitDiff, type ExitPart, type ExitRow } from "./run/exit";
+
+// explain: what would have to change for the claims to hold; the claims and the compare table over seeds
+export { EXPLAIN_DEFAULTS, type ExplainChange, type ExplainEntry, type ExplainOptions, type ExplainResult, type ExplainScanRow, explain, parseTarget } from "./explain/explain";
+export type { Evaluation, Implications } from "./explain/evaluate";
+export { explainInputs, type ExplainInput, MODEL_INPUTS, PROFILE_INPUTS, RUN_INPUTS } from "./explain/inputs";
+export { type Claim, CLAIMS, type ClaimRow, claimsTable, compareTable, type CompareTableRow, HEADLINE_SEEDS, type SeedOptions } from "./explain/claims";
+export { exitChartRows, explainTableRows, sensitivityTornadoRows, tornadoRows } from "./explain/tables";
 export { type CheckConfig, checkConfig, checkExhaustive, checkRandom, type CheckResult, type FirstViolation } from "./oracle/check";
 
 // sweeps: grids, runs in worker threads, result files, arquero tables
@@ -83,6 +92,9 @@ export { runTraced, TRACE_DEFAULTS } from "./trace/run";
 export {
   adoptionChart,
   attributionChart,
+  claimsChart,
+  exitAttributionChart,
+  tornadoChart,
   type ChartData,
   machineModelChart,
   type ChartOptions,

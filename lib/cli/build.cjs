@@ -25,6 +25,7 @@ const INFO = path.join(DIST, "build.json");
 const ENTRIES = {
   "cli.cjs": "lib/cli/main.ts",
   "worker.cjs": "lib/sweep/worker.ts",
+  "explain-worker.cjs": "lib/explain/worker.ts",
   "bench/engine.cjs": "bench/engine.ts",
   "bench/sweep.cjs": "bench/sweep.ts",
 };

@@ -12,6 +12,7 @@ import { checkCommand } from "./commands/check";
 import { importCommand } from "./commands/import";
 import { diffCommand } from "./commands/diff";
 import { fitCommand } from "./commands/fit";
+import { explainCommand } from "./commands/explain";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
@@ -19,6 +20,8 @@ import { fitCommand } from "./commands/fit";
  */
 export const COMMANDS: readonly Command[] = [
   ...[microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand],
+  // what it would take to reach a target (docs/explain.md)
+  explainCommand,
   // real machines' L0 traces (docs/traces.md)
   ...[importCommand, diffCommand, fitCommand],
 ];

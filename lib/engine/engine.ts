@@ -60,8 +60,12 @@ export interface Engine {
 
   /** opens an inclusive FP frame: returns its start (or -1 when nested in another frame) */
   fpBegin(): number;
-  /** closes it, adding its cycles to the inclusive FP slot (layout FP_*) */
-  fpEnd(slot: number, start: number): void;
+  /** closes it, adding its cycles to the inclusive FP slot (layout FP_*) and to level j's FP detail */
+  fpEnd(slot: number, start: number, j: number): void;
+  /** cycles of one FP/SVE register-file transfer (layout FP_MOVES), wherever it happens */
+  fpMoved(cycles: number): void;
+  /** put_fp / load_fp work at level j outside any FP frame (layout FPD_PUTFP) */
+  fpOutside(j: number, cycles: number): void;
   /** one FP observer call (lib/engine/observe codes) */
   observe(kind: number, level: number, a: number, b: number): void;
 }

@@ -52,6 +52,30 @@ export const FP_TRAPS = 1;
 export const FP_SAVE = 2;
 export const FP_RESTORE = 3;
 export const FP_ZCR = 4;
+/** cycles of every FP/SVE register-file transfer (the call, the bytes, FPSR/FPCR), wherever it happens */
+export const FP_MOVES = 5;
+/** start of the per-level FP detail: FP_DETAIL_FIELDS per level */
+export const FP_DETAIL = 6;
+
+/**
+ * Per level j (the level whose KVM or kernel acted), the outermost FP frames split by kind, each with the transfer
+ * cycles inside it, the FP traps that level handled, and put_fp/load_fp's own work outside any frame (their interrupt
+ * masking, which the change's early return skips). Read by compare's attribution of the saving (lib/run/compare.ts).
+ */
+export const FP_DETAIL_FIELDS = ["save", "saveMoves", "restore", "restoreMoves", "zcr", "zcrMoves", "trap", "trapMoves", "traps", "putFp"] as const;
+export type FpDetailField = (typeof FP_DETAIL_FIELDS)[number];
+export const FPD_SAVE = 0;
+export const FPD_RESTORE = 2;
+export const FPD_ZCR = 4;
+export const FPD_TRAP = 6;
+export const FPD_TRAPS = 8;
+export const FPD_PUTFP = 9;
+const NFPD = FP_DETAIL_FIELDS.length;
+/** the detail kind (FPD_*) of an inclusive slot (FP_SAVE, FP_RESTORE, FP_ZCR) */
+export const FPD_OF_SLOT: readonly number[] = [FPD_TRAP, -1, FPD_SAVE, FPD_RESTORE, FPD_ZCR];
+
+/** One level's FP detail (cycles, and `traps` a count). */
+export type FpDetailRow = { [K in FpDetailField]: number };
 
 /** Inclusive cycles of FP work: outermost FP traps (and how many), FP saves, restores and ZCR switching. */
 export interface FpInclusive {
@@ -76,7 +100,7 @@ export function flatLayout(depth: number): FlatLayout {
   const perLevel = NC + EXCEPTION_CLASS_NAMES.length;
   const attr = depth * perLevel;
   const fp = attr + (depth + 1) * NM;
-  return { perLevel, attr, fp, length: fp + 5 };
+  return { perLevel, attr, fp, length: fp + FP_DETAIL + depth * NFPD };
 }
 
 // Readers: the totals as the library's types (fresh copies).
@@ -103,6 +127,22 @@ export function readAttribution(acc: Float64Array, lay: FlatLayout, depth: numbe
   const out: number[][] = [];
   for (let l = 0; l <= depth; l++) out.push(Array.from(acc.subarray(lay.attr + l * NM, lay.attr + (l + 1) * NM)));
   return out;
+}
+
+/** index of level j's FP detail field f (an FPD_* offset) */
+export function fpDetailIndex(lay: FlatLayout, j: number, f: number): number {
+  return lay.fp + FP_DETAIL + j * NFPD + f;
+}
+
+/** the FP detail: all transfer cycles, and per level the frames by kind, FP traps handled and put_fp's own work */
+export function readFpDetail(acc: Float64Array, lay: FlatLayout, depth: number): { moves: number; byLevel: FpDetailRow[] } {
+  const byLevel: FpDetailRow[] = [];
+  for (let j = 0; j < depth; j++) {
+    const row = {} as FpDetailRow;
+    FP_DETAIL_FIELDS.forEach((f, i) => (row[f] = acc[fpDetailIndex(lay, j, i)]!));
+    byLevel.push(row);
+  }
+  return { moves: acc[lay.fp + FP_MOVES]!, byLevel };
 }
 
 export function readFpInclusive(acc: Float64Array, lay: FlatLayout): FpInclusive {

@@ -19,14 +19,14 @@ import type { Engine } from "./engine";
 import * as eventsMod from "./events";
 import type { Trap, TrapEvent } from "./events";
 import * as layout from "./layout";
-import type { FlatLayout, FpInclusive } from "./layout";
+import type { FlatLayout, FpDetailRow, FpInclusive } from "./layout";
 import * as memoMod from "./memo";
 import type { MemoRecord, TrapMemo } from "./memo";
 import * as observeMod from "./observe";
 import * as tracingMod from "./tracing";
 import * as emit from "../trace/emit";
 import * as tracepoints from "../trace/tracepoints";
-import type { FpObserver, LevelState } from "./types";
+import type { FpObserver, LevelState, TrapWatcher } from "./types";
 import * as typesMod from "./types";
 
 /**
@@ -60,8 +60,8 @@ import * as typesMod from "./types";
 const { ACCESS, featureIndex, RES_NATIVE, RES_TRAP, RES_VNCR } = accessMod;
 const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_SR, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
-const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_TRAP, FP_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
-const { flatLayout, readAttribution, readCounters, readFpInclusive } = layout;
+const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_MOVES, FP_RESTORE, FP_SAVE, FP_TRAP, FP_TRAPS, FP_ZCR, FPD_OF_SLOT, FPD_PUTFP, FPD_TRAP, FPD_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
+const { flatLayout, fpDetailIndex, readAttribution, readCounters, readFpDetail, readFpInclusive } = layout;
 const { packLevel, replayTape, TrapMemo: TrapMemoClass, touchedLevels, unpackLevel } = memoMod;
 const { dispatchObservation, observationCode } = observeMod;
 const { initialLevelState } = typesMod;
@@ -151,6 +151,8 @@ export class Machine implements Engine {
   observations = 0;
   /** the machine's tracepoints (subscriptions: lib/trace/bus.ts) */
   readonly trace: tracingMod.TraceState;
+  /** sees every trap begin and end (lib/run/exit.ts); while set, every trap is stepped */
+  watcher: TrapWatcher | undefined = undefined;
 
   /** index into MECHANISMS of the mechanism cycles are charged to now */
   private mech = 0;
@@ -158,6 +160,8 @@ export class Machine implements Engine {
   private fpFrame = 0;
   /** traps stepped (the exact engine's budget; replays are not stepped) */
   private stepped = 0;
+  /** transfer cycles (FP_MOVES) when the outermost FP frame opened */
+  private fpMovesStart = 0;
 
   /**
    * A machine that has thrown (a LimitError mid-trap) is left mid-operation: drivers discard it.
@@ -206,10 +210,32 @@ export class Machine implements Engine {
     return readAttribution(this.acc, this.lay, this.depth);
   }
 
+  /** copies cycles by [level][mechanism], flattened (level-major), into `out` without allocating */
+  attributionInto(out: Float64Array): void {
+    this.fold();
+    out.set(this.acc.subarray(this.lay.attr, this.lay.attr + (this.depth + 1) * NM));
+  }
+
   /** inclusive cycles of FP traps (outermost), FP saves and restores (put_fp / lazy restore), incl. what they caused */
   get fpInclusive(): FpInclusive {
     this.fold();
     return readFpInclusive(this.acc, this.lay);
+  }
+
+  /** FP detail: all transfer cycles, and per level the outermost FP frames by kind (layout FP_DETAIL_FIELDS) */
+  get fpDetail(): { moves: number; byLevel: FpDetailRow[] } {
+    this.fold();
+    return readFpDetail(this.acc, this.lay, this.depth);
+  }
+
+  /** cycles of the outermost FP frames (traps, saves, restores, ZCR) and put_fp's own work so far, without allocating */
+  fpWorkCycles(): number {
+    this.fold();
+    const acc = this.acc;
+    const b = this.lay.fp;
+    let v = acc[b + FP_TRAP]! + acc[b + FP_SAVE]! + acc[b + FP_RESTORE]! + acc[b + FP_ZCR]!;
+    for (let j = 0; j < this.depth; j++) v += acc[fpDetailIndex(this.lay, j, FPD_PUTFP)]!;
+    return v;
   }
 
   /** one level's counter (read) */
@@ -219,9 +245,9 @@ export class Machine implements Engine {
   }
 
   /** Moves the machine's running totals out (for exact BigInt accumulation by long runs) and zeroes them. */
-  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive } {
+  drain(): { cycles: number; counters: LevelCounters[]; attribution: number[][]; fpInclusive: FpInclusive; fpDetail: { moves: number; byLevel: FpDetailRow[] } } {
     this.fold();
-    const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive };
+    const out = { cycles: this.cycles, counters: this.counters, attribution: this.attribution, fpInclusive: this.fpInclusive, fpDetail: this.fpDetail };
     this.cycles = 0;
     this.acc.fill(0);
     return out;
@@ -258,13 +284,33 @@ export class Machine implements Engine {
 
   fpBegin(): number {
     const start = this.fpFrame === 0 ? this.cycles : -1;
+    if (start >= 0) this.fpMovesStart = this.movesNow();
     this.fpFrame++;
     return start;
   }
 
-  fpEnd(slot: number, start: number): void {
+  fpEnd(slot: number, start: number, j: number): void {
     this.fpFrame--;
-    if (start >= 0) this.acc[this.lay.fp + slot]! += this.cycles - start;
+    if (start < 0) return;
+    const cycles = this.cycles - start;
+    this.acc[this.lay.fp + slot]! += cycles;
+    const kind = FPD_OF_SLOT[slot]!;
+    this.acc[fpDetailIndex(this.lay, j, kind)]! += cycles;
+    this.acc[fpDetailIndex(this.lay, j, kind + 1)]! += this.movesNow() - this.fpMovesStart;
+  }
+
+  fpMoved(cycles: number): void {
+    this.acc[this.lay.fp + FP_MOVES]! += cycles;
+  }
+
+  fpOutside(j: number, cycles: number): void {
+    if (this.fpFrame === 0) this.acc[fpDetailIndex(this.lay, j, FPD_PUTFP)]! += cycles;
+  }
+
+  /** transfer cycles so far (replays folded in first) */
+  private movesNow(): number {
+    this.fold();
+    return this.acc[this.lay.fp + FP_MOVES]!;
   }
 
   /** One FP observer call: dispatched to the oracle, and taped while a memo record is being made. */
@@ -440,7 +486,7 @@ export class Machine implements Engine {
     const ev = event instanceof TrapClass ? event : trapEvent(event);
     if (k === this.depth) this.leafExits++;
     // migration reads per-CPU state outside the memo key: always stepped
-    if (this.memo !== undefined && !this.trace.active && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
+    if (this.memo !== undefined && !this.trace.active && this.watcher === undefined && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
     else this.trapExact(k, ev);
   }
 
@@ -455,9 +501,12 @@ export class Machine implements Engine {
       );
     }
     if (this.trace.active) traceTrapBegin(this, k, ev, owner, this.fpFrame > 0);
+    const watcher = this.watcher;
+    if (watcher !== undefined) watcher.begin(k, ev, this.mech);
     const fp = ev.reason === "fp";
     const outerFp = fp && this.fpFrame === 0;
     const start = outerFp ? this.cycles : 0;
+    if (outerFp) this.fpMovesStart = this.movesNow();
     if (fp) this.fpFrame++;
     const prev = this.mech;
     this.mech = MECH_EXCEPTION;
@@ -466,9 +515,15 @@ export class Machine implements Engine {
     this.mech = prev;
     if (fp) this.fpFrame--;
     if (outerFp) {
-      acc[this.lay.fp + FP_TRAP]! += this.cycles - start;
+      const cycles = this.cycles - start;
+      acc[this.lay.fp + FP_TRAP]! += cycles;
       acc[this.lay.fp + FP_TRAPS]!++;
+      // by the level that handled it (L0's fast path, or forwarded to a guest hypervisor)
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAP)]! += cycles;
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAP + 1)]! += this.movesNow() - this.fpMovesStart;
+      acc[fpDetailIndex(this.lay, owner, FPD_TRAPS)]!++;
     }
+    if (watcher !== undefined) watcher.end();
     // an nVHE host kernel's HVC into its own hyp (owner k) ended when its hyp began (handleAt)
     if (this.trace.active && owner !== k) traceTrapEnd(this, k, ev, owner);
   }

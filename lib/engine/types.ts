@@ -74,3 +74,14 @@ export interface FpObserver {
   /** the vcpu thread of L0 now runs on another physical CPU */
   switchCpu(cpu: number): void;
 }
+
+/**
+ * Watches every trap a machine takes, as it begins and ends (lib/run/exit.ts attributes one leaf exit's cycles by the
+ * code that raised each trap). While one is attached, the machine steps every trap (the exact engine).
+ */
+export interface TrapWatcher {
+  /** a trap from software at level k, raised while that software ran code of mechanism `mech` (a layout MECH_* index) */
+  begin(k: number, ev: import("./events").Trap, mech: number): void;
+  /** the innermost trap begun has ended: its software runs again */
+  end(): void;
+}

@@ -86,10 +86,12 @@ export function fpSaveRegs(m: Engine, j: number, buffer: "host" | "vcpu", kernel
   const host = buffer === "host" || kernelSave;
   fpAccess(m, j);
   m.observe(OBS_SAVE, j, buffer === "host" ? 1 : 0, m.levels[j]!.zcrAtGuestVl ? 1 : 0);
+  const c0 = m.cycles;
   m.cost(j, "fpCallOverhead");
   m.charge(j, m.fpMoveCycles);
   m.sr(j, A_FPSR_R);
   m.sr(j, A_FPCR_R);
+  m.fpMoved(m.cycles - c0);
   m.bump(j, F_FP_BYTES, m.fpBytes);
   m.bump(j, host ? F_HOST_FP_SAVES : F_FP_SAVES);
   if (m.trace.active) traceFpMove(m, true, j, host, m.fpBytes);
@@ -100,10 +102,12 @@ export function fpRestoreRegs(m: Engine, j: number, buffer: "host" | "vcpu"): vo
   const host = buffer === "host";
   fpAccess(m, j);
   m.observe(OBS_RESTORE, j, buffer === "host" ? 1 : 0, 0);
+  const c0 = m.cycles;
   m.cost(j, "fpCallOverhead");
   m.charge(j, m.fpMoveCycles);
   m.sr(j, A_FPSR_W);
   m.sr(j, A_FPCR_W);
+  m.fpMoved(m.cycles - c0);
   m.bump(j, F_FP_BYTES, m.fpBytes);
   m.bump(j, host ? F_HOST_FP_RESTORES : F_FP_RESTORES);
   if (m.trace.active) traceFpMove(m, false, j, host, m.fpBytes);
@@ -122,7 +126,7 @@ export function fpsimdSaveAndFlush(m: Engine, j: number, kernelSave = false): vo
     const prev = m.setMech(MECH_FP);
     fpSaveRegs(m, j, lv.bound, kernelSave);
     m.setMech(prev);
-    m.fpEnd(FP_SAVE, start);
+    m.fpEnd(FP_SAVE, start, j);
   }
   lv.bound = "none";
   lv.foreignFp = true;
@@ -155,7 +159,7 @@ export function restoreCurrentState(m: Engine, j: number): void {
   const prev = m.setMech(MECH_FP);
   fpRestoreRegs(m, j, "host");
   m.setMech(prev);
-  m.fpEnd(FP_RESTORE, start);
+  m.fpEnd(FP_RESTORE, start, j);
   lv.bound = "host";
   lv.foreignFp = false;
 }
@@ -194,7 +198,7 @@ export function hypHandleFpsimd(m: Engine, j: number, ev: Trap, from: number): v
   lv.guestOwnsFp = true;
   m.sr(j, A_CPACR_EL1_W); // __activate_cptr_traps
   m.setMech(prev);
-  m.fpEnd(FP_RESTORE, start);
+  m.fpEnd(FP_RESTORE, start, j);
 }
 
 /** kvm_hyp_handle_zcr_el2: a trapped ZCR_EL2 access while the vcpu does not own the registers loads them first. */
@@ -202,7 +206,7 @@ export function hypHandleZcrEl2(m: Engine, j: number, ev: Trap, from: number): v
   if (m.levels[j]!.guestOwnsFp) return;
   const start = m.fpBegin();
   hypHandleFpsimd(m, j, ev, from);
-  m.fpEnd(FP_ZCR, start);
+  m.fpEnd(FP_ZCR, start, j);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ export function lazySwitchToGuest(m: Engine, j: number): void {
   fpAccess(m, j);
   m.sr(j, A_ZCR_EL12_W);
   m.setMech(prev);
-  m.fpEnd(FP_ZCR, start);
+  m.fpEnd(FP_ZCR, start, j);
 }
 
 /** fpsimd_lazy_switch_to_host: save the guest's ZCR_EL1 and set ZCR_EL2 back to max. */
@@ -236,7 +240,7 @@ export function lazySwitchToHost(m: Engine, j: number): void {
     lv.zcrAtGuestVl = false;
   }
   m.setMech(prev);
-  m.fpEnd(FP_ZCR, start);
+  m.fpEnd(FP_ZCR, start, j);
 }
 
 /** fpsimd.c kvm_arch_vcpu_ctxflush_fp: TIF_FOREIGN_FPSTATE -> fp_owner = FREE. */
@@ -261,7 +265,9 @@ export function putFp(m: Engine, j: number): void {
     m.bump(j, F_FP_SAVES_ELIDED);
     return;
   }
+  let c0 = m.cycles;
   m.sr(j, A_DAIF_W); // local_irq_save
+  m.fpOutside(j, m.cycles - c0);
   if (lv.guestOwnsFp) {
     if ((lv.inNestedEret || lv.inNestedException) && policyAt(m, j) === "elide-save-only") {
       // unsound variant: no save, but still flushed
@@ -270,7 +276,9 @@ export function putFp(m: Engine, j: number): void {
       lv.foreignFp = true;
     } else fpsimdSaveAndFlush(m, j);
   }
+  c0 = m.cycles;
   m.sr(j, A_DAIF_W); // local_irq_restore
+  m.fpOutside(j, m.cycles - c0);
 }
 
 /** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */

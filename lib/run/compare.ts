@@ -14,6 +14,33 @@ export interface CompareResult {
   /** 1 - patched / baseline (wall clock, at the same clock) */
   readonly wallReduction: number;
   readonly attribution: Attribution;
+  /** the saving split by mechanism and level: buckets that sum exactly to attribution.totalSaved */
+  readonly saving: readonly SavingBucket[];
+}
+
+/**
+ * The mechanisms the saving is split into (docs/runs.md "compare"). `level` is the level whose KVM or kernel acted:
+ * for FP frames the level of the outermost frame (an FP trap: the level that handled it), for the wall-time events
+ * none. The buckets are disjoint: transfer cycles are taken out of the frames that contain them.
+ */
+export const SAVING_MECHANISMS = {
+  "fp-moves": "FP/SVE register-file transfers (bytes saved and restored, with the call and FPSR/FPCR)",
+  "fp-trap-l0": "FP traps handled on L0's fast path, besides the restore",
+  "fp-trap-forwarded": "FP traps forwarded to a guest hypervisor, with their nested round trips, besides the restore",
+  "fp-save": "FP saves (put_fp, load_fp, NEON, context switch), besides the transfer: the FP access they need",
+  "fp-restore": "the VMM's FP state restored on its way back to user space, besides the transfer",
+  zcr: "the lazy ZCR switch and trapped ZCR_EL2 accesses, besides the restore",
+  "put-fp": "put_fp's interrupt masking, which the early return skips",
+  "wall-events": "ticks and host events outside FP work: a shorter run takes fewer of them",
+  other: "the remainder: state-dependent differences in the rest of the handling",
+} as const;
+export type SavingMechanism = keyof typeof SAVING_MECHANISMS;
+
+export interface SavingBucket {
+  readonly mechanism: SavingMechanism;
+  /** the level whose KVM acted, or null (wall-time events, other) */
+  readonly level: number | null;
+  readonly saved: bigint;
 }
 
 export interface Attribution {
@@ -57,7 +84,9 @@ export function compareRuns(baseline: RunResult, patched: RunResult): CompareRes
   });
   const bf = baseline.fpInclusive;
   const pf = patched.fpInclusive;
+  const totalSaved = baseline.cycles - patched.cycles;
   return {
+    saving: savingBuckets(baseline, patched, totalSaved),
     baseline,
     patched,
     speedup: Number(baseline.cycles) / Number(patched.cycles),
@@ -72,9 +101,30 @@ export function compareRuns(baseline: RunResult, patched: RunResult): CompareRes
       fpSaveCyclesSaved: bf.save - pf.save,
       fpRestoreCyclesSaved: bf.restore - pf.restore,
       zcrCyclesSaved: bf.zcr - pf.zcr,
-      totalSaved: baseline.cycles - patched.cycles,
+      totalSaved,
     },
   };
+}
+
+/** The saving by mechanism and level (SAVING_MECHANISMS), non-zero buckets only; `other` closes the sum. */
+export function savingBuckets(baseline: RunResult, patched: RunResult, totalSaved: bigint): SavingBucket[] {
+  const out: SavingBucket[] = [];
+  const push = (mechanism: SavingMechanism, level: number | null, saved: bigint): void => {
+    if (saved !== 0n) out.push({ mechanism, level, saved });
+  };
+  const pairs = baseline.fpDetail.byLevel.map((b, j) => [b, patched.fpDetail.byLevel[j]!] as const);
+  const d = (f: (r: RunResult["fpDetail"]["byLevel"][number]) => bigint, j: number): bigint => f(pairs[j]![0]) - f(pairs[j]![1]);
+  for (let j = 0; j < pairs.length; j++) push("fp-moves", j, d((r) => r.saveMoves + r.restoreMoves + r.zcrMoves + r.trapMoves, j));
+  for (let j = 0; j < pairs.length; j++) push(j === 0 ? "fp-trap-l0" : "fp-trap-forwarded", j, d((r) => r.trap - r.trapMoves, j));
+  for (let j = 0; j < pairs.length; j++) push("fp-save", j, d((r) => r.save - r.saveMoves, j));
+  for (let j = 0; j < pairs.length; j++) push("fp-restore", j, d((r) => r.restore - r.restoreMoves, j));
+  for (let j = 0; j < pairs.length; j++) push("zcr", j, d((r) => r.zcr - r.zcrMoves, j));
+  for (let j = 0; j < pairs.length; j++) push("put-fp", j, d((r) => r.putFp, j));
+  const wall = (r: RunResult): bigint => r.wallEvents.cycles - r.wallEvents.fpCycles;
+  push("wall-events", null, wall(baseline) - wall(patched));
+  const named = out.reduce((s, b) => s + b.saved, 0n);
+  push("other", null, totalSaved - named);
+  return out;
 }
 
 export function runCompare(o: RunOptions): CompareResult {

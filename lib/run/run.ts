@@ -1,6 +1,6 @@
 import { EXCEPTION_CLASS_NAMES } from "../arch/exceptions";
 import { COUNTER_FIELDS, type CounterField } from "../engine/counters";
-import { MECHANISMS, type Mechanism } from "../engine/layout";
+import { FP_DETAIL_FIELDS, type FpDetailField, MECHANISMS, type Mechanism } from "../engine/layout";
 import { applyHostEvent, applyLeafEvent, type HostEvent, type LeafEvent } from "../engine/leaf";
 import { type EngineKind, Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
@@ -66,6 +66,9 @@ export interface RunEvents {
   hostNeon: number;
 }
 
+/** One level's FP detail as a run reports it (docs/counters.md "FP detail"). */
+export type FpDetailTotals = { [K in FpDetailField]: bigint } & { level: number };
+
 export interface RunResult {
   readonly workload: string;
   readonly depth: number;
@@ -85,6 +88,17 @@ export interface RunResult {
   readonly attribution: readonly { level: number; mechanism: Mechanism; cycles: bigint }[];
   /** inclusive cycles of FP traps (outermost ones, and how many), FP saves/restores and ZCR switching */
   readonly fpInclusive: { trap: bigint; traps: bigint; save: bigint; restore: bigint; zcr: bigint };
+  /**
+   * FP detail: `moves`, the cycles of every FP/SVE register-file transfer; per hypervisor level, the outermost FP frames
+   * by kind (saves, host restores, ZCR switching, FP traps handled there) each with the transfer cycles inside it, the
+   * FP traps handled, and put_fp/load_fp's own work outside any frame
+   */
+  readonly fpDetail: { moves: bigint; byLevel: readonly FpDetailTotals[] };
+  /**
+   * the wall-time events (ticks, host preemption and NEON): how many were delivered, their inclusive cycles, and of
+   * those the cycles inside FP frames and put_fp/load_fp's own work
+   */
+  readonly wallEvents: { count: number; cycles: bigint; fpCycles: bigint };
   readonly events: RunEvents;
   /** true when a listener stopped the run early (the totals cover the work done until then) */
   readonly stopped: boolean;
@@ -97,7 +111,10 @@ class Totals {
   byLevel: { c: bigint[]; ec: bigint[] }[];
   attribution: bigint[][];
   fp = { trap: 0n, traps: 0n, save: 0n, restore: 0n, zcr: 0n };
+  fpMoves = 0n;
+  fpDetail: bigint[][];
   constructor(depth: number) {
+    this.fpDetail = Array.from({ length: depth }, () => FP_DETAIL_FIELDS.map(() => 0n));
     this.byLevel = Array.from({ length: depth }, () => ({
       c: COUNTER_FIELDS.map(() => 0n),
       ec: EXCEPTION_CLASS_NAMES.map(() => 0n),
@@ -105,6 +122,7 @@ class Totals {
     this.attribution = Array.from({ length: depth + 1 }, () => MECHANISMS.map(() => 0n));
   }
   drain(m: Machine): void {
+    this.fpDrained += m.fpWorkCycles();
     const d = m.drain();
     this.cycles += BigInt(d.cycles);
     d.counters.forEach((c, j) => {
@@ -123,6 +141,14 @@ class Totals {
     this.fp.save += BigInt(d.fpInclusive.save);
     this.fp.restore += BigInt(d.fpInclusive.restore);
     this.fp.zcr += BigInt(d.fpInclusive.zcr);
+    this.fpMoves += BigInt(d.fpDetail.moves);
+    d.fpDetail.byLevel.forEach((row, j) => FP_DETAIL_FIELDS.forEach((f, i) => row[f] !== 0 && (this.fpDetail[j]![i]! += BigInt(row[f]))));
+  }
+  /** FP frame cycles and put_fp's own work drained so far (a float: only differences of fpSoFar are kept) */
+  fpDrained = 0;
+  /** FP frame cycles and put_fp's own work so far, drained or not */
+  fpSoFar(m: Machine): number {
+    return this.fpDrained + m.fpWorkCycles();
   }
 }
 
@@ -166,6 +192,7 @@ export function runWorkload(o: RunOptions): RunResult {
   const ev: RunEvents = { io: 0, ioUser: 0, ioIrq: 0, ipi: 0, s2fault: 0, wfi: 0, fpSlices: 0, leafTicks: 0, hypTicks: 0, hostPreempts: 0, hostNeon: 0 };
   const totals = new Totals(d);
   let drained = 0; // cycles moved out of the machine so far (float: only used to schedule wall-time events)
+  const wall = { count: 0, cycles: 0n, fpCycles: 0n };
 
   const periodic: Periodic[] = [];
   const timerHz = o.timerHz ?? p.timerHz;
@@ -204,6 +231,16 @@ export function runWorkload(o: RunOptions): RunResult {
   };
 
   const deliver = (pe: Periodic): void => {
+    // its inclusive cycles (exact: the machine's cycles since the last drain, plus what settle drains meanwhile)
+    const drainedBefore = totals.cycles;
+    const cyclesBefore = m.cycles;
+    const fpBefore = totals.fpSoFar(m);
+    deliverOne(pe);
+    wall.count++;
+    wall.cycles += totals.cycles - drainedBefore + BigInt(m.cycles) - BigInt(cyclesBefore);
+    wall.fpCycles += BigInt(Math.round(totals.fpSoFar(m) - fpBefore));
+  };
+  const deliverOne = (pe: Periodic): void => {
     switch (pe.name) {
       case "leafTick":
         ev.leafTicks++;
@@ -359,6 +396,15 @@ export function runWorkload(o: RunOptions): RunResult {
     byLevel,
     attribution,
     fpInclusive: totals.fp,
+    fpDetail: {
+      moves: totals.fpMoves,
+      byLevel: totals.fpDetail.map((row, level) => {
+        const out = { level } as FpDetailTotals;
+        FP_DETAIL_FIELDS.forEach((f, i) => (out[f] = row[i]!));
+        return out;
+      }),
+    },
+    wallEvents: wall,
     events: ev,
     stopped: m.stopRequested,
   };

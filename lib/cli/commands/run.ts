@@ -1,5 +1,6 @@
-import { type CompareResult, runCompare } from "../../run/compare";
+import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { sensitivity } from "../../run/sensitivity";
+import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
@@ -21,6 +22,12 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
 const COMPARE_OPTIONS: readonly OptionSpec[] = [
   ...RUN_OPTIONS,
   { name: "sensitivity", kind: "bool", help: "also run the sensitivity band: unsourced unit costs x0.5 and x2 (each and all), clock 2.0/3.5 GHz" },
+  {
+    name: "exit-window-ms",
+    kind: "value",
+    accepted: "a number 0..1000 (ms; 0: off)",
+    help: `the cost of one leaf exit, by the code that raised each trap: the first MS of the stream on the exact engine; default ${EXIT_WINDOW_MS}, 0: off`,
+  },
 ];
 
 export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { json: boolean } {
@@ -83,6 +90,47 @@ export const runCommand: Command = {
   },
 };
 
+/** the cost of one leaf exit before and after the change (compare's `exit`) */
+export interface CompareExit {
+  readonly windowMs: number;
+  readonly leafEvents: number;
+  readonly baseline: { readonly cycles: number; readonly l0Traps: number };
+  readonly patched: { readonly cycles: number; readonly l0Traps: number };
+  readonly rows: readonly ExitDiffRow[];
+}
+
+export function compareExit(o: RunOptions, windowMs: number): CompareExit {
+  const b = exitAttribution({ ...o, model: { ...o.model, patch: [] } }, windowMs);
+  const p = exitAttribution(o, windowMs);
+  return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
+}
+
+/** a row's label: who raised the traps (or whose direct work it is), in which code, for what */
+export function exitRowLabel(r: { kind: string; level: number; phase: string; part: string }): string {
+  if (r.kind !== "raised") return `direct L${r.level} ${r.phase}`;
+  return r.part === "eret" ? `L${r.level} eret${r.phase === "exception" ? "" : ` (${r.phase})`}` : `L${r.level} ${r.phase} ${r.part}`;
+}
+
+export function exitText(x: CompareExit): string {
+  const n = (v: number, d = 0): string => v.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+  return [
+    `one leaf exit (mean over the ${x.leafEvents} leaf events of the first ${x.windowMs} ms, exact engine): ` +
+      `baseline ${n(x.baseline.cycles)} cycles, ${n(x.baseline.l0Traps, 1)} L0 traps; patched ${n(x.patched.cycles)} cycles, ${n(x.patched.l0Traps, 1)} L0 traps`,
+    "by the code that raised each trap (Lk phase part: traps guest hypervisor Lk raised; direct: the handling levels' own work; self cycles):",
+    formatTable(
+      ["raised by", "L0 traps before", "after", "cycles before", "after", "saved"],
+      x.rows.map((r) => [
+        exitRowLabel(r),
+        n(r.baseline.l0Traps, 2),
+        n(r.patched.l0Traps, 2),
+        n(r.baseline.cycles),
+        n(r.patched.cycles),
+        n(r.baseline.cycles - r.patched.cycles),
+      ]),
+    ),
+  ].join("\n");
+}
+
 export function compareJson(c: CompareResult): unknown {
   return {
     baseline: runJson(c.baseline),
@@ -90,7 +138,24 @@ export function compareJson(c: CompareResult): unknown {
     speedup: c.speedup,
     wallReduction: c.wallReduction,
     attribution: c.attribution,
+    saving: c.saving,
   };
+}
+
+/** the saving by mechanism and level, with each bucket's share of the total */
+export function savingText(c: CompareResult): string {
+  const total = c.attribution.totalSaved;
+  const pct = (v: bigint): string => (total !== 0n ? `${((100 * Number(v)) / Number(total)).toFixed(2)}%` : "-");
+  return [
+    "the saving by mechanism (level: whose KVM acted; buckets sum to the total):",
+    formatTable(
+      ["mechanism", "level", "saved", "share"],
+      [...c.saving.map((b) => [b.mechanism, b.level === null ? "-" : `L${b.level}`, big(b.saved), pct(b.saved)]), ["total", "", big(total), pct(total)]],
+    ),
+    ...Object.entries(SAVING_MECHANISMS)
+      .filter(([m]) => c.saving.some((b) => b.mechanism === m))
+      .map(([m, d]) => `  ${m}: ${d}`),
+  ].join("\n");
 }
 
 function compareText(c: CompareResult, patch: readonly number[]): string {
@@ -109,6 +174,8 @@ function compareText(c: CompareResult, patch: readonly number[]): string {
     "",
     "cycles saved by the level whose software ran, and mechanism:",
     formatTable(["level", "mechanism", "saved"], a.byLevelMechanism.map((x) => [x.level === c.baseline.depth ? `L${x.level} (leaf)` : `L${x.level}`, x.mechanism, big(x.saved)])),
+    "",
+    savingText(c),
   ];
   return lines.join("\n");
 }
@@ -130,13 +197,16 @@ export const compareCommand: Command = {
     }
     if (p.positionals.length) throw new ConfigError("command", `compare ${p.positionals.join(" ")}`, "compare takes no positional arguments");
     const o = runOptionsFrom(p, io);
+    const windowMs = numOpt(p, "exit-window-ms", EXIT_WINDOW_MS, (v) => v >= 0 && v <= 1000, "a number 0..1000 (ms; 0: off)");
     const c = runCompare(o);
+    const exit = windowMs > 0 ? compareExit(o, windowMs) : undefined;
     const band = p.flags.get("sensitivity") ? sensitivity(o, io.progress) : undefined;
     if (o.json) {
-      io.out(exactJson({ ...(compareJson(c) as object), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      io.out(exactJson({ ...(compareJson(c) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;
     }
     let text = compareText(c, o.model.patch) + "\n";
+    if (exit) text += "\n" + exitText(exit) + "\n";
     if (band) {
       const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
       text +=

@@ -1,0 +1,78 @@
+import { defaultWorkers } from "../../sweep/pool";
+import { EXPLAIN_DEFAULTS, type ExplainResult, explain, parseTarget } from "../../explain/explain";
+import type { Implications } from "../../explain/evaluate";
+import { ConfigError } from "../../util/errors";
+import { exactJson } from "../../util/json";
+import { helpText, intOpt, type OptionSpec, parseArgs } from "../args";
+import type { Command } from "../command";
+import { formatTable } from "../format";
+import { RUN_OPTIONS, runOptionsFrom } from "./run";
+
+const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
+  { name: "target", kind: "value", accepted: "a fraction in (0, 1) such as 0.10, or a percentage such as 10%", help: "the wall-clock reduction to reach (required)" },
+  { name: "top", kind: "value", accepted: "an integer 1..1000", help: `how many of the smallest changes to list; default ${EXPLAIN_DEFAULTS.top}` },
+  { name: "pair-inputs", kind: "value", accepted: "an integer 0..100", help: `how many inputs to pair (those whose single change helps most); default ${EXPLAIN_DEFAULTS.pairInputs}, 0: singles only` },
+  { name: "workers", kind: "value", accepted: "an integer 0..1024 (0: the main thread)", help: "worker threads; default the number of cores" },
+  ...RUN_OPTIONS.filter((o) => o.name !== "engine"),
+];
+
+const pct = (v: number | null): string => (v === null ? "-" : `${(100 * v).toFixed(2)}%`);
+const num = (v: number | null, d = 0): string => (v === null ? "-" : v.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+
+function implicationCells(i: Implications): string[] {
+  return [num(i.l0FpTrapNs), num(i.forwardedFpTrapNs), num(i.fpTrapsPerExit, 2), num(i.l0TrapsPerExit, 1), num(i.hvcL0Traps, 0), num(i.l0PutLoadCycles), pct(i.fpShare)];
+}
+
+export function explainText(r: ExplainResult): string {
+  const header = ["#", "change", "inputs", "sum |log2|", "reduction", "L0 FP trap ns", "fwd FP trap ns", "FP traps/exit", "L0 traps/exit", "hvc L0 traps", "L0 put+load cyc", "FP share"];
+  const rows = [
+    ["0", "(as modelled)", "0", "0", pct(r.base.wallReduction), ...implicationCells(r.base.implications)],
+    ...r.entries.map((e) => [
+      String(e.rank),
+      e.changes.map((c) => `${c.input} ${c.label}`).join(" + "),
+      String(e.inputs),
+      String(e.log2Sum),
+      pct(e.wallReduction),
+      ...implicationCells(e.implications),
+    ]),
+  ];
+  const lines = [
+    `explain ${r.workload}  depth ${r.depth}  target ${pct(r.target)}  as modelled ${pct(r.base.wallReduction)}`,
+    `  ${r.reaching} change(s) reach the target; ${r.evaluations} configurations evaluated; ${r.inputs.length} inputs; paired: ${r.paired.join(", ") || "none"}`,
+    "",
+    formatTable(header, rows),
+  ];
+  if (r.entries.length === 0) lines.push("", "no single change and no pair among the paired inputs reaches the target");
+  const best = [...r.singles].filter((s) => s.wallReduction !== null).sort((a, b) => b.wallReduction! - a.wallReduction! || (a.input < b.input ? -1 : 1)).slice(0, 8);
+  lines.push("", "the single changes that move it most:", formatTable(["input", "value", "reduction"], best.map((s) => [s.input, s.label, pct(s.wallReduction)])));
+  return lines.join("\n");
+}
+
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "what would have to change (costs, hardware, kernel, workload) for the change to reach a target reduction",
+  help: () =>
+    helpText(
+      "nestlab explain --target 0.10|10% [options]",
+      "Searches single inputs and pairs (every unit cost x1/16..x16, every structural input) for the smallest changes that make the wall-clock reduction reach the target, with what each implies at the micro level. Analysis only: no default changes.",
+      EXPLAIN_OPTIONS,
+    ),
+  async run(argv, io) {
+    const p = parseArgs(argv, EXPLAIN_OPTIONS);
+    if (p.flags.get("help")) {
+      io.out(explainCommand.help());
+      return 0;
+    }
+    if (p.positionals.length) throw new ConfigError("command", `explain ${p.positionals.join(" ")}`, "explain takes no positional arguments");
+    const raw = p.values.get("target");
+    if (raw === undefined) throw new ConfigError("target", "(missing)", "a fraction in (0, 1) such as 0.10, or a percentage such as 10%");
+    const target = parseTarget(raw);
+    const top = intOpt(p, "top", EXPLAIN_DEFAULTS.top, 1, 1000);
+    const pairInputs = intOpt(p, "pair-inputs", EXPLAIN_DEFAULTS.pairInputs, 0, 100);
+    const workers = intOpt(p, "workers", defaultWorkers(), 0, 1024);
+    const o = runOptionsFrom(p, io);
+    const r = await explain(o, { target, top, pairInputs, workers, ...(io.progress ? { progress: io.progress } : {}) });
+    io.out(o.json ? exactJson(r) + "\n" : explainText(r) + "\n");
+    return 0;
+  },
+};
