@@ -116,6 +116,7 @@ export const SYSREG_ENCODINGS: Readonly<Partial<Record<SysRegName, SysRegEncodin
   CNTPCT_EL0_TRAPPED: e("CNTPCT_EL0", 3, 3, 14, 0, 1, H),
   CNTHCTL_EL2: e("CNTHCTL_EL2", 3, 4, 14, 1, 0, H),
   CNTKCTL_EL12: e("CNTKCTL_EL12", 3, 5, 14, 1, 0, H),
+  CNTKCTL_EL1: e("CNTKCTL_EL1", 3, 0, 14, 1, 0, H),
   MDCR_EL2: e("MDCR_EL2", 3, 4, 1, 1, 1, T),
   ID_AA64PFR0_EL1: e("ID_AA64PFR0_EL1", 3, 0, 0, 4, 0, T),
   CPTR_EL2: e("CPTR_EL2", 3, 4, 1, 1, 2, H),

@@ -102,7 +102,7 @@ export function compilePath(cls: CodeClass, p: Path, costs: Costs, nv2: boolean,
 
 /** compiled paths by [CodeClass][path id], filled on first use */
 export type CompiledPaths = readonly (Segment[] | undefined)[][];
-const COMPILED = new WeakMap<Costs, Map<string, CompiledPaths>>();
+const COMPILED = new WeakMap<Costs, Map<number, CompiledPaths>>();
 
 /** the compiled-path cache shared by every machine with the same unit costs and features */
 export function compiledCache(cfg: ModelConfig): CompiledPaths {
@@ -111,7 +111,8 @@ export function compiledCache(cfg: ModelConfig): CompiledPaths {
     byFeatures = new Map();
     COMPILED.set(cfg.costs, byFeatures);
   }
-  const fk = `${cfg.nv2 ? 1 : 0}${cfg.ecv ? 1 : 0}`;
+  // every feature compilePath resolves accesses by (featureIndex)
+  const fk = featureIndex(cfg.nv2, cfg.ecv, cfg.nv2p1 === true);
   let m = byFeatures.get(fk);
   if (!m) {
     m = [CLS_HARDWARE, CLS_GUEST_HYP, CLS_NVHE_HOST, CLS_NVHE_HYP].map(() => new Array<Segment[] | undefined>(PATH_COUNT));
