@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { kernelLine } from "../kvm/kernel";
 import { projectRoot } from "../util/root";
-import { ConfigError, LimitError } from "../util/errors";
+import { ConfigError, LimitError, OutputClosed } from "../util/errors";
 import type { Command, CommandIO } from "./command";
 import { microCommand } from "./commands/micro";
 import { compareCommand, runCommand } from "./commands/run";
@@ -61,6 +61,8 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
     if (!command) throw new ConfigError("command", cmd, COMMANDS.map((c) => c.name).join(", "));
     return await command.run(rest, io);
   } catch (e) {
+    // the reader of stdout went away (`| head`): stop quietly, as the pipeline asked
+    if (e instanceof OutputClosed) return 0;
     if (e instanceof ConfigError || e instanceof LimitError) {
       io.err(`nestlab: ${e.message}\n`);
       return 2;
@@ -70,9 +72,22 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
   }
 }
 
+/**
+ * The process's entry. A closed stdout (EPIPE: `nestlab trace | head -c 10`) ends the command quietly with exit 0: the
+ * stream's 'error' is handled (no stack trace) and the next write stops the command (OutputClosed; a trace's temporary
+ * file is removed on the way out). A closed stderr is ignored (nothing could be reported on it).
+ */
 export function main(argv: readonly string[]): Promise<number> {
+  let closed = false;
+  process.stdout.on("error", () => {
+    closed = true;
+  });
+  process.stderr.on("error", () => undefined);
   return runCli(argv, {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => {
+      if (closed) throw new OutputClosed();
+      process.stdout.write(t);
+    },
     err: (t) => void process.stderr.write(t),
     progress: stderrProgress(),
   });

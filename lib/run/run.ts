@@ -44,6 +44,11 @@ export interface RunOptions {
   readonly engine?: EngineKind;
   readonly progress?: (done: number, total: number, what: string) => void;
   /**
+   * runWorkloadSteps pauses every this many compute slices (1..2048, default 2048; progress is reported every 2048):
+   * a traced run, whose slices are slow, pauses after each.
+   */
+  readonly pauseEvery?: number;
+  /**
    * Called once with the machine before the run starts, e.g. to attach a listener (which forces the exact engine:
    * listeners see every operation). A listener may call machine.requestStop() to end the run after the current event.
    */
@@ -142,8 +147,23 @@ export function validateRunOptions(o: RunOptions): void {
   if (o.hypHz !== undefined && !(o.hypHz >= 0 && o.hypHz <= 10000)) throw new ConfigError("hyp-hz", String(o.hypHz), "a number 0..10000 (Hz)");
 }
 
+/** Runs a fixed-work run to its end (runWorkloadSteps without pauses). */
 export function runWorkload(o: RunOptions): RunResult {
+  const steps = runWorkloadSteps(o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * A fixed-work run as a generator: it pauses (yields) every `pauseEvery` compute slices (and leaf events), so that a
+ * caller can let its event loop turn during a long run (signals, a closed pipe: lib/trace/run.ts); the result is the
+ * generator's return value. runWorkload drives it without pausing.
+ */
+export function* runWorkloadSteps(o: RunOptions): Generator<void, RunResult, void> {
   validateRunOptions(o);
+  const pauseEvery = Math.max(1, Math.min(2048, Math.floor(o.pauseEvery ?? 2048)));
   const cfg = o.model;
   const d = cfg.depth;
   const m = new Machine(cfg, { engine: o.engine ?? "fast" });
@@ -322,7 +342,10 @@ export function runWorkload(o: RunOptions): RunResult {
         leaf("wfi");
         break;
     }
-    if (o.progress && ++slices % 2048 === 0) o.progress(Math.floor((done / totalWork) * 1000), 1000, "run work");
+    if (++slices % pauseEvery === 0) {
+      if (slices % 2048 === 0) o.progress?.(Math.floor((done / totalWork) * 1000), 1000, "run work");
+      yield;
+    }
   }
   o.progress?.(1000, 1000, "run work");
   totals.drain(m);

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as Aq from "arquero";
 import { ConfigError } from "../util/errors";
+import { writeFileAtomic } from "../util/files";
 import { toJsonValue } from "../util/json";
 import type { SkippedPoint, SweepSpec } from "./grid";
 import type { Cell, ColumnInfo, SweepRow } from "./rows";
@@ -37,20 +38,8 @@ export interface ResultsDocument {
   readonly rows: readonly SweepRow[];
 }
 
-/** Writes a file atomically: a temporary file in the same directory, fsync'd, then renamed over the target. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
+/** Written atomically by lib/util/files.ts (a unique temporary file created exclusively, fsync, rename, directory fsync). */
+export { writeFileAtomic };
 
 export function resultsJson(doc: ResultsDocument): string {
   // one line per top-level field, per skipped combination, per column and per row: diffable, and cheap to stream

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { ConfigError } from "./errors";
+import { readJsonInput } from "./files";
 
 /**
  * Exact JSON for results holding BigInt totals (docs/counters.md "Exactness"): a value is printed as a JSON number when
@@ -25,19 +24,9 @@ export function exactJson(v: unknown, indent?: number): string {
 }
 
 /**
- * Reads and parses a JSON file given on the command line; an unreadable file or invalid JSON is a ConfigError
- * naming the option (`field`) and what it accepts (`what`, e.g. "a JSON grid file").
+ * Reads and parses a JSON file given on the command line (a regular file, read without blocking: lib/util/files.ts);
+ * an unreadable file or invalid JSON is a ConfigError naming the option (`field`) and what it accepts (`what`).
  */
 export function readJsonFile(file: string, field: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError(field, file, `a readable file: ${what}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ConfigError(field, file, `${what} (the file is not valid JSON)`);
-  }
+  return readJsonInput(file, field, what);
 }

@@ -1,7 +1,7 @@
 import type { RunResult } from "../../run/run";
 import { selectTracepoints } from "../../trace/bus";
 import { ChromeTraceWriter, formatFtrace, FTRACE_HEADER } from "../../trace/export";
-import { runTraced, TRACE_DEFAULTS } from "../../trace/run";
+import { driveSteps, runTracedSteps, TRACE_DEFAULTS } from "../../trace/run";
 import { AtomicFileSink, ChunkedWriter, RingBuffer } from "../../trace/sink";
 import { TRACE_GROUPS, TRACEPOINT_NAMES, type TraceRecord } from "../../trace/tracepoints";
 import { ConfigError } from "../../util/errors";
@@ -16,7 +16,7 @@ export { statCommand } from "./stat";
 const FORMATS = ["chrome", "text"] as const;
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: "out", kind: "value", accepted: "a file path", help: "write the trace to FILE (written as FILE.tmp, renamed when complete); default stdout" },
+  { name: "out", kind: "value", accepted: "a file path", help: "write the trace to FILE (a temporary file beside it, renamed over it when complete; a character device or FIFO such as /dev/stdout is written into); default stdout" },
   { name: "format", kind: "value", accepted: FORMATS.join(", "), help: "chrome: Chrome trace-event JSON (Perfetto, chrome://tracing); text: ftrace-like lines (trace-cmd report); default chrome" },
   {
     name: "events",
@@ -40,7 +40,7 @@ export const traceCommand: Command = {
         "exit's amplification tree, one track per level). Traces are large: the default run is short.",
       OPTIONS,
     ),
-  run(argv, io) {
+  async run(argv, io) {
     const p = parseArgs(argv, OPTIONS);
     if (p.flags.get("help")) {
       io.out(traceCommand.help());
@@ -66,13 +66,15 @@ export const traceCommand: Command = {
     let chromeEvents = 0;
     try {
       let r: RunResult;
+      // the run pauses now and then (driveSteps): a signal removes the temporary file, a closed stdout ends it
+      const run = (cb: (rec: TraceRecord) => void): Promise<RunResult> => driveSteps(runTracedSteps(o, events, cb));
       if (format === "chrome") {
         const w = new ChromeTraceWriter(write, {
           clockGhz: o.clockGhz,
           depth: o.model.depth,
           metadata: { workload: o.profile.name, seed: o.seed, durationMs: o.durationMs },
         });
-        r = runTraced(o, events, (rec) => {
+        r = await run((rec) => {
           records++;
           w.add(rec);
         });
@@ -80,13 +82,13 @@ export const traceCommand: Command = {
         chromeEvents = w.events;
       } else if (maxEvents !== undefined) {
         const ring = new RingBuffer<TraceRecord>(maxEvents);
-        r = runTraced(o, events, ring.push);
+        r = await run(ring.push);
         records = ring.pushed;
         write(FTRACE_HEADER);
         for (const rec of ring.toArray()) write(formatFtrace(rec, o.clockGhz) + "\n");
       } else {
         write(FTRACE_HEADER);
-        r = runTraced(o, events, (rec) => {
+        r = await run((rec) => {
           records++;
           write(formatFtrace(rec, o.clockGhz) + "\n");
         });
