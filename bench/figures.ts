@@ -106,7 +106,8 @@ async function main(): Promise<void> {
     let out = "";
     let err = "";
     const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
-    if (code !== 0) throw new Error(`${name}: exit ${code}: ${err}`);
+    // check exits 3 when it finds a violation (the unsound policies do: that is their figure)
+    if (code !== 0 && !(code === 3 && argv[0] === "check")) throw new Error(`${name}: exit ${code}: ${err}`);
     return out;
   };
   const all = invocations();

@@ -5,6 +5,7 @@ import { applyHostEvent, applyLeafEvent, type HostEvent, type LeafEvent } from "
 import { type EngineKind, Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError, LimitError } from "../util/errors";
+import { describeNumber, type NumberSpec, numberFrom } from "../util/values";
 import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
 
@@ -26,6 +27,21 @@ export const RUN_DEFAULTS = {
     help: "timer tick of every hypervisor kernel (L0 and each guest hypervisor) in Hz, 0 for tickless (nohz_full); Debian's CONFIG_HZ=250",
   },
 } as const;
+
+/**
+ * The bounds of the run-level parameters (the command line's options and the sweep axes use these). The shortest run
+ * and the slowest clock still give at least 100 cycles of work, so no ratio of a run is ever 0/0.
+ */
+export const RUN_VALUES = {
+  durationMs: { type: "number", min: 0.001, max: 600_000, note: "ms of native work" },
+  clockGhz: { type: "number", min: 0.1, max: 10, note: "GHz" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 1 },
+  ioRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+  timerHz: { type: "number", min: 0, max: 10_000, note: "Hz" },
+  hypHz: { type: "number", min: 0, max: 10_000, note: "Hz" },
+  hostPreemptRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+  hostNeonRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+} as const satisfies Record<string, NumberSpec>;
 
 export interface RunOptions {
   readonly model: ModelConfig;
@@ -141,10 +157,17 @@ interface Periodic {
 
 export function validateRunOptions(o: RunOptions): void {
   validateModelConfig(o.model);
-  if (!(o.durationMs > 0 && o.durationMs <= 600_000)) throw new ConfigError("duration-ms", String(o.durationMs), "a number > 0 and <= 600000");
-  if (o.ioRate !== undefined && !(o.ioRate >= 0 && o.ioRate <= 1e6)) throw new ConfigError("io-rate", String(o.ioRate), "a number 0..1000000 (Hz)");
-  if (o.timerHz !== undefined && !(o.timerHz >= 0 && o.timerHz <= 10000)) throw new ConfigError("timer-hz", String(o.timerHz), "a number 0..10000 (Hz)");
-  if (o.hypHz !== undefined && !(o.hypHz >= 0 && o.hypHz <= 10000)) throw new ConfigError("hyp-hz", String(o.hypHz), "a number 0..10000 (Hz)");
+  const check = (field: string, v: number | undefined, spec: NumberSpec): void => {
+    if (v !== undefined && numberFrom(v, spec) === undefined) throw new ConfigError(field, String(v), describeNumber(spec));
+  };
+  check("duration-ms", o.durationMs, RUN_VALUES.durationMs);
+  check("clock-ghz", o.clockGhz, RUN_VALUES.clockGhz);
+  check("seed", o.seed, RUN_VALUES.seed);
+  check("io-rate", o.ioRate, RUN_VALUES.ioRate);
+  check("timer-hz", o.timerHz, RUN_VALUES.timerHz);
+  check("hyp-hz", o.hypHz, RUN_VALUES.hypHz);
+  check("host-preempt-rate", o.hostPreemptRate, RUN_VALUES.hostPreemptRate);
+  check("host-neon-rate", o.hostNeonRate, RUN_VALUES.hostNeonRate);
 }
 
 /** Runs a fixed-work run to its end (runWorkloadSteps without pauses). */
@@ -282,7 +305,7 @@ export function* runWorkloadSteps(o: RunOptions): Generator<void, RunResult, voi
           "depth",
           `livelock: at this configuration the timer ticks and host events cost more than their periods ` +
             `(${LIVELOCK_EVENTS} deliveries without any leaf work); the leaf makes no progress ` +
-            `(tickless kernels: --hyp-hz 0 or --timer-hz 0; or NV2, or a smaller depth)`,
+            `(tickless kernels: --hyp-hz 0 or --timer-hz 0; ${cfg.nv2 ? "or" : "or NV2, or"} a smaller depth)`,
         );
       }
       left -= adv;

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { COST_NAMES, type CostName, type Costs, defaultCosts } from "../costs/table";
+import { COST_NAMES, type Costs, costValue, defaultCosts } from "../costs/table";
 import { validateRunOptions } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
 import { exactJson, readJsonFile } from "../util/json";
-import { loadProfile } from "../workload/profiles";
+import { describeValue, numberFrom } from "../util/values";
+import { loadProfile } from "../workload/load";
 import { type Axis, AXES, type AxisValue, axisNamesAccepted, COST_AXES, findAxis, SEED_AXIS } from "./axes";
 import { pointRunOptions } from "./point";
 
@@ -217,14 +218,15 @@ export function gridSpec(g: GridInput, where: Where = FLAG_WHERE, baseCosts: Cos
       throw new ConfigError(w.field, w.value(g.costs), "an object mapping unit-cost names to numbers");
     }
     for (const [k, v] of Object.entries(g.costs)) {
-      const a = findAxis(`cost.${k}`);
-      const p = a?.parse(v);
-      if (!a || p === undefined) {
+      const name = COST_NAMES.find((n) => n === k);
+      const spec = name && costValue(name);
+      const p = spec ? numberFrom(v, spec) : undefined;
+      if (!name || !spec || typeof v !== "number" || p === undefined) {
         const w = where("costs", `costs.${k}`);
-        throw new ConfigError(w.field, w.value(v), a ? `${k}: ${a.accepted}` : `unit-cost names ${COST_NAMES.join(", ")}`);
+        throw new ConfigError(w.field, w.value(v), spec ? `${k}: ${describeValue(spec)}` : `unit-cost names ${COST_NAMES.join(", ")}`);
       }
-      if (p !== def[k as CostName]) costs[k] = p as number;
-      else delete costs[k];
+      if (p !== def[name]) costs[name] = p;
+      else delete costs[name];
     }
   }
   let count = seeds.length;
@@ -314,7 +316,7 @@ export function planSweep(g: GridInput, baseCosts?: Costs): SweepPlan {
 export function readGridFile(file: string): GridInput {
   const obj = readJsonFile(file, "grid", "a JSON grid file");
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new ConfigError("grid", file, "a JSON object with keys axes, zip, seeds, seed, costs");
+    throw new ConfigError("grid", file, "a JSON grid file: an object with keys axes, zip, seeds, seed, costs");
   }
   return obj as GridInput;
 }

@@ -2,7 +2,7 @@ import { COST_NAMES, COSTS, type CostName, type Costs } from "../costs/table";
 import type { GuestHypFlavour, ModelConfig } from "../kvm/config";
 import { type RunOptions, runWorkload } from "../run/run";
 import { LimitError } from "../util/errors";
-import { loadProfile } from "../workload/profiles";
+import { loadProfile } from "../workload/load";
 import type { AxisValue } from "./axes";
 import { type Cell, errorCells, metricCells, type SweepRow } from "./rows";
 

@@ -8,7 +8,7 @@ import { helpText, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 
 const MERGE_OPTIONS: readonly OptionSpec[] = [
-  { name: "out", kind: "value", accepted: "a directory", help: "write the merged DIR/results.csv, results.json, results.arrow" },
+  { name: "out", kind: "value", value: { type: "output-dir" }, help: "write the merged DIR/results.csv, results.json, results.arrow" },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
   { name: "help", kind: "bool", help: "show help" },
 ];
@@ -16,6 +16,8 @@ const MERGE_OPTIONS: readonly OptionSpec[] = [
 export const mergeCommand: Command = {
   name: "merge",
   summary: "combine the outputs of a sharded sweep into one result set",
+  options: MERGE_OPTIONS,
+  positionals: { field: "directory", min: 1, max: Number.POSITIVE_INFINITY, value: { type: "results-dir" } },
   help: () =>
     helpText(
       "nestlab merge DIR... --out DIR",
@@ -23,14 +25,14 @@ export const mergeCommand: Command = {
       MERGE_OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, MERGE_OPTIONS);
+    const p = parseArgs(argv, MERGE_OPTIONS, "merge");
     if (p.flags.get("help")) {
       io.out(mergeCommand.help());
       return 0;
     }
     const out = p.values.get("out");
-    if (out === undefined) throw new ConfigError("out", "(missing)", "a directory for the merged results");
-    if (p.positionals.length === 0) throw new ConfigError("merge", "(none)", "", "merge needs the output directories of the shards: nestlab merge DIR... --out DIR");
+    if (out === undefined) throw new ConfigError("out", "", "", "merge needs --out DIR, the directory for the merged results");
+    if (p.positionals.length === 0) throw new ConfigError("directory", "", "", "merge needs the output directories of the shards: nestlab merge DIR... --out DIR");
     if (existsSync(join(out, "journal.jsonl"))) {
       throw new ConfigError("out", out, "a directory that does not hold a sweep journal (merge into a new directory)");
     }

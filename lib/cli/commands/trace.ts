@@ -2,11 +2,12 @@ import type { RunResult } from "../../run/run";
 import { selectTracepoints } from "../../trace/bus";
 import { ChromeTraceWriter, formatFtrace, FTRACE_HEADER } from "../../trace/export";
 import { driveSteps, runTracedSteps, TRACE_DEFAULTS } from "../../trace/run";
-import { AtomicFileSink, ChunkedWriter, RingBuffer } from "../../trace/sink";
+import { ChunkedWriter, RingBuffer } from "../../trace/sink";
 import { TRACE_GROUPS, TRACEPOINT_NAMES, type TraceRecord } from "../../trace/tracepoints";
 import { ConfigError } from "../../util/errors";
+import { checkOutputFile, openOutputFile, type OutputFile } from "../../util/files";
 import { exactJson } from "../../util/json";
-import { helpText, intOpt, type OptionSpec, parseArgs } from "../args";
+import { costsNamed, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
@@ -16,21 +17,31 @@ export { statCommand } from "./stat";
 const FORMATS = ["chrome", "text"] as const;
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: "out", kind: "value", accepted: "a file path", help: "write the trace to FILE (a temporary file beside it, renamed over it when complete; a character device or FIFO such as /dev/stdout is written into); default stdout" },
-  { name: "format", kind: "value", accepted: FORMATS.join(", "), help: "chrome: Chrome trace-event JSON (Perfetto, chrome://tracing); text: ftrace-like lines (trace-cmd report); default chrome" },
+  {
+    name: "out",
+    kind: "value",
+    value: { type: "output-file" },
+    help: "write the trace to FILE (a temporary file beside it, renamed over it when complete; a character device or FIFO such as /dev/stdout is written into); default stdout",
+  },
+  { name: "format", kind: "value", value: { type: "enum", values: FORMATS }, help: "chrome: Chrome trace-event JSON (Perfetto, chrome://tracing); text: ftrace-like lines (trace-cmd report); default chrome" },
   {
     name: "events",
     kind: "value",
-    accepted: `a comma list of *, ${TRACE_GROUPS.map((g) => g + ":*").join(", ")} or tracepoint names`,
+    value: {
+      type: "syntax",
+      accepted: `a comma list of *, ${TRACE_GROUPS.map((g) => g + ":*").join(", ")} or tracepoint names`,
+      examples: ["*", "kvm:*", "nestlab:*", "kvm_exit", "kvm:kvm_entry,kvm_exit"],
+    },
     help: `tracepoints to record; default * (all: ${TRACEPOINT_NAMES.join(", ")})`,
   },
-  { name: "max-events", kind: "value", accepted: "an integer 1..100000000", help: "with --format text: keep only the last N records (bounded memory)" },
+  { name: "max-events", kind: "value", value: { type: "integer", min: 1, max: 100_000_000 }, help: "with --format text: keep only the last N records (bounded memory)" },
   ...tracedRunOptions(TRACE_DEFAULTS.traceDurationMs.value),
 ];
 
 export const traceCommand: Command = {
   name: "trace",
   summary: "a run with tracing: Chrome trace-event JSON (--out FILE) or ftrace-like text (--format text)",
+  options: OPTIONS,
   help: () =>
     helpText(
       "nestlab trace [--out FILE] [--format chrome|text] [options]",
@@ -41,33 +52,39 @@ export const traceCommand: Command = {
       OPTIONS,
     ),
   async run(argv, io) {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "trace");
     if (p.flags.get("help")) {
       io.out(traceCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `trace ${p.positionals.join(" ")}`, "trace takes no positional arguments");
-    const format = p.values.get("format") ?? "chrome";
-    if (!(FORMATS as readonly string[]).includes(format)) throw new ConfigError("format", format, FORMATS.join(", "));
+    noPositionals(p);
+    const format = oneOf(p, "format", "chrome");
     const events = selectTracepoints((p.values.get("events") ?? "*").split(","));
-    const maxEvents = p.values.has("max-events") ? intOpt(p, "max-events", 0, 1, 100_000_000) : undefined;
+    const maxEvents = p.values.has("max-events") ? num(p, "max-events", 1) : undefined;
     if (maxEvents !== undefined && format !== "text") {
-      throw new ConfigError("max-events", String(maxEvents), "only with --format text (a Chrome trace must keep every slice balanced)");
+      throw new ConfigError("max-events", p.values.get("max-events")!, "only with --format text (a Chrome trace must keep every slice balanced)");
     }
     const out = p.values.get("out");
     const o = tracedRunOptionsFrom(p, io, TRACE_DEFAULTS.traceDurationMs.value);
     if (o.json && out === undefined) throw new ConfigError("json", "--json", "--json together with --out FILE (without --out the trace goes to stdout)");
+    const target = out !== undefined ? checkOutputFile(out, "out") : undefined;
 
     // every input is valid: only now open the output
-    const file = out !== undefined ? new AtomicFileSink(out) : undefined;
+    const file: OutputFile | undefined = out !== undefined ? openOutputFile(out, "out", target) : undefined;
     const stdout = new ChunkedWriter((c) => io.out(c));
-    const write = file ? file.write : stdout.write;
+    const write = file ? (s: string): void => file.write(s) : stdout.write;
     let records = 0;
     let chromeEvents = 0;
     try {
       let r: RunResult;
       // the run pauses now and then (driveSteps): a signal removes the temporary file, a closed stdout ends it
-      const run = (cb: (rec: TraceRecord) => void): Promise<RunResult> => driveSteps(runTracedSteps(o, events, cb));
+      const run = async (cb: (rec: TraceRecord) => void): Promise<RunResult> => {
+        try {
+          return await driveSteps(runTracedSteps(o, events, cb));
+        } catch (e) {
+          throw costsNamed(p, e);
+        }
+      };
       if (format === "chrome") {
         const w = new ChromeTraceWriter(write, {
           clockGhz: o.clockGhz,

@@ -1,4 +1,4 @@
-import { numOpt, type OptionSpec, type ParsedArgs } from "../args";
+import type { OptionSpec, ParsedArgs } from "../args";
 import type { CommandIO } from "../command";
 import { RUN_OPTIONS, runOptionsFrom } from "./run";
 
@@ -11,10 +11,5 @@ export function tracedRunOptions(defaultMs: number): OptionSpec[] {
 
 /** runOptionsFrom with the exact engine and the traced commands' default duration. */
 export function tracedRunOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number): ReturnType<typeof runOptionsFrom> {
-  const o = runOptionsFrom(p, io);
-  return {
-    ...o,
-    engine: "exact",
-    durationMs: numOpt(p, "duration-ms", defaultMs, (v) => v > 0 && v <= 600_000, "a number > 0 and <= 600000"),
-  };
+  return { ...runOptionsFrom(p, io, defaultMs), engine: "exact" };
 }
