@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { kernelLine } from "../kvm/kernel";
+import { modelIdentity } from "../sweep/identity";
 import { projectRoot } from "../util/root";
 import { ConfigError, LimitError, OutputClosed } from "../util/errors";
 import { didYouMean, echo, nearest, printable } from "../util/text";
@@ -98,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
     }
     if (cmd === "--version") {
       nothingMore(cmd, rest);
-      io.out(`nestlab ${version()}\nmodel: ${kernelLine()}\n`);
+      io.out(`nestlab ${version()}\nmodel: ${kernelLine()}\nmodel identity: ${modelIdentity()}\n`);
       return 0;
     }
     const command = findCommand(cmd);

@@ -2,6 +2,7 @@ import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Costs } from "../costs/table";
+import type { WorkloadProfile } from "../workload/profiles";
 import { type RunParams, runPoint } from "./point";
 import type { SweepRow } from "./rows";
 
@@ -19,6 +20,8 @@ export interface PoolTask {
 export interface PoolInit {
   readonly columns: readonly string[];
   readonly base: Costs;
+  /** workload profiles read from files, by file name (from the sweep's spec) */
+  readonly profiles: { readonly [file: string]: WorkloadProfile };
   /** the build the pool's own code comes from (undefined: the sources); a worker from another build refuses */
   readonly build?: string;
 }
@@ -72,8 +75,9 @@ export async function runPool(
 ): Promise<void> {
   if (tasks.length === 0) return;
   if (workers <= 0) {
+    const profiles = new Map(Object.entries(init.profiles));
     for (const t of tasks) {
-      onRow(runPoint(t, init.columns, init.base), t.run);
+      onRow(runPoint(t, init.columns, init.base, profiles), t.run);
       await new Promise<void>((r) => setImmediate(r)); // let progress and signals through
     }
     return;

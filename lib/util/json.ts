@@ -1,5 +1,3 @@
-import { readJsonInput } from "./files";
-
 /**
  * Exact JSON for results holding BigInt totals (docs/counters.md "Exactness"): a value is printed as a JSON number when
  * it is a safe integer (or any non-integer number), otherwise as a decimal string.
@@ -21,12 +19,4 @@ export function toJsonValue(v: unknown): unknown {
 
 export function exactJson(v: unknown, indent?: number): string {
   return JSON.stringify(toJsonValue(v), null, indent);
-}
-
-/**
- * Reads and parses a JSON file given on the command line (a regular file, read without blocking: lib/util/files.ts);
- * an unreadable file or invalid JSON is a ConfigError naming the option (`field`) and what it accepts (`what`).
- */
-export function readJsonFile(file: string, field: string, what: string): unknown {
-  return readJsonInput(file, field, what);
 }

@@ -6,6 +6,8 @@ import { parseShard, runSweep } from "../../sweep/sweep";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
 import type { ValueSpec } from "../../util/values";
+import { loadProfile } from "../../workload/load";
+import type { WorkloadProfile } from "../../workload/profiles";
 import { helpText, loadCosts, noPositionals, num, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
 import type { Command } from "../command";
 
@@ -66,8 +68,18 @@ function normalizeBoolAxes(argv: readonly string[]): string[] {
   return out;
 }
 
+/** Workload profile files, each read once (the flags are checked alone first, then with the grid file). */
+function profileReader(): (file: string) => WorkloadProfile {
+  const read = new Map<string, WorkloadProfile>();
+  return (file) => {
+    let p = read.get(file);
+    if (!p) read.set(file, (p = loadProfile(file)));
+    return p;
+  };
+}
+
 /** The grid asked for: list-valued flags, a grid file, or both (an axis may come from only one of them). */
-function gridFrom(p: ParsedArgs): { grid: GridInput; file: string | undefined } {
+function gridFrom(p: ParsedArgs, readProfile: (file: string) => WorkloadProfile): { grid: GridInput; file: string | undefined } {
   const axes: Record<string, string[]> = {};
   for (const a of [...AXES, ...COST_AXES]) {
     const raw = p.values.get(a.name);
@@ -85,7 +97,7 @@ function gridFrom(p: ParsedArgs): { grid: GridInput; file: string | undefined } 
     flags.seed = seeds.length > 1 ? seeds : seeds[0]!;
   }
   if (p.values.has("seeds")) flags.seeds = num(p, "seeds", 1);
-  gridSpec(flags, FLAG_WHERE); // the flags' errors name the flags
+  gridSpec(flags, FLAG_WHERE, undefined, readProfile); // the flags' errors name the flags
   const file = p.values.get("grid");
   if (file === undefined) return { grid: flags, file };
   const g = readGridFile(file);
@@ -125,9 +137,10 @@ export const sweepCommand: Command = {
       return 0;
     }
     noPositionals(p);
-    const { grid, file } = gridFrom(p);
+    const readProfile = profileReader();
+    const { grid, file } = gridFrom(p, readProfile);
     const costsFile = p.values.get("costs");
-    const spec = gridSpec(grid, file === undefined ? FLAG_WHERE : fileWhere(file), loadCosts(costsFile));
+    const spec = gridSpec(grid, file === undefined ? FLAG_WHERE : fileWhere(file), loadCosts(costsFile), readProfile);
     const plan = planSpec(spec);
     const workers = num(p, "workers", Math.min(defaultWorkers(), WORKERS.max));
     const out = p.values.get("out");
@@ -139,17 +152,21 @@ export const sweepCommand: Command = {
       throw new ConfigError(file === undefined ? "depth" : "grid", file ?? "(grid)", "a grid with at least one combination the model allows", `every combination of the grid is forbidden (first: ${plan.skipped[0]?.reason ?? "none"})`);
     }
     const json = p.flags.get("json") ?? false;
-    if (plan.skipped.length) {
+    // listed once the output directory is checked: a refused directory is one error line
+    const listSkipped = (): void => {
+      if (plan.skipped.length === 0) return;
       const names = sweptAxes(spec);
       io.err(`nestlab: skipped ${plan.skipped.length} combination(s) the model forbids:\n`);
       for (const s of plan.skipped) io.err(`  ${describeParams(s.params, names)}: ${s.reason.replace(/^invalid /, "")}\n`);
-    }
+    };
     const killAfter = Number(process.env[KILL_AFTER_ENV] ?? "0");
     const doc = await runSweep(plan, {
       workers,
       ...(out !== undefined ? { out } : {}),
       resume,
       ...(shard ? { shard } : {}),
+      onStart: listSkipped,
+      inputs: { ...(file !== undefined ? { grid: file } : {}), ...(costsFile !== undefined ? { costs: costsFile } : {}) },
       onProgress: (s) => io.progress?.(s.done, s.total, "sweep runs"),
       ...(killAfter > 0 ? { onRow: (_row, stored) => void (stored >= killAfter && process.kill(process.pid, "SIGKILL")) } : {}),
     });
