@@ -71,7 +71,11 @@ export function unknownOption(command: string, given: string, specs: readonly Op
   const dashed = (list: string[]): string[] => list.map((n) => `--${n}`);
   if (!bare.startsWith("--")) {
     // one dash: `-d` (a short option nestlab does not have) or `-depth` (one dash too few)
-    const candidates = word.length <= 2 ? names.filter((n) => word.length > 0 && n.startsWith(word)).slice(0, 3) : nearest(word, names);
+    // `-d`: the options starting with the letter, shortest first (--depth before --duration-ms)
+    const candidates =
+      word.length <= 2
+        ? names.filter((n) => word.length > 0 && n.startsWith(word)).sort((a, b) => a.length - b.length || a.localeCompare(b)).slice(0, 3)
+        : nearest(word, names);
     return new ConfigError(
       "command",
       given,

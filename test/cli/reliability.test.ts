@@ -448,7 +448,7 @@ describe("issue 16: check's exit status, suggestions, hints, compare --patch non
   it("--dept suggests --depth; run -d 3 says how options are spelled", async () => {
     expectOneLine(await cli("run", "--dept", "3"), /unknown option --dept; did you mean --depth\?/);
     expectOneLine(await cli("micro", "hvc", "--itrations", "3"), /did you mean --iterations\?/);
-    expectOneLine(await cli("run", "-d", "3"), /unknown option '-d': options are spelled with two dashes and their full name; did you mean --duration-ms or --depth\?/);
+    expectOneLine(await cli("run", "-d", "3"), /unknown option '-d': options are spelled with two dashes and their full name; did you mean --depth or --duration-ms\?/);
     expectOneLine(await cli("swep"), /command 'swep': accepted .*; did you mean sweep\?/);
   });
   it("the livelock hint suggests NV2 only when NV2 is off", async () => {
