@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { defaultModelConfig } from "../lib/kvm/config";
 import { runMicro } from "../lib/micro/micro";
 import { runCompare } from "../lib/run/compare";
-import { loadProfile } from "../lib/workload/profiles";
+import { loadProfile } from "../lib/workload/load";
 import { LimitError } from "../lib/util/errors";
 
 interface MicroRow {

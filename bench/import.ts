@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { defaultModelConfig } from "../lib/kvm/config";
 import { modelKernelText } from "../lib/real/model";
 import { importTraceFile } from "../lib/real/read";
-import { loadProfile } from "../lib/workload/profiles";
+import { loadProfile } from "../lib/workload/load";
 
 function generated(): string {
   const file = join(tmpdir(), "nestlab-bench-import-v1.txt");

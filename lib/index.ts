@@ -19,7 +19,8 @@ export { SVE_VECTOR_LENGTHS, type SveVectorLength } from "./arch/sve";
 export { COST_NAMES, type CostBasis, type CostEntry, type CostName, type Costs, COSTS, defaultCosts } from "./costs/table";
 export { defaultModelConfig, type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "./kvm/config";
 export { FP_POLICIES, type FpPolicy } from "./kvm/policy";
-export { loadProfile, PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
+export { PROFILE_NAMES, PROFILES, type WorkloadProfile } from "./workload/profiles";
+export { loadProfile } from "./workload/load";
 export { ConfigError, LimitError } from "./util/errors";
 
 // one machine, driven event by event (a single exit's trap tree, traced)

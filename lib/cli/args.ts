@@ -1,61 +1,130 @@
-import { readJsonFile } from "../util/json";
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
-import { COST_NAMES, COSTS, type CostName, type Costs, defaultCosts } from "../costs/table";
+import { COST_NAMES, COSTS, type CostName, type Costs, costValue, defaultCosts } from "../costs/table";
 import { type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "../kvm/config";
-import { ConfigError } from "../util/errors";
+import { RUN_VALUES } from "../run/run";
+import { ConfigError, LimitError } from "../util/errors";
+import { readJsonInput } from "../util/files";
+import { didYouMean, echo, nearest } from "../util/text";
+import { describeValue, type NumberSpec, numberFrom, type ValueSpec } from "../util/values";
 
 /** One command-line option: its name, what it takes, and the help line. */
 export interface OptionSpec {
   readonly name: string;
-  /** "bool" options also accept --no-NAME */
+  /** "bool" options also accept --no-NAME and take no value */
   readonly kind: "bool" | "value";
   readonly help: string;
-  /** shown as the accepted values in errors and help */
-  readonly accepted?: string;
+  /** what a value option accepts: parsing, help, error lines and the fuzz suite read it */
+  readonly value?: ValueSpec;
+}
+
+/** What an option accepts, as help and errors print it. */
+export function accepted(spec: OptionSpec): string {
+  return spec.value ? describeValue(spec.value) : "a value";
 }
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { name: "depth", kind: "value", accepted: `1..${MAX_DEPTH}`, help: "level of the leaf guest (1 = an ordinary VM); default 1" },
+  { name: "depth", kind: "value", value: { type: "integer", min: 1, max: MAX_DEPTH }, help: "level of the leaf guest (1 = an ordinary VM); default 1" },
   { name: "nv2", kind: "bool", help: "FEAT_NV2 (VNCR); --no-nv2 is the FEAT_NV-only what-if; default on" },
   { name: "ecv", kind: "bool", help: "FEAT_ECV; default on" },
-  { name: "guest-hyp", kind: "value", accepted: "vhe, nvhe", help: "guest hypervisor flavour (nvhe only at depth 2); default vhe" },
-  { name: "patch", kind: "value", accepted: "none, all, or a list of levels like 0,1", help: "levels whose KVM carries the FP-elision patch; default all" },
-  { name: "sve-vl", kind: "value", accepted: SVE_VECTOR_LENGTHS.join(", "), help: "maximum SVE vector length in bits (0: no SVE); default 0" },
+  { name: "guest-hyp", kind: "value", value: { type: "enum", values: ["vhe", "nvhe"] }, help: "guest hypervisor flavour (nvhe only at depth 2); default vhe" },
+  {
+    name: "patch",
+    kind: "value",
+    value: { type: "syntax", accepted: "none, all, or a comma list of levels below the depth, like 0,1", examples: ["none", "all", "0", "0,1"] },
+    help: "levels whose KVM carries the FP-elision patch; default all",
+  },
+  { name: "sve-vl", kind: "value", value: { type: "enum", values: SVE_VECTOR_LENGTHS.map(String) }, help: "maximum SVE vector length in bits (0: no SVE); default 0" },
   { name: "el2-vtimer", kind: "bool", help: "guest hypervisor kernels use the EL2 virtual timer; default off" },
   { name: "phys-offset", kind: "bool", help: "VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap); default off" },
-  { name: "host-preempt-rate", kind: "value", accepted: "a number >= 0 (Hz)", help: "host preemptions per second of simulated time; default 0" },
-  { name: "host-neon-rate", kind: "value", accepted: "a number >= 0 (Hz)", help: "host kernel-mode NEON uses per second of simulated time; default 0" },
-  { name: "costs", kind: "value", accepted: "a JSON file mapping unit-cost names to numbers", help: "override named unit costs" },
-  { name: "seed", kind: "value", accepted: "an integer 0..2^32-1", help: "random seed; default 1" },
-  { name: "clock-ghz", kind: "value", accepted: "a number > 0 and <= 10", help: "clock used to convert cycles to time; default 3.0" },
+  { name: "host-preempt-rate", kind: "value", value: RUN_VALUES.hostPreemptRate, help: "host preemptions per second of simulated time; default 0" },
+  { name: "host-neon-rate", kind: "value", value: RUN_VALUES.hostNeonRate, help: "host kernel-mode NEON uses per second of simulated time; default 0" },
+  {
+    name: "costs",
+    kind: "value",
+    value: { type: "file", what: "an object mapping unit-cost names to numbers", content: "costs" },
+    help: "override named unit costs (cycle costs: integers 0..1e12; fpBytesPerCycle: a number > 0 and <= 1e12)",
+  },
+  { name: "seed", kind: "value", value: RUN_VALUES.seed, help: "random seed; default 1" },
+  { name: "clock-ghz", kind: "value", value: RUN_VALUES.clockGhz, help: "clock used to convert cycles to time; default 3.0" },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
   { name: "help", kind: "bool", help: "show help" },
 ];
 
-export type ParsedArgs = { positionals: string[]; values: Map<string, string>; flags: Map<string, boolean> };
+export interface ParsedArgs {
+  readonly command: string;
+  readonly positionals: string[];
+  readonly values: Map<string, string>;
+  readonly flags: Map<string, boolean>;
+  readonly specs: ReadonlyMap<string, OptionSpec>;
+}
 
-/** Parses argv against the given option specs; unknown or malformed options are ConfigErrors. */
-export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
+/** "depth" and "no-nv2" for every option: what a mistyped name is compared with. */
+function spellings(specs: readonly OptionSpec[]): string[] {
+  return specs.flatMap((s) => (s.kind === "bool" && s.name !== "help" && s.name !== "json" ? [s.name, `no-${s.name}`] : [s.name]));
+}
+
+/** An unknown option, with the options it was probably meant as, and where to find them all. */
+export function unknownOption(command: string, given: string, specs: readonly OptionSpec[]): ConfigError {
+  const names = spellings(specs);
+  const bare = given.replace(/=.*$/s, "");
+  const word = bare.replace(/^-+/, "");
+  const dashed = (list: string[]): string[] => list.map((n) => `--${n}`);
+  if (!bare.startsWith("--")) {
+    // one dash: `-d` (a short option nestlab does not have) or `-depth` (one dash too few)
+    // `-d`: the options starting with the letter, shortest first (--depth before --duration-ms)
+    const candidates =
+      word.length <= 2
+        ? names.filter((n) => word.length > 0 && n.startsWith(word)).sort((a, b) => a.length - b.length || a.localeCompare(b)).slice(0, 3)
+        : nearest(word, names);
+    return new ConfigError(
+      "command",
+      given,
+      "",
+      `unknown option '${echo(given)}': options are spelled with two dashes and their full name${didYouMean(dashed(candidates))} (nestlab ${command} --help lists them)`,
+    );
+  }
+  return new ConfigError(word, given, "", `unknown option ${echo(bare)}${didYouMean(dashed(nearest(word, names)))} (nestlab ${command} --help lists the options)`);
+}
+
+const looksLikeOption = (a: string): boolean => a.length > 1 && a.startsWith("-") && !/^-[0-9.]/.test(a);
+
+/**
+ * Parses argv against the command's option specs. Errors (ConfigError, one line): an unknown option (with the nearest
+ * known one), an option given twice, a value missing or given to a boolean, a one-dash option.
+ */
+export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: ParsedArgs = { positionals: [], values: new Map(), flags: new Map() };
-  const known = specs.map((s) => `--${s.name}`).join(", ");
+  const out: ParsedArgs = { command, positionals: [], values: new Map(), flags: new Map(), specs: byName };
+  const seen = new Map<string, string>();
+  /** `shown`: the value given, or the flag itself for a boolean */
+  const once = (name: string, shown: string): void => {
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new ConfigError(name, shown, "", `--${name} given twice ('${echo(first)}' and '${echo(shown)}'): give it once`);
+    }
+    seen.set(name, shown);
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) {
+      if (looksLikeOption(a)) throw unknownOption(command, a, specs);
       out.positionals.push(a);
       continue;
     }
     const eq = a.indexOf("=");
-    let name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    let spec = byName.get(name);
-    if (!spec && name.startsWith("no-") && byName.get(name.slice(3))?.kind === "bool" && eq < 0) {
-      name = name.slice(3);
-      out.flags.set(name, false);
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    const spec = byName.get(name);
+    if (!spec && name.startsWith("no-") && byName.get(name.slice(3))?.kind === "bool") {
+      const base = name.slice(3);
+      if (eq >= 0) throw new ConfigError(base, a, `--${base} or --no-${base} without a value`);
+      once(base, a);
+      out.flags.set(base, false);
       continue;
     }
-    if (!spec) throw new ConfigError(name, a, known, `unknown option --${name}: accepted ${known}`);
+    if (!spec) throw unknownOption(command, a, specs);
     if (spec.kind === "bool") {
       if (eq >= 0) throw new ConfigError(name, a, `--${name} or --no-${name} without a value`);
+      once(name, a);
       out.flags.set(name, true);
       continue;
     }
@@ -63,65 +132,108 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     if (eq >= 0) v = a.slice(eq + 1);
     else {
       v = argv[i + 1];
-      i++;
+      // `--depth --json`: the value is missing, not "--json"
+      if (v !== undefined && v.startsWith("--")) v = undefined;
+      else i++;
     }
-    if (v === undefined || v === "") throw new ConfigError(name, "(missing)", spec.accepted ?? "a value");
+    if (v === undefined) throw new ConfigError(name, "", "", `--${name} needs a value: accepted ${accepted(spec)}`);
+    once(name, v);
     out.values.set(name, v);
   }
   return out;
 }
 
-export function intOpt(p: ParsedArgs, name: string, def: number, min: number, max: number): number {
-  const raw = p.values.get(name);
-  if (raw === undefined) return def;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, raw, `an integer ${min}..${max}`);
-  const v = Number(raw);
-  if (v < min || v > max) throw new ConfigError(name, raw, `an integer ${min}..${max}`);
-  return v;
+/** Refuses positional arguments for a command that takes none. */
+export function noPositionals(p: ParsedArgs): void {
+  const first = p.positionals[0];
+  if (first !== undefined) {
+    throw new ConfigError("command", first, "", `unexpected argument '${echo(first)}': nestlab ${p.command} takes options only (nestlab ${p.command} --help lists them)`);
+  }
 }
 
-export function numOpt(p: ParsedArgs, name: string, def: number, ok: (v: number) => boolean, accepted: string): number {
+function specOf(p: ParsedArgs, name: string): OptionSpec {
+  const s = p.specs.get(name);
+  if (!s) throw new Error(`option --${name} is not declared by nestlab ${p.command}`);
+  return s;
+}
+
+/** A numeric option, parsed and bounded by its spec (the one grammar of lib/util/values.ts). */
+export function num(p: ParsedArgs, name: string, def: number): number {
   const raw = p.values.get(name);
   if (raw === undefined) return def;
-  const v = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(v) || !ok(v)) throw new ConfigError(name, raw, accepted);
-  return v;
+  const spec = specOf(p, name);
+  const v = spec.value;
+  if (!v || (v.type !== "integer" && v.type !== "number")) throw new Error(`--${name} is not numeric`);
+  const n = numberFrom(raw, v);
+  if (n === undefined) throw new ConfigError(name, raw, describeValue(v));
+  return n;
+}
+
+/** A numeric option with its own bounds (checked against the spec's, which help shows). */
+export function numIn(p: ParsedArgs, name: string, def: number, bounds: NumberSpec): number {
+  const raw = p.values.get(name);
+  if (raw === undefined) return def;
+  const n = numberFrom(raw, bounds);
+  if (n === undefined) throw new ConfigError(name, raw, describeValue(bounds));
+  return n;
+}
+
+/** An enumerated option: one of the spec's words (compared as strings: no prototype lookups). */
+export function oneOf(p: ParsedArgs, name: string, def: string): string {
+  const raw = p.values.get(name);
+  if (raw === undefined) return def;
+  const v = specOf(p, name).value;
+  if (!v || v.type !== "enum") throw new Error(`--${name} is not an enumeration`);
+  if (!v.values.includes(raw)) throw new ConfigError(name, raw, `${v.values.join(", ")}${didYouMean(nearest(raw, v.values))}`);
+  return raw;
 }
 
 export function parsePatch(raw: string | undefined, depth: number): number[] {
   const all = Array.from({ length: depth }, (_, i) => i);
   if (raw === undefined || raw === "all") return all;
   if (raw === "none") return [];
-  const accepted = `none, all, or a comma list of levels 0..${depth - 1} at depth ${depth}`;
-  const parts = raw.split(",");
+  const acceptedText = `none, all, or a comma list of levels 0..${depth - 1} at depth ${depth}`;
   const out: number[] = [];
-  for (const s of parts) {
-    if (!/^\d+$/.test(s)) throw new ConfigError("patch", raw, accepted);
-    const l = Number(s);
-    if (l >= depth) throw new ConfigError("patch", raw, accepted);
-    if (!out.includes(l)) out.push(l);
+  for (const s of raw.split(",")) {
+    const l = numberFrom(s, { type: "integer", min: 0, max: depth - 1 });
+    if (l === undefined || s !== String(l)) throw new ConfigError("patch", raw, acceptedText);
+    if (out.includes(l)) throw new ConfigError("patch", raw, `${acceptedText}, each level once`);
+    out.push(l);
   }
   return out.sort((a, b) => a - b);
 }
 
-/** Reads and validates a --costs file: a JSON object whose keys are unit-cost names and values non-negative numbers. */
-export function loadCosts(file: string | undefined): Costs {
+/** A JSON number as error lines show it: a value JSON.parse made infinite came from a literal beyond the double range. */
+const shown = (v: unknown): string => (typeof v === "number" && !Number.isFinite(v) ? "a number beyond the double range" : JSON.stringify(v) ?? String(v));
+
+/**
+ * Reads and validates a --costs file: a JSON object whose keys are unit-cost names (own names of the table: never
+ * `__proto__` or `constructor`) and values within each cost's bounds (costValue).
+ */
+export function loadCosts(file: string | undefined, field = "costs"): Costs {
   const costs = defaultCosts() as { [K in CostName]: number };
   if (file === undefined) return costs;
-  const obj = readJsonFile(file, "costs", "a JSON object mapping unit-cost names to numbers");
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new ConfigError("costs", file, "a JSON object mapping unit-cost names to numbers");
-  }
+  const what = "an object mapping unit-cost names to numbers";
+  const obj = readJsonInput(file, field, what);
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new ConfigError(field, file, `a JSON file: ${what} (this file holds ${jsonKind(obj)})`);
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-    if (!(k in COSTS)) throw new ConfigError("costs", `${file}: ${k}`, `unit-cost names: ${COST_NAMES.join(", ")}`);
-    const name = k as CostName;
-    const positive = COSTS[name].unit === "bytes/cycle";
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (positive && v <= 0) || (!positive && !Number.isInteger(v))) {
-      throw new ConfigError("costs", `${file}: ${k}=${JSON.stringify(v)}`, positive ? "a number > 0" : "an integer >= 0 (cycles)");
+    if (!Object.hasOwn(COSTS, k)) {
+      throw new ConfigError(field, `${file}: ${k}`, `unit-cost names${didYouMean(nearest(k, COST_NAMES))} (all: ${COST_NAMES.join(", ")})`);
     }
-    costs[name] = v;
+    const name = k as CostName;
+    const spec = costValue(name);
+    const n = numberFrom(v, spec);
+    if (typeof v !== "number" || n === undefined) throw new ConfigError(field, `${file}: ${k}=${shown(v)}`, `${k}: ${describeValue(spec)}`);
+    costs[name] = n;
   }
   return costs;
+}
+
+export function jsonKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
 }
 
 export interface CommonOptions {
@@ -134,21 +246,14 @@ export interface CommonOptions {
 }
 
 export function commonOptions(p: ParsedArgs): CommonOptions {
-  const depth = intOpt(p, "depth", 1, 1, MAX_DEPTH);
-  const guestHypRaw = p.values.get("guest-hyp") ?? "vhe";
-  if (guestHypRaw !== "vhe" && guestHypRaw !== "nvhe") throw new ConfigError("guest-hyp", guestHypRaw, "vhe, nvhe");
-  const sveRaw = p.values.get("sve-vl") ?? "0";
-  const sveVl = Number(sveRaw);
-  if (!/^\d+$/.test(sveRaw) || !(SVE_VECTOR_LENGTHS as readonly number[]).includes(sveVl)) {
-    throw new ConfigError("sve-vl", sveRaw, SVE_VECTOR_LENGTHS.join(", "));
-  }
+  const depth = num(p, "depth", 1);
   const model: ModelConfig = {
     depth,
     nv2: p.flags.get("nv2") ?? true,
     ecv: p.flags.get("ecv") ?? true,
-    guestHyp: guestHypRaw as GuestHypFlavour,
+    guestHyp: oneOf(p, "guest-hyp", "vhe") as GuestHypFlavour,
     patch: parsePatch(p.values.get("patch"), depth),
-    sveVl,
+    sveVl: Number(oneOf(p, "sve-vl", "0")),
     el2Vtimer: p.flags.get("el2-vtimer") ?? false,
     physOffset: p.flags.get("phys-offset") ?? false,
     costs: loadCosts(p.values.get("costs")),
@@ -156,18 +261,43 @@ export function commonOptions(p: ParsedArgs): CommonOptions {
   validateModelConfig(model);
   return {
     model,
-    seed: intOpt(p, "seed", 1, 0, 2 ** 32 - 1),
-    clockGhz: numOpt(p, "clock-ghz", 3.0, (v) => v > 0 && v <= 10, "a number > 0 and <= 10"),
-    hostPreemptRate: numOpt(p, "host-preempt-rate", 0, (v) => v >= 0 && v <= 1e6, "a number 0..1000000 (Hz)"),
-    hostNeonRate: numOpt(p, "host-neon-rate", 0, (v) => v >= 0 && v <= 1e6, "a number 0..1000000 (Hz)"),
+    seed: num(p, "seed", 1),
+    clockGhz: num(p, "clock-ghz", 3.0),
+    hostPreemptRate: num(p, "host-preempt-rate", 0),
+    hostNeonRate: num(p, "host-neon-rate", 0),
     json: p.flags.get("json") ?? false,
   };
+}
+
+/**
+ * Runs `work`; a run whose cycle total would lose exactness while --costs raised unit costs is reported against
+ * --costs and its bounds (the engine's own message names only the depth).
+ */
+export function withCostsNamed<T>(p: ParsedArgs, work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    throw costsNamed(p, e);
+  }
+}
+
+/** The error a run failed with, reported against --costs when it is the cycle total's exactness (see withCostsNamed). */
+export function costsNamed(p: ParsedArgs, e: unknown): unknown {
+  const file = p.values.get("costs");
+  if (e instanceof LimitError && file !== undefined && /2\^53/.test(e.message)) {
+    return new LimitError(
+      "costs",
+      `invalid --costs '${echo(file)}': with these unit costs the run's cycle total exceeds 2^53 (exact integers end there): ` +
+        `accepted costs within their bounds (cycles 0..1e12, fpBytesPerCycle > 0) whose totals at this depth and duration stay below 2^53`,
+    );
+  }
+  return e;
 }
 
 export function helpText(usage: string, summary: string, specs: readonly OptionSpec[]): string {
   const lines = [`usage: ${usage}`, "", summary, "", "options:"];
   for (const s of specs) {
-    const flag = s.kind === "bool" ? `--${s.name}` : `--${s.name} ${s.accepted ? "<" + s.accepted + ">" : "<value>"}`;
+    const flag = s.kind === "bool" ? `--${s.name}` : `--${s.name} <${accepted(s)}>`;
     lines.push(`  ${flag}`);
     lines.push(`      ${s.help}`);
   }

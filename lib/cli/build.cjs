@@ -4,7 +4,7 @@
  * benchmarks (dist/bench/*.cjs), each one file with the library inside (npm packages stay external), with source maps
  * so stack traces name the TypeScript sources. Notebooks do not use it: they import lib/ through tslab.
  *
- * A build records a hash of everything it was made from (every .ts file under lib/ and bench/, package.json,
+ * A build records a hash of everything it was made from (every .ts and .cjs file under lib/ and bench/, package.json,
  * tsconfig.json and this file) in dist/build.json. Whoever runs built code first calls ensureBuild(), which rebuilds
  * when that hash no longer matches the sources (saying so on stderr), so a stale build never runs silently; when the
  * rebuild is impossible (dist/ not writable, esbuild missing) it refuses with a message.
@@ -16,6 +16,7 @@
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { modelSourcesHash } = require("../util/model-id.cjs");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DIST = path.join(ROOT, "dist");
@@ -53,7 +54,7 @@ function listSources(dir, out) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
       if (e.name !== "node_modules") listSources(p, out);
-    } else if (e.name.endsWith(".ts")) out.push(p);
+    } else if (e.name.endsWith(".ts") || e.name.endsWith(".cjs")) out.push(p);
   }
 }
 
@@ -63,7 +64,9 @@ function sourceHash(root = ROOT) {
   listSources(path.join(root, "lib"), files);
   listSources(path.join(root, "bench"), files);
   files.push(path.join(root, "package.json"), path.join(root, "tsconfig.json"), __filename);
-  files.sort();
+  const unique = [...new Set(files)].sort();
+  files.length = 0;
+  files.push(...unique);
   const h = crypto.createHash("sha256");
   for (const f of files) {
     h.update(path.relative(root, f));
@@ -103,6 +106,7 @@ function writeAtomic(file, data) {
 function build(hash = sourceHash()) {
   const esbuild = require("esbuild");
   const started = Date.now();
+  const modelHash = modelSourcesHash(ROOT);
   for (const [out, entry] of Object.entries(ENTRIES)) {
     const outfile = path.join(DIST, out);
     const r = esbuild.buildSync({
@@ -111,14 +115,14 @@ function build(hash = sourceHash()) {
       outfile,
       write: false,
       absWorkingDir: ROOT,
-      define: { "process.env.NESTLAB_BUILD_HASH": JSON.stringify(hash) },
+      define: { "process.env.NESTLAB_BUILD_HASH": JSON.stringify(hash), __NESTLAB_MODEL_HASH__: JSON.stringify(modelHash) },
     });
     // the map first, so that a reader who sees the new bundle finds its map
     for (const f of [...r.outputFiles].sort((a, b) => (a.path.endsWith(".map") ? -1 : b.path.endsWith(".map") ? 1 : 0))) {
       writeAtomic(f.path, f.contents);
     }
   }
-  const info = { hash, builtMs: Date.now() - started, entries: ENTRIES, esbuild: require("esbuild/package.json").version };
+  const info = { hash, model: modelHash, builtMs: Date.now() - started, entries: ENTRIES, esbuild: require("esbuild/package.json").version };
   writeAtomic(INFO, JSON.stringify(info, null, 2) + "\n");
   return info;
 }

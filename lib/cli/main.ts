@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { kernelLine } from "../kvm/kernel";
+import { modelIdentity } from "../sweep/identity";
 import { projectRoot } from "../util/root";
-import { ConfigError, LimitError } from "../util/errors";
+import { ConfigError, LimitError, OutputClosed } from "../util/errors";
+import { didYouMean, echo, nearest, printable } from "../util/text";
 import type { Command, CommandIO } from "./command";
 import { microCommand } from "./commands/micro";
 import { compareCommand, runCommand } from "./commands/run";
@@ -16,7 +18,9 @@ import { explainCommand } from "./commands/explain";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
- * one line on stderr naming the field and the accepted values and exits 2 with nothing written; internal errors exit 1.
+ * one line on stderr naming the field and the accepted values and exits 2 with nothing written; `check` exits 3 when
+ * it finds a violation; internal errors exit 1. Help is asked for (`--help`: stdout, exit 0); a missing command is an
+ * error like any other (one line, exit 2).
  */
 export const COMMANDS: readonly Command[] = [
   ...[microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand],
@@ -34,8 +38,32 @@ export function version(): string {
 function usage(): string {
   const lines = ["usage: nestlab <command> [options]", "", "commands:"];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
-  lines.push("", "nestlab <command> --help for a command's options; nestlab --version");
+  lines.push(
+    "",
+    "nestlab <command> --help for a command's options; nestlab --version",
+    "exit status: 0 done, 2 bad input (one line on stderr), 3 `check` found a violation, 1 internal error",
+  );
   return lines.join("\n") + "\n";
+}
+
+const NAMES = (): string[] => COMMANDS.map((c) => c.name);
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** A word where a command was expected: an unknown command (with the nearest), or an option before any command. */
+function badCommand(word: string): ConfigError {
+  if (word.startsWith("-")) {
+    return new ConfigError("command", word, "", `unknown option '${echo(word)}' before a command: accepted --help, --version, or a command (${NAMES().join(", ")})`);
+  }
+  return new ConfigError("command", word, `${NAMES().join(", ")}${didYouMean(nearest(word, NAMES()))}`);
+}
+
+/** The top-level words (`--help`, `--version`, `help [COMMAND]`) take nothing more. */
+function nothingMore(what: string, rest: readonly string[]): void {
+  const extra = rest[0];
+  if (extra !== undefined) throw new ConfigError("command", extra, "", `unexpected argument '${echo(extra)}' after ${what} (it takes none)`);
 }
 
 export function stderrProgress(): CommandIO["progress"] {
@@ -59,20 +87,40 @@ export function stderrProgress(): CommandIO["progress"] {
 export async function runCli(argv: readonly string[], io: CommandIO): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    if (cmd === undefined || cmd === "--help" || cmd === "help") {
-      io.out(usage());
-      return cmd === undefined ? 2 : 0;
+    if (cmd === undefined) {
+      throw new ConfigError("command", "", "", `a command is needed: nestlab <command> [options], a command among ${NAMES().join(", ")} (nestlab --help describes them)`);
     }
-    if (cmd === "--version") {
-      io.out(`nestlab ${version()}\nmodel: ${kernelLine()}\n`);
+    if (cmd === "--help" || cmd === "-h") {
+      nothingMore(cmd, rest);
+      io.out(usage());
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === cmd);
-    if (!command) throw new ConfigError("command", cmd, COMMANDS.map((c) => c.name).join(", "));
+    if (cmd === "help") {
+      const [name, ...more] = rest;
+      nothingMore(`help ${name ?? ""}`.trim(), name === undefined ? [] : more);
+      if (name === undefined) {
+        io.out(usage());
+        return 0;
+      }
+      const command = findCommand(name);
+      if (!command) throw badCommand(name);
+      io.out(command.help());
+      return 0;
+    }
+    if (cmd === "--version") {
+      nothingMore(cmd, rest);
+      io.out(`nestlab ${version()}\nmodel: ${kernelLine()}\nmodel identity: ${modelIdentity()}\n`);
+      return 0;
+    }
+    const command = findCommand(cmd);
+    if (!command) throw badCommand(cmd);
     return await command.run(rest, io);
   } catch (e) {
+    // the reader of stdout went away (`| head`): stop quietly, as the pipeline asked
+    if (e instanceof OutputClosed) return 0;
     if (e instanceof ConfigError || e instanceof LimitError) {
-      io.err(`nestlab: ${e.message}\n`);
+      // one line: whatever a message echoes (values, file names) cannot break it or recolour the terminal
+      io.err(`nestlab: ${printable(e.message)}\n`);
       return 2;
     }
     io.err(`nestlab: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
@@ -80,9 +128,22 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
   }
 }
 
+/**
+ * The process's entry. A closed stdout (EPIPE: `nestlab trace | head -c 10`) ends the command quietly with exit 0: the
+ * stream's 'error' is handled (no stack trace) and the next write stops the command (OutputClosed; a trace's temporary
+ * file is removed on the way out). A closed stderr is ignored (nothing could be reported on it).
+ */
 export function main(argv: readonly string[]): Promise<number> {
+  let closed = false;
+  process.stdout.on("error", () => {
+    closed = true;
+  });
+  process.stderr.on("error", () => undefined);
   return runCli(argv, {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => {
+      if (closed) throw new OutputClosed();
+      process.stdout.write(t);
+    },
     err: (t) => void process.stderr.write(t),
     progress: stderrProgress(),
   });

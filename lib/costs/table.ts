@@ -113,3 +113,14 @@ export function defaultCosts(): Costs {
   for (const k of COST_NAMES) out[k] = COSTS[k].default;
   return out;
 }
+
+/** The largest unit cost accepted anywhere (--costs, a grid's costs, the cost.NAME sweep axes): 1e12. */
+export const COST_MAX = 1e12;
+
+/**
+ * What one unit cost accepts as an override: cycle costs are integers 0..1e12 (run totals are exact integers);
+ * fpBytesPerCycle is a number > 0 and <= 1e12.
+ */
+export function costValue(name: CostName): { readonly type: "integer" | "number"; readonly min: number; readonly max: number; readonly minExclusive?: boolean } {
+  return COSTS[name].unit === "bytes/cycle" ? { type: "number", min: 0, minExclusive: true, max: COST_MAX } : { type: "integer", min: 0, max: COST_MAX };
+}

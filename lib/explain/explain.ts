@@ -1,3 +1,4 @@
+import { parseJsonNumber } from "../util/values";
 import type { RunOptions } from "../run/run";
 import { ConfigError } from "../util/errors";
 import { type Evaluation, plainRunOptions } from "./evaluate";
@@ -138,10 +139,11 @@ export async function explain(o: RunOptions, x: ExplainOptions): Promise<Explain
 
 /** Parses a target: a fraction (0.10) or a percentage (10%). */
 export function parseTarget(raw: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$/.exec(raw);
+  // JSON's number grammar (lib/util/values.ts), as every numeric value on the command line, with an optional %
+  const pct = raw.endsWith("%");
+  const n = parseJsonNumber(pct ? raw.slice(0, -1) : raw);
   const accepted = "a fraction in (0, 1) such as 0.10, or a percentage in (0%, 100%) such as 10%";
-  if (!m) throw new ConfigError("target", raw, accepted);
-  const v = Number(m[1]) / (m[2] === "%" ? 100 : 1);
-  if (!(v > 0 && v < 1)) throw new ConfigError("target", raw, accepted);
+  const v = n === undefined ? undefined : n / (pct ? 100 : 1);
+  if (v === undefined || !(v > 0 && v < 1)) throw new ConfigError("target", raw, accepted);
   return v;
 }

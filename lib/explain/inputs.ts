@@ -140,6 +140,7 @@ export const RUN_INPUTS: { readonly [K in keyof RunOptions]-?: InputSpec | NotAn
   engine: { notAnInput: "both engines give the same results" },
   progress: { notAnInput: "reporting" },
   instrument: { notAnInput: "instrumentation" },
+  pauseEvery: { notAnInput: "how often a long run lets the event loop turn, not a property of the system" },
 };
 
 const FRACTIONS = [0, 0.25, 0.5, 0.75, 1] as const;

@@ -1,3 +1,4 @@
+import { ConfigError } from "../util/errors";
 import { type RunOptions, type RunResult } from "../run/run";
 import { KernelTraceWriter, kernelTraceSelection, TRACE_CMD_HEADER } from "../trace/kernel";
 import { runTraced } from "../trace/run";
@@ -26,6 +27,10 @@ export function modelL0View(o: RunOptions): ModelView {
   );
   const { listen, printed } = kernelTraceSelection(["kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_inject_nested_exception", "kvm_nested_eret"]);
   const run = runTraced(o, listen, (rec) => w.add(rec, printed.has(rec.name)));
+  if (n === 0) {
+    // the model's run was too short for L0 to see anything: nothing to compare with the machine
+    throw new ConfigError("duration-ms", String(o.durationMs), "", `invalid --duration-ms '${o.durationMs}': the model's run of ${o.durationMs} ms of leaf work raised no exit L0 would trace; give a longer one`);
+  }
   return { summary: imp.finish(false), run };
 }
 

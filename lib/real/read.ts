@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { ConfigError } from "../util/errors";
+import { fileKind, reason } from "../util/files";
+import { echo } from "../util/text";
 import { type ImportSummary, TraceImporter, TraceLineError } from "./importer";
 import { isKvmStatLine, KvmStatImporter } from "./kvmstat";
 import { isNoiseLine } from "./parse";
@@ -56,20 +58,29 @@ class Dispatch {
   }
 }
 
-function badLine(source: string, e: TraceLineError): ConfigError {
-  return new ConfigError("file", `${source}:${e.line}`, "an L0 recording", `invalid trace ${source}:${e.line}: ${e.why}`);
+/** A bad line, named by the field that gave the file (import's FILE, diff's and fit's --trace), the file and the line. */
+function badLine(source: string, e: TraceLineError, field = "file"): ConfigError {
+  const name = field === "file" ? "file" : `--${field}`;
+  return new ConfigError(field, `${source}:${e.line}`, "an L0 recording", `invalid ${name} '${echo(source)}', line ${e.line}: ${echo(e.why)}`);
 }
 
 /** Imports a recording from a file (streaming). Bad input is a ConfigError naming the file and line. */
 export function importTraceFile(file: string, opts: ImportOptions = {}): ImportSummary {
   let fd: number;
+  const field = opts.field ?? "file";
+  const what = "trace-cmd report text, perf script output or a perf kvm stat report";
   try {
-    fd = openSync(file, "r");
+    // O_NONBLOCK: a FIFO without a writer does not hold the open; it is then refused for what it is
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const why = e instanceof Error && "code" in e ? ` (${String((e as NodeJS.ErrnoException).code)})` : "";
-    const field = opts.field ?? "file";
-    const accepted = `a readable file${why}: trace-cmd report text, perf script output or a perf kvm stat report`;
-    throw new ConfigError(field, file, accepted, `invalid ${field === "trace" ? "--trace" : "FILE"} '${file}': accepted ${accepted}`);
+    throw new ConfigError(field, file, `a readable file: ${what} (${reason(e)})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ConfigError(field, file, `a regular file: ${what} (this is ${fileKind(st)}; save a stream to a file first)`);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
   }
   const d = new Dispatch(file);
   try {
@@ -107,7 +118,7 @@ export function importTraceFile(file: string, opts: ImportOptions = {}): ImportS
     }
     return d.finish(carry > 0);
   } catch (e) {
-    if (e instanceof TraceLineError) throw badLine(file, e);
+    if (e instanceof TraceLineError) throw badLine(file, e, field);
     throw e;
   } finally {
     closeSync(fd);

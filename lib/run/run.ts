@@ -5,6 +5,7 @@ import { applyHostEvent, applyLeafEvent, type HostEvent, type LeafEvent } from "
 import { type EngineKind, Machine } from "../engine/machine";
 import { type ModelConfig, validateModelConfig } from "../kvm/config";
 import { ConfigError, LimitError } from "../util/errors";
+import { describeNumber, type NumberSpec, numberFrom } from "../util/values";
 import type { WorkloadProfile } from "../workload/profiles";
 import { Rng } from "./rng";
 
@@ -27,6 +28,21 @@ export const RUN_DEFAULTS = {
   },
 } as const;
 
+/**
+ * The bounds of the run-level parameters (the command line's options and the sweep axes use these). The shortest run
+ * and the slowest clock still give at least 100 cycles of work, so no ratio of a run is ever 0/0.
+ */
+export const RUN_VALUES = {
+  durationMs: { type: "number", min: 0.001, max: 600_000, note: "ms of native work" },
+  clockGhz: { type: "number", min: 0.1, max: 10, note: "GHz" },
+  seed: { type: "integer", min: 0, max: 2 ** 32 - 1 },
+  ioRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+  timerHz: { type: "number", min: 0, max: 10_000, note: "Hz" },
+  hypHz: { type: "number", min: 0, max: 10_000, note: "Hz" },
+  hostPreemptRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+  hostNeonRate: { type: "number", min: 0, max: 1e6, note: "Hz" },
+} as const satisfies Record<string, NumberSpec>;
+
 export interface RunOptions {
   readonly model: ModelConfig;
   readonly profile: WorkloadProfile;
@@ -43,6 +59,11 @@ export interface RunOptions {
   readonly hostNeonRate: number;
   readonly engine?: EngineKind;
   readonly progress?: (done: number, total: number, what: string) => void;
+  /**
+   * runWorkloadSteps pauses every this many compute slices (1..2048, default 2048; progress is reported every 2048):
+   * a traced run, whose slices are slow, pauses after each.
+   */
+  readonly pauseEvery?: number;
   /**
    * Called once with the machine before the run starts, e.g. to attach a listener (which forces the exact engine:
    * listeners see every operation). A listener may call machine.requestStop() to end the run after the current event.
@@ -162,14 +183,36 @@ interface Periodic {
 
 export function validateRunOptions(o: RunOptions): void {
   validateModelConfig(o.model);
-  if (!(o.durationMs > 0 && o.durationMs <= 600_000)) throw new ConfigError("duration-ms", String(o.durationMs), "a number > 0 and <= 600000");
-  if (o.ioRate !== undefined && !(o.ioRate >= 0 && o.ioRate <= 1e6)) throw new ConfigError("io-rate", String(o.ioRate), "a number 0..1000000 (Hz)");
-  if (o.timerHz !== undefined && !(o.timerHz >= 0 && o.timerHz <= 10000)) throw new ConfigError("timer-hz", String(o.timerHz), "a number 0..10000 (Hz)");
-  if (o.hypHz !== undefined && !(o.hypHz >= 0 && o.hypHz <= 10000)) throw new ConfigError("hyp-hz", String(o.hypHz), "a number 0..10000 (Hz)");
+  const check = (field: string, v: number | undefined, spec: NumberSpec): void => {
+    if (v !== undefined && numberFrom(v, spec) === undefined) throw new ConfigError(field, String(v), describeNumber(spec));
+  };
+  check("duration-ms", o.durationMs, RUN_VALUES.durationMs);
+  check("clock-ghz", o.clockGhz, RUN_VALUES.clockGhz);
+  check("seed", o.seed, RUN_VALUES.seed);
+  check("io-rate", o.ioRate, RUN_VALUES.ioRate);
+  check("timer-hz", o.timerHz, RUN_VALUES.timerHz);
+  check("hyp-hz", o.hypHz, RUN_VALUES.hypHz);
+  check("host-preempt-rate", o.hostPreemptRate, RUN_VALUES.hostPreemptRate);
+  check("host-neon-rate", o.hostNeonRate, RUN_VALUES.hostNeonRate);
 }
 
+/** Runs a fixed-work run to its end (runWorkloadSteps without pauses). */
 export function runWorkload(o: RunOptions): RunResult {
+  const steps = runWorkloadSteps(o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * A fixed-work run as a generator: it pauses (yields) every `pauseEvery` compute slices (and leaf events), so that a
+ * caller can let its event loop turn during a long run (signals, a closed pipe: lib/trace/run.ts); the result is the
+ * generator's return value. runWorkload drives it without pausing.
+ */
+export function* runWorkloadSteps(o: RunOptions): Generator<void, RunResult, void> {
   validateRunOptions(o);
+  const pauseEvery = Math.max(1, Math.min(2048, Math.floor(o.pauseEvery ?? 2048)));
   const cfg = o.model;
   const d = cfg.depth;
   const m = new Machine(cfg, { engine: o.engine ?? "fast" });
@@ -299,7 +342,7 @@ export function runWorkload(o: RunOptions): RunResult {
           "depth",
           `livelock: at this configuration the timer ticks and host events cost more than their periods ` +
             `(${LIVELOCK_EVENTS} deliveries without any leaf work); the leaf makes no progress ` +
-            `(tickless kernels: --hyp-hz 0 or --timer-hz 0; or NV2, or a smaller depth)`,
+            `(tickless kernels: --hyp-hz 0 or --timer-hz 0; ${cfg.nv2 ? "or" : "or NV2, or"} a smaller depth)`,
         );
       }
       left -= adv;
@@ -359,7 +402,10 @@ export function runWorkload(o: RunOptions): RunResult {
         leaf("wfi");
         break;
     }
-    if (o.progress && ++slices % 2048 === 0) o.progress(Math.floor((done / totalWork) * 1000), 1000, "run work");
+    if (++slices % pauseEvery === 0) {
+      if (slices % 2048 === 0) o.progress?.(Math.floor((done / totalWork) * 1000), 1000, "run work");
+      yield;
+    }
   }
   o.progress?.(1000, 1000, "run work");
   totals.drain(m);

@@ -1,8 +1,9 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
-import { COST_NAMES, COSTS, type CostName } from "../costs/table";
+import { COST_MAX, COST_NAMES, COSTS, type CostName } from "../costs/table";
 import { MAX_DEPTH } from "../kvm/config";
-import { RUN_DEFAULTS } from "../run/run";
+import { RUN_DEFAULTS, RUN_VALUES } from "../run/run";
 import { PROFILE_NAMES } from "../workload/profiles";
+import { describeValue, type NumberSpec, numberFrom, type ValueSpec } from "../util/values";
 
 /**
  * The sweep axes: every parameter a sweep can vary, typed, described and validated here and nowhere else. The
@@ -21,6 +22,8 @@ export interface Axis {
   readonly description: string;
   /** the accepted values, as shown in errors and help */
   readonly accepted: string;
+  /** one value's grammar (lib/util/values.ts): what the command line's comma lists hold, and what the fuzz suite makes */
+  readonly value: ValueSpec;
   /**
    * The value when a sweep does not vary this axis; undefined: resolved from the other parameters (io-rate: the
    * workload profile's own rate).
@@ -30,22 +33,13 @@ export interface Axis {
   parse(v: unknown): AxisValue | undefined;
 }
 
-const integer =
-  (min: number, max: number, ok: (v: number) => boolean = () => true) =>
-  (v: unknown): number | undefined => {
-    const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-    return typeof n === "number" && Number.isInteger(n) && n >= min && n <= max && ok(n) ? n : undefined;
-  };
+/** A number axis: one grammar (JSON's) for words from the command line and strings in grid files; JSON numbers as they are. */
+const numeric = (spec: NumberSpec) => (v: unknown): number | undefined => numberFrom(v, spec);
 
-const number =
-  (ok: (v: number) => boolean) =>
-  (v: unknown): number | undefined => {
-    const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-    return typeof n === "number" && Number.isFinite(n) && ok(n) ? n : undefined;
-  };
-
-const BOOL_WORDS: Record<string, boolean> = { on: true, off: false, true: true, false: false, yes: true, no: false };
-const boolean = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : typeof v === "string" ? BOOL_WORDS[v] : undefined);
+/** on/off words (own entries of a Map: `constructor` or `toString` is no boolean) */
+const BOOL_WORDS = new Map<string, boolean>([["on", true], ["off", false], ["true", true], ["false", false], ["yes", true], ["no", false]]);
+const boolean = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : typeof v === "string" ? BOOL_WORDS.get(v) : undefined);
+const BOOL_VALUE: ValueSpec = { type: "enum", values: [...BOOL_WORDS.keys()] };
 
 const oneOf =
   (values: readonly string[]) =>
@@ -62,7 +56,7 @@ function parsePatchValue(v: unknown): string | undefined {
   if (v === "none" || v === "all") return v;
   let levels: unknown[];
   if (Array.isArray(v)) levels = v;
-  else if (typeof v === "string" && /^\d+([+,]\d+)*$/.test(v)) levels = v.split(/[+,]/).map(Number);
+  else if (typeof v === "string" && /^(0|[1-9][0-9]*)([+,](0|[1-9][0-9]*))*$/.test(v)) levels = v.split(/[+,]/).map(Number);
   else if (typeof v === "number") levels = [v];
   else return undefined;
   if (levels.length === 0) return "none";
@@ -74,69 +68,82 @@ function parsePatchValue(v: unknown): string | undefined {
   return [...set].sort((a, b) => a - b).join("+");
 }
 
-const RATE = (v: number): boolean => v >= 0 && v <= 1e6;
+const DEPTH: NumberSpec = { type: "integer", min: 1, max: MAX_DEPTH };
+const SVE: NumberSpec = { type: "integer", min: 0, max: 2048 };
+const sveVl = (v: unknown): number | undefined => {
+  const n = numberFrom(v, SVE);
+  return n !== undefined && (SVE_VECTOR_LENGTHS as readonly number[]).includes(n) ? n : undefined;
+};
+const WORKLOAD_VALUE: ValueSpec = { type: "name-or-file", values: PROFILE_NAMES, what: "a workload profile (FILE.json)", content: "workload" };
 
 /** The model and run axes, in the order the grid nests them (first = outermost) and the columns appear. */
 export const AXES: readonly Axis[] = [
   {
     name: "workload", column: "workload", type: "string", fallback: "io-heavy",
     description: "the leaf's workload profile (a named profile or a JSON profile file)",
-    accepted: `${PROFILE_NAMES.join(", ")}, or a JSON profile file (*.json)`,
-    parse: (v) => (typeof v === "string" && (PROFILE_NAMES.includes(v) || v.endsWith(".json")) ? v : undefined),
+    accepted: `${PROFILE_NAMES.join(", ")}, or a JSON profile file (*.json)`, value: WORKLOAD_VALUE,
+    parse: (v) => (typeof v === "string" && (PROFILE_NAMES.includes(v) || (v.endsWith(".json") && v.length > 5)) ? v : undefined),
   },
   {
     name: "depth", column: "depth", type: "integer", fallback: 1,
-    description: "level of the leaf guest (1 = an ordinary VM)", accepted: `integers 1..${MAX_DEPTH}`,
-    parse: integer(1, MAX_DEPTH),
+    description: "level of the leaf guest (1 = an ordinary VM)", accepted: describeValue(DEPTH, true), value: DEPTH,
+    parse: numeric(DEPTH),
   },
   {
     name: "guest-hyp", column: "guestHyp", type: "string", fallback: "vhe",
-    description: "guest hypervisor flavour (nvhe only at depth 2)", accepted: "vhe, nvhe", parse: oneOf(["vhe", "nvhe"]),
+    description: "guest hypervisor flavour (nvhe only at depth 2)", accepted: "vhe, nvhe", value: { type: "enum", values: ["vhe", "nvhe"] },
+    parse: oneOf(["vhe", "nvhe"]),
   },
   {
     name: "nv2", column: "nv2", type: "boolean", fallback: true,
-    description: "FEAT_NV2 (VNCR); off is the FEAT_NV-only what-if", accepted: "on, off", parse: boolean,
+    description: "FEAT_NV2 (VNCR); off is the FEAT_NV-only what-if", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
   },
-  { name: "ecv", column: "ecv", type: "boolean", fallback: true, description: "FEAT_ECV", accepted: "on, off", parse: boolean },
+  { name: "ecv", column: "ecv", type: "boolean", fallback: true, description: "FEAT_ECV", accepted: "on, off", value: BOOL_VALUE, parse: boolean },
   {
     name: "el2-vtimer", column: "el2Vtimer", type: "boolean", fallback: false,
-    description: "guest hypervisor kernels use the EL2 virtual timer", accepted: "on, off", parse: boolean,
+    description: "guest hypervisor kernels use the EL2 virtual timer", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
   },
   {
     name: "patch", column: "patch", type: "string", fallback: "all",
     description: "levels whose KVM carries the FP-elision patch",
-    accepted: "none, all, or levels joined by + (e.g. 0+1; a JSON array in grid files)", parse: parsePatchValue,
+    accepted: "none, all, or levels joined by + (e.g. 0+1; a JSON array in grid files)",
+    value: { type: "syntax", accepted: "none, all, or levels joined by + (e.g. 0+1)", examples: ["none", "all", "0", "0+1"] },
+    parse: parsePatchValue,
   },
   {
     name: "sve-vl", column: "sveVl", type: "integer", fallback: 0,
     description: "maximum SVE vector length in bits (0: no SVE)", accepted: SVE_VECTOR_LENGTHS.join(", "),
-    parse: integer(0, 2048, (v) => (SVE_VECTOR_LENGTHS as readonly number[]).includes(v)),
+    value: { type: "enum", values: SVE_VECTOR_LENGTHS.map(String) }, parse: sveVl,
   },
   {
     name: "io-rate", column: "ioRate", type: "number", fallback: undefined,
-    description: "I/O exits per second of work time (default: the workload profile's)", accepted: "numbers 0..1000000 (Hz)",
-    parse: number(RATE),
+    description: "I/O exits per second of work time (default: the workload profile's)", accepted: describeValue(RUN_VALUES.ioRate, true),
+    value: RUN_VALUES.ioRate, parse: numeric(RUN_VALUES.ioRate),
   },
   {
     name: "duration-ms", column: "durationMs", type: "number", fallback: RUN_DEFAULTS.durationMs.value,
-    description: RUN_DEFAULTS.durationMs.help, accepted: "numbers > 0 and <= 600000", parse: number((v) => v > 0 && v <= 600_000),
+    description: RUN_DEFAULTS.durationMs.help, accepted: describeValue(RUN_VALUES.durationMs, true), value: RUN_VALUES.durationMs,
+    parse: numeric(RUN_VALUES.durationMs),
   },
   {
     name: "clock-ghz", column: "clockGhz", type: "number", fallback: 3.0,
-    description: "clock used to convert cycles to time", accepted: "numbers > 0 and <= 10", parse: number((v) => v > 0 && v <= 10),
+    description: "clock used to convert cycles to time", accepted: describeValue(RUN_VALUES.clockGhz, true), value: RUN_VALUES.clockGhz,
+    parse: numeric(RUN_VALUES.clockGhz),
   },
   {
     name: "hyp-hz", column: "hypHz", type: "number", fallback: RUN_DEFAULTS.guestHypHz.value,
-    description: "every hypervisor kernel's tick (L0 and guest hypervisors); 0: tickless", accepted: "numbers 0..10000 (Hz)",
-    parse: number((v) => v >= 0 && v <= 10000),
+    description: "every hypervisor kernel's tick (L0 and guest hypervisors); 0: tickless", accepted: describeValue(RUN_VALUES.hypHz, true),
+    value: RUN_VALUES.hypHz, parse: numeric(RUN_VALUES.hypHz),
   },
   {
     name: "host-preempt-rate", column: "hostPreemptRate", type: "number", fallback: 0,
-    description: "host preemptions per second of simulated time", accepted: "numbers 0..1000000 (Hz)", parse: number(RATE),
+    description: "host preemptions per second of simulated time", accepted: describeValue(RUN_VALUES.hostPreemptRate, true),
+    value: RUN_VALUES.hostPreemptRate, parse: numeric(RUN_VALUES.hostPreemptRate),
   },
   {
     name: "host-neon-rate", column: "hostNeonRate", type: "number", fallback: 0,
-    description: "host kernel-mode NEON uses per second of simulated time", accepted: "numbers 0..1000000 (Hz)", parse: number(RATE),
+    description: "host kernel-mode NEON uses per second of simulated time", accepted: describeValue(RUN_VALUES.hostNeonRate, true),
+    value: RUN_VALUES.hostNeonRate, parse: numeric(RUN_VALUES.hostNeonRate),
   },
 ];
 
@@ -146,17 +153,17 @@ export const AXES: readonly Axis[] = [
  */
 export const COST_AXES: readonly Axis[] = COST_NAMES.flatMap((k: CostName): Axis[] => {
   const positive = COSTS[k].unit === "bytes/cycle";
+  const set: NumberSpec = positive ? { type: "number", min: 0, minExclusive: true, max: COST_MAX } : { type: "number", min: 0, max: COST_MAX };
+  const scale: NumberSpec = positive ? { type: "number", min: 0, minExclusive: true, max: 1e6 } : { type: "number", min: 0, max: 1e6 };
   return [
     {
       name: `cost.${k}`, column: `cost.${k}`, type: "number", fallback: COSTS[k].default,
       description: `unit cost ${k} (${COSTS[k].unit}): ${COSTS[k].description}`,
-      accepted: positive ? "numbers > 0" : "numbers >= 0",
-      parse: number((v) => (positive ? v > 0 : v >= 0) && v <= 1e12),
+      accepted: describeValue(set, true), value: set, parse: numeric(set),
     },
     {
       name: `cost-scale.${k}`, column: `costScale.${k}`, type: "number", fallback: 1,
-      description: `factor applied to unit cost ${k}`, accepted: positive ? "numbers > 0" : "numbers >= 0",
-      parse: number((v) => (positive ? v > 0 : v >= 0) && v <= 1e6),
+      description: `factor applied to unit cost ${k}`, accepted: describeValue(scale, true), value: scale, parse: numeric(scale),
     },
   ];
 });
@@ -164,7 +171,8 @@ export const COST_AXES: readonly Axis[] = COST_NAMES.flatMap((k: CostName): Axis
 /** The replicate axis: its values come from `--seeds K` (derived from `--seed`) or an explicit seed list. */
 export const SEED_AXIS: Axis = {
   name: "seed", column: "seed", type: "integer", fallback: 1,
-  description: "random seed of the run (innermost axis)", accepted: "integers 0..4294967295", parse: integer(0, 2 ** 32 - 1),
+  description: "random seed of the run (innermost axis)", accepted: describeValue(RUN_VALUES.seed, true), value: RUN_VALUES.seed,
+  parse: numeric(RUN_VALUES.seed),
 };
 
 const BY_NAME = new Map<string, Axis>([...AXES, ...COST_AXES, SEED_AXIS].map((a) => [a.name, a]));

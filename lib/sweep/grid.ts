@@ -1,11 +1,15 @@
 import { createHash } from "node:crypto";
-import { COST_NAMES, type CostName, type Costs, defaultCosts } from "../costs/table";
+import { COST_NAMES, type Costs, costValue, defaultCosts } from "../costs/table";
 import { validateRunOptions } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
-import { exactJson, readJsonFile } from "../util/json";
-import { loadProfile } from "../workload/profiles";
+import { describeValue, numberFrom } from "../util/values";
+import { readJsonInput } from "../util/files";
+import { exactJson } from "../util/json";
+import { loadProfile } from "../workload/load";
+import { namedProfile, type WorkloadProfile } from "../workload/profiles";
 import { type Axis, AXES, type AxisValue, axisNamesAccepted, COST_AXES, findAxis, SEED_AXIS } from "./axes";
-import { pointRunOptions } from "./point";
+import { modelIdentity } from "./identity";
+import { type Profiles, pointRunOptions } from "./point";
 
 /**
  * Sweep grids: what the user asks for (a GridInput, from flags or a JSON file) becomes a canonical SweepSpec, which
@@ -33,13 +37,20 @@ export interface AxisValues {
   readonly values: readonly AxisValue[];
 }
 
-/** The canonical sweep: stored in results.json; its fingerprint names the sweep. */
+/**
+ * The canonical sweep: stored in results.json and the journal; its fingerprint (with the model's identity) names the
+ * sweep. It holds the contents of every input: the grid's axes and seeds (from flags or a grid file), the unit costs
+ * (--costs, the grid's costs) and the workload profiles read from files, so that an input edited between a run and
+ * its --resume, or between shards, changes the fingerprint.
+ */
 export interface SweepSpec {
   readonly axes: readonly AxisValues[];
   readonly zip: readonly (readonly AxisValues[])[];
   readonly seeds: readonly number[];
   /** unit costs that differ from the defaults, for every point */
   readonly costs: { readonly [name: string]: number };
+  /** the workload profiles read from files (absent when every workload is a named profile), by file name */
+  readonly profiles?: { readonly [file: string]: WorkloadProfile };
 }
 
 export interface SweepPoint {
@@ -57,6 +68,9 @@ export interface SkippedPoint {
 
 export interface SweepPlan {
   readonly spec: SweepSpec;
+  /** the model's identity (lib/sweep/identity.ts) */
+  readonly model: string;
+  /** names the sweep: a hash of the spec and the model's identity */
   readonly fingerprint: string;
   /** parameter columns in order (model axes, swept cost axes, seed) */
   readonly columns: readonly string[];
@@ -124,8 +138,16 @@ export function deriveSeeds(base: number, k: number): number[] {
   return out;
 }
 
-/** Validates a grid and returns its canonical spec; every error names the field and the accepted values. */
-export function gridSpec(g: GridInput, where: Where = FLAG_WHERE, baseCosts: Costs = defaultCosts()): SweepSpec {
+/**
+ * Validates a grid and returns its canonical spec; every error names the field and the accepted values. Workload
+ * profile files are read here (by `readProfile`), once: the spec holds their contents.
+ */
+export function gridSpec(
+  g: GridInput,
+  where: Where = FLAG_WHERE,
+  baseCosts: Costs = defaultCosts(),
+  readProfile: (file: string) => WorkloadProfile = loadProfile,
+): SweepSpec {
   const known = new Set(["axes", "zip", "seeds", "seed", "costs"]);
   for (const k of Object.keys(g)) {
     if (!known.has(k)) {
@@ -217,14 +239,15 @@ export function gridSpec(g: GridInput, where: Where = FLAG_WHERE, baseCosts: Cos
       throw new ConfigError(w.field, w.value(g.costs), "an object mapping unit-cost names to numbers");
     }
     for (const [k, v] of Object.entries(g.costs)) {
-      const a = findAxis(`cost.${k}`);
-      const p = a?.parse(v);
-      if (!a || p === undefined) {
+      const name = COST_NAMES.find((n) => n === k);
+      const spec = name && costValue(name);
+      const p = spec ? numberFrom(v, spec) : undefined;
+      if (!name || !spec || typeof v !== "number" || p === undefined) {
         const w = where("costs", `costs.${k}`);
-        throw new ConfigError(w.field, w.value(v), a ? `${k}: ${a.accepted}` : `unit-cost names ${COST_NAMES.join(", ")}`);
+        throw new ConfigError(w.field, w.value(v), spec ? `${k}: ${describeValue(spec)}` : `unit-cost names ${COST_NAMES.join(", ")}`);
       }
-      if (p !== def[k as CostName]) costs[k] = p as number;
-      else delete costs[k];
+      if (p !== def[name]) costs[name] = p;
+      else delete costs[name];
     }
   }
   let count = seeds.length;
@@ -234,11 +257,24 @@ export function gridSpec(g: GridInput, where: Where = FLAG_WHERE, baseCosts: Cos
     const w = where("axes", "axes");
     throw new ConfigError(w.field, `${count} runs`, `at most ${SWEEP_LIMITS.maxRuns} runs (points x seeds) in one sweep`);
   }
-  return { axes: cart, zip, seeds, costs };
+  const files = [...cart, ...zip.flat()]
+    .filter((a) => a.name === "workload")
+    .flatMap((a) => a.values.map(String))
+    .filter((w) => namedProfile(w) === undefined)
+    .sort();
+  if (files.length === 0) return { axes: cart, zip, seeds, costs };
+  const profiles = Object.fromEntries(files.map((f) => [f, readProfile(f)]));
+  return { axes: cart, zip, seeds, costs, profiles };
 }
 
-export function specFingerprint(spec: SweepSpec): string {
-  return createHash("sha256").update(exactJson({ format: "nestlab-sweep/1", spec })).digest("hex").slice(0, 16);
+/** The fingerprint of a sweep: sha256 (16 hex digits) of its canonical spec and the model's identity. */
+export function specFingerprint(spec: SweepSpec, model: string = modelIdentity()): string {
+  return createHash("sha256").update(exactJson({ format: "nestlab-sweep/2", model, spec })).digest("hex").slice(0, 16);
+}
+
+/** The profiles a spec's points run: its files' (from the spec) and the named ones. */
+export function specProfiles(spec: SweepSpec): Profiles {
+  return new Map(Object.entries(spec.profiles ?? {}));
 }
 
 /** Base unit costs of a spec: the defaults with the spec's overrides. */
@@ -250,8 +286,9 @@ export function specCosts(spec: SweepSpec): Costs {
  * Expands a spec into its points, in a fixed order, and sets aside the combinations the model forbids (the rules of
  * validateModelConfig / validateRunOptions, and what the engine refuses to build).
  */
-export function planSpec(spec: SweepSpec): SweepPlan {
+export function planSpec(spec: SweepSpec, model: string = modelIdentity()): SweepPlan {
   const base = specCosts(spec);
+  const profiles = specProfiles(spec);
   const dims: (readonly AxisValues[])[] = [...spec.axes.map((a) => [a]), ...spec.zip];
   const swept = new Set([...spec.axes, ...spec.zip.flat()].map((a) => a.name));
   const columns = [
@@ -262,7 +299,11 @@ export function planSpec(spec: SweepSpec): SweepPlan {
   // each workload is loaded (and validated) once, before any point is checked
   const workloads = spec.axes.find((a) => a.name === "workload")?.values ?? spec.zip.flat().find((a) => a.name === "workload")?.values ?? [AXES[0]!.fallback!];
   const ioFallback = new Map<string, number>();
-  for (const w of workloads) ioFallback.set(String(w), loadProfile(String(w)).ioRate);
+  for (const w of workloads) {
+    const p = namedProfile(String(w)) ?? profiles.get(String(w));
+    if (!p) throw new ConfigError("workload", String(w), "a workload profile the spec holds (its file was not read)");
+    ioFallback.set(String(w), p.ioRate);
+  }
 
   const sizes = dims.map((d) => d[0]?.values.length ?? 1);
   const total = sizes.reduce((p, s) => p * s, 1);
@@ -287,16 +328,16 @@ export function planSpec(spec: SweepSpec): SweepPlan {
       const v = chosen.get(a.name);
       if (v !== undefined) params[a.column] = v;
     }
-    const reason = forbidden(params, base);
+    const reason = forbidden(params, base, profiles);
     if (reason) skipped.push({ params, reason });
     else points.push({ point: points.length, params });
   }
-  return { spec, fingerprint: specFingerprint(spec), columns, points, skipped, runs: points.length * spec.seeds.length };
+  return { spec, model, fingerprint: specFingerprint(spec, model), columns, points, skipped, runs: points.length * spec.seeds.length };
 }
 
-function forbidden(params: { readonly [column: string]: AxisValue }, base: Costs): string | undefined {
+function forbidden(params: { readonly [column: string]: AxisValue }, base: Costs, profiles: Profiles): string | undefined {
   try {
-    const o = pointRunOptions({ ...params, seed: 1 }, base);
+    const o = pointRunOptions({ ...params, seed: 1 }, base, profiles);
     validateRunOptions(o);
     return undefined;
   } catch (e) {
@@ -312,9 +353,9 @@ export function planSweep(g: GridInput, baseCosts?: Costs): SweepPlan {
 
 /** Reads and validates `--grid FILE`. */
 export function readGridFile(file: string): GridInput {
-  const obj = readJsonFile(file, "grid", "a JSON grid file");
+  const obj = readJsonInput(file, "grid", "a JSON grid file");
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new ConfigError("grid", file, "a JSON object with keys axes, zip, seeds, seed, costs");
+    throw new ConfigError("grid", file, "a JSON grid file: an object with keys axes, zip, seeds, seed, costs");
   }
   return obj as GridInput;
 }

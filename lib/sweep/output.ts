@@ -1,22 +1,25 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type * as Aq from "arquero";
 import { ConfigError } from "../util/errors";
+import { readInputFile, reason, RESULTS_MAX_BYTES, writeFileAtomic } from "../util/files";
 import { toJsonValue } from "../util/json";
 import type { SkippedPoint, SweepSpec } from "./grid";
 import type { Cell, ColumnInfo, SweepRow } from "./rows";
+import { rowSum } from "./verify";
 
 /** arquero, loaded on first use: it costs ~150 ms of CPU at start-up, and most commands never need it */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aq = (): typeof Aq => require("arquero") as typeof Aq;
 
 /**
- * The result set of a sweep (or of one shard): results.json holds everything (spec, columns, skipped combinations,
- * rows); results.csv and results.arrow hold the rows. The files carry nothing that depends on how the sweep was
- * executed (workers, timing, resumes), so a sweep gives byte-identical files on any worker count, and merged shards
- * give the files of one unsharded run.
+ * The result set of a sweep (or of one shard): results.json holds everything (fingerprint, the model's identity,
+ * spec, columns, skipped combinations, rows, and a checksum per row bound to the fingerprint: `rowSums`);
+ * results.csv and results.arrow hold the rows. The files carry nothing that depends on how the sweep was executed
+ * (workers, timing, resumes), so a sweep gives byte-identical files on any worker count, and merged shards give the
+ * files of one unsharded run.
  */
-export const RESULTS_FORMAT = "nestlab-sweep/1";
+export const RESULTS_FORMAT = "nestlab-sweep/2";
 export const RESULT_FILES = ["results.csv", "results.json", "results.arrow"] as const;
 
 export interface ShardInfo {
@@ -27,6 +30,8 @@ export interface ShardInfo {
 export interface ResultsDocument {
   readonly format: typeof RESULTS_FORMAT;
   readonly fingerprint: string;
+  /** the model's identity (lib/sweep/identity.ts) */
+  readonly model: string;
   readonly spec: SweepSpec;
   /** runs of the whole sweep (all shards) */
   readonly runs: number;
@@ -37,24 +42,11 @@ export interface ResultsDocument {
   readonly rows: readonly SweepRow[];
 }
 
-/** Writes a file atomically: a temporary file in the same directory, fsync'd, then renamed over the target. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
 export function resultsJson(doc: ResultsDocument): string {
-  // one line per top-level field, per skipped combination, per column and per row: diffable, and cheap to stream
-  const lines = Object.entries(toJsonValue(doc) as Record<string, unknown>).map(([k, v]) =>
+  // one line per top-level field, per skipped combination, per column, per row and per row checksum: diffable, and
+  // cheap to stream
+  const withSums = { ...doc, rowSums: doc.rows.map((r) => rowSum(doc.fingerprint, r)) };
+  const lines = Object.entries(toJsonValue(withSums) as Record<string, unknown>).map(([k, v]) =>
     Array.isArray(v) && k !== "zip"
       ? ` ${JSON.stringify(k)}: [${v.length ? "\n" + v.map((x) => "  " + JSON.stringify(x)).join(",\n") + "\n " : ""}]`
       : ` ${JSON.stringify(k)}: ${JSON.stringify(v)}`,
@@ -94,24 +86,64 @@ export function writeResults(dir: string, doc: ResultsDocument): void {
   writeFileAtomic(join(dir, "results.json"), resultsJson(doc));
 }
 
-/** Reads a results.json written by `sweep` or `merge` (e.g. to load results into a notebook, or to merge shards). */
-export function readResults(dir: string): ResultsDocument {
+/** A results.json as read, with what its rows are checked against: their checksums and line numbers. */
+export interface ResultsFile {
+  readonly file: string;
+  readonly doc: ResultsDocument;
+  /** the checksum stored for each row (rowSums) */
+  readonly sums: readonly unknown[];
+  /** the line of rows[i] in the file (1-based), when the file is laid out as nestlab writes it */
+  lineOf(i: number): number | undefined;
+}
+
+/**
+ * Reads the results.json of a sweep output directory (a regular file, read without blocking), checking its shape;
+ * `field` names the option or argument in errors.
+ */
+export function readResultsFile(dir: string, field = "directory"): ResultsFile {
   const file = join(dir, "results.json");
+  const bad = (why: string): ConfigError => new ConfigError(field, dir, "", `invalid ${field === "directory" ? "directory" : "--" + field} '${dir}': ${why}`);
+  try {
+    if (!statSync(dir).isDirectory()) throw bad("not a directory (a sweep output directory holds results.json)");
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw bad(`${reason(e)} (a sweep output directory holding results.json is needed)`);
+  }
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError("dir", dir, "a sweep output directory holding results.json");
+    text = readInputFile(file, field, "a sweep's results.json", RESULTS_MAX_BYTES);
+  } catch (e) {
+    if (e instanceof ConfigError) throw bad(`${file}: ${/\(([^()]*)\)$/.exec(e.accepted)?.[1] ?? e.accepted}`);
+    throw e;
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new ConfigError("dir", file, "a results.json written by nestlab sweep (the file is not valid JSON)");
+    throw bad(`${file} is not valid JSON`);
   }
-  const d = doc as Partial<ResultsDocument> | null;
-  if (!d || d.format !== RESULTS_FORMAT || !Array.isArray(d.rows) || !Array.isArray(d.columns) || typeof d.fingerprint !== "string") {
-    throw new ConfigError("dir", file, `a results.json of format ${RESULTS_FORMAT}`);
+  const d = doc as (Partial<ResultsDocument> & { rowSums?: unknown }) | null;
+  if (typeof d !== "object" || d === null || Array.isArray(d)) throw bad(`${file} is not a results document`);
+  if ((d.format as unknown) === "nestlab-sweep/1") throw bad(`${file} was written by an older nestlab (nestlab-sweep/1): run the sweep again`);
+  if (
+    d.format !== RESULTS_FORMAT || !Array.isArray(d.rows) || !Array.isArray(d.columns) || typeof d.fingerprint !== "string" ||
+    typeof d.model !== "string" || typeof d.spec !== "object" || d.spec === null || typeof d.runs !== "number" || !Array.isArray(d.skipped) ||
+    !Array.isArray(d.rowSums) || d.rowSums.length !== d.rows.length
+  ) {
+    throw bad(`${file} is not a results.json of format ${RESULTS_FORMAT}`);
   }
-  return d as ResultsDocument;
+  const { rowSums, ...rest } = d;
+  const start = text.indexOf('\n "rows": [\n');
+  const firstRowLine = start < 0 ? undefined : text.slice(0, start + 1).split("\n").length + 1;
+  return {
+    file,
+    doc: rest as ResultsDocument,
+    sums: rowSums as unknown[],
+    lineOf: (i) => (firstRowLine === undefined ? undefined : firstRowLine + i),
+  };
+}
+
+/** Reads a results.json written by `sweep` or `merge` (e.g. to load results into a notebook, or to merge shards). */
+export function readResults(dir: string): ResultsDocument {
+  return readResultsFile(dir).doc;
 }

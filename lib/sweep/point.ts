@@ -1,13 +1,22 @@
 import { COST_NAMES, COSTS, type CostName, type Costs } from "../costs/table";
 import type { GuestHypFlavour, ModelConfig } from "../kvm/config";
 import { type RunOptions, runWorkload } from "../run/run";
-import { LimitError } from "../util/errors";
-import { loadProfile } from "../workload/profiles";
+import { ConfigError, LimitError } from "../util/errors";
+import { namedProfile, type WorkloadProfile } from "../workload/profiles";
 import type { AxisValue } from "./axes";
 import { type Cell, errorCells, metricCells, type SweepRow } from "./rows";
 
 /** The parameters of one run: every parameter column of the plan, seed included. */
 export type RunParams = { readonly [column: string]: AxisValue };
+
+/** The workload profiles read from files, by file name (the spec holds them: points never read files). */
+export type Profiles = ReadonlyMap<string, WorkloadProfile>;
+
+function profileOf(workload: string, profiles: Profiles): WorkloadProfile {
+  const p = namedProfile(workload) ?? profiles.get(workload);
+  if (!p) throw new ConfigError("workload", workload, "a named profile, or a profile file the sweep's spec holds");
+  return p;
+}
 
 const num = (p: RunParams, c: string): number => {
   const v = p[c];
@@ -38,7 +47,7 @@ export function pointCosts(p: RunParams, base: Costs): Costs {
 }
 
 /** One sweep point as the options of a fixed-work run (the same function plans, checks and runs it). */
-export function pointRunOptions(p: RunParams, base: Costs): RunOptions {
+export function pointRunOptions(p: RunParams, base: Costs, profiles: Profiles = new Map()): RunOptions {
   const depth = num(p, "depth");
   const model: ModelConfig = {
     depth,
@@ -52,7 +61,7 @@ export function pointRunOptions(p: RunParams, base: Costs): RunOptions {
   };
   return {
     model,
-    profile: loadProfile(String(p.workload)),
+    profile: profileOf(String(p.workload), profiles),
     ioRate: num(p, "ioRate"),
     durationMs: num(p, "durationMs"),
     seed: num(p, "seed"),
@@ -69,12 +78,13 @@ export function runPoint(
   run: { readonly run: number; readonly point: number; readonly replicate: number; readonly params: RunParams },
   columns: readonly string[],
   base: Costs,
+  profiles: Profiles = new Map(),
 ): SweepRow {
   const row: Record<string, Cell> = { run: run.run, point: run.point, replicate: run.replicate };
   for (const c of columns) row[c] = run.params[c] ?? null;
   let metrics: Record<string, Cell>;
   try {
-    metrics = metricCells(runWorkload(pointRunOptions(run.params, base)));
+    metrics = metricCells(runWorkload(pointRunOptions(run.params, base, profiles)));
   } catch (e) {
     // a run beyond the engine's limits is a deterministic outcome of its parameters: record it, do not abort
     if (e instanceof LimitError) metrics = errorCells(e.message);

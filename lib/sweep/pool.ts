@@ -1,7 +1,8 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Costs } from "../costs/table";
+import type { WorkloadProfile } from "../workload/profiles";
 import { type RunParams, runPoint } from "./point";
 import type { SweepRow } from "./rows";
 
@@ -19,6 +20,8 @@ export interface PoolTask {
 export interface PoolInit {
   readonly columns: readonly string[];
   readonly base: Costs;
+  /** workload profiles read from files, by file name (from the sweep's spec) */
+  readonly profiles: { readonly [file: string]: WorkloadProfile };
   /** the build the pool's own code comes from (undefined: the sources); a worker from another build refuses */
   readonly build?: string;
 }
@@ -39,6 +42,31 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
+/** What one worker thread may take: its heap, the engine's memo tables and the model's caches (measured: docs/runs.md). */
+export const WORKER_MEMORY_MIB = 64;
+
+/**
+ * The most worker threads a sweep may start here: two per core (more only queue for the CPU while taking memory), and
+ * no more than fit in half the memory (the machine's, or the process's cgroup limit when lower) at WORKER_MEMORY_MIB
+ * each; at least 1. `--workers` above it is refused with this explanation.
+ */
+export function workerLimit(): { readonly max: number; readonly why: string } {
+  const cores = availableParallelism();
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() ?? 0;
+  const memory = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  const byMemory = Math.floor(memory / 2 / (WORKER_MEMORY_MIB * 1024 * 1024));
+  const max = Math.max(1, Math.min(2 * cores, byMemory));
+  const gib = (memory / 2 ** 30).toFixed(1);
+  return {
+    max,
+    why: `0 runs in the main thread; at most two per core (${cores} here) and one per ${WORKER_MEMORY_MIB} MiB of half the memory (${gib} GiB here)`,
+  };
+}
+
+const LIMIT = workerLimit();
+/** --workers: an integer 0..workerLimit().max */
+export const WORKERS = { type: "integer", min: 0, max: LIMIT.max, note: LIMIT.why } as const;
+
 export async function runPool(
   tasks: readonly PoolTask[],
   init: PoolInit,
@@ -47,8 +75,9 @@ export async function runPool(
 ): Promise<void> {
   if (tasks.length === 0) return;
   if (workers <= 0) {
+    const profiles = new Map(Object.entries(init.profiles));
     for (const t of tasks) {
-      onRow(runPoint(t, init.columns, init.base), t.run);
+      onRow(runPoint(t, init.columns, init.base, profiles), t.run);
       await new Promise<void>((r) => setImmediate(r)); // let progress and signals through
     }
     return;

@@ -57,7 +57,7 @@ export function selectTracepoints(sel: TraceSelector | string | readonly (TraceS
   const list = typeof sel === "string" ? [sel] : sel;
   const out = new Set<TracepointName>();
   for (const raw of list) {
-    const s = raw.trim();
+    const s = raw;
     if (s === "*") {
       for (const n of TRACEPOINT_NAMES) out.add(n);
       continue;
@@ -71,7 +71,7 @@ export function selectTracepoints(sel: TraceSelector | string | readonly (TraceS
       for (const n of TRACEPOINT_NAMES) if (TRACEPOINTS[n].group === group) out.add(n);
       continue;
     }
-    if (!(name in TRACEPOINTS)) throw badSelector(raw);
+    if (!Object.hasOwn(TRACEPOINTS, name)) throw badSelector(raw);
     const n = name as TracepointName;
     if (group !== undefined && TRACEPOINTS[n].group !== group) throw badSelector(raw);
     out.add(n);

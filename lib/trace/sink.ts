@@ -1,9 +1,8 @@
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { ConfigError } from "../util/errors";
+import { openOutputFile, type OutputFile, type OutputTarget } from "../util/files";
 
 /**
- * Bounded-memory outputs for long traces: a file written as FILE.tmp and renamed into place on commit (so FILE is
- * complete or absent), buffered stdout-like writers, and a ring buffer that keeps the last N items.
+ * Bounded-memory outputs for long traces: a file written to a temporary file and renamed into place on commit (so
+ * FILE is complete or untouched), buffered stdout-like writers, and a ring buffer that keeps the last N items.
  */
 
 const CHUNK = 1 << 20;
@@ -29,57 +28,36 @@ export class ChunkedWriter {
   }
 }
 
-/** A file streamed to PATH.tmp and renamed to PATH on commit(); abort() removes the temporary file. */
+/**
+ * A trace file: a regular file streamed to a unique temporary file beside it and renamed over it on commit() (abort()
+ * removes it), or a character device or FIFO written straight into (lib/util/files.ts has the rules).
+ */
 export class AtomicFileSink {
-  readonly tmp: string;
-  private fd: number | undefined;
-  private readonly buf: ChunkedWriter;
-  bytes = 0;
+  private readonly f: OutputFile;
 
-  /** Opens PATH.tmp; a path that cannot be written is a ConfigError on `field`. */
+  /** Checks and opens PATH; a path that cannot be written is a ConfigError on `field`. */
   constructor(
     readonly path: string,
     field = "out",
+    target?: OutputTarget,
   ) {
-    this.tmp = path + ".tmp";
-    try {
-      this.fd = openSync(this.tmp, "w");
-    } catch (e) {
-      const why = e instanceof Error && "code" in e ? ` (${String((e as NodeJS.ErrnoException).code)})` : "";
-      throw new ConfigError(field, path, `a writable file path${why}`);
-    }
-    this.buf = new ChunkedWriter((chunk) => {
-      if (this.fd === undefined) throw new Error(`${this.path}: write after close`);
-      this.bytes += writeSync(this.fd, chunk);
-    });
+    this.f = openOutputFile(path, field, target);
   }
 
-  readonly write = (s: string): void => this.buf.write(s);
+  readonly write = (s: string): void => this.f.write(s);
 
-  /** Writes what is buffered, closes the file and moves it into place. */
+  get bytes(): number {
+    return this.f.bytes;
+  }
+
+  /** Writes what is buffered and moves the file into place. */
   commit(): void {
-    this.buf.flush();
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
-    renameSync(this.tmp, this.path);
+    this.f.commit();
   }
 
-  /** Closes and removes the temporary file (the destination is left untouched). */
+  /** Removes the temporary file (the destination is left untouched). */
   abort(): void {
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already unusable: removing it is all that matters
-      }
-      this.fd = undefined;
-    }
-    try {
-      unlinkSync(this.tmp);
-    } catch {
-      // nothing to remove
-    }
+    this.f.abort();
   }
 }
 

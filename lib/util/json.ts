@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import { ConfigError } from "./errors";
-
 /**
  * Exact JSON for results holding BigInt totals (docs/counters.md "Exactness"): a value is printed as a JSON number when
  * it is a safe integer (or any non-integer number), otherwise as a decimal string.
@@ -22,22 +19,4 @@ export function toJsonValue(v: unknown): unknown {
 
 export function exactJson(v: unknown, indent?: number): string {
   return JSON.stringify(toJsonValue(v), null, indent);
-}
-
-/**
- * Reads and parses a JSON file given on the command line; an unreadable file or invalid JSON is a ConfigError
- * naming the option (`field`) and what it accepts (`what`, e.g. "a JSON grid file").
- */
-export function readJsonFile(file: string, field: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError(field, file, `a readable file: ${what}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ConfigError(field, file, `${what} (the file is not valid JSON)`);
-  }
 }

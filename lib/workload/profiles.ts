@@ -1,4 +1,3 @@
-import { readJsonFile } from "../util/json";
 import { ConfigError } from "../util/errors";
 
 /**
@@ -111,38 +110,44 @@ export const PROFILES: Record<string, WorkloadProfile> = {
 
 export const PROFILE_NAMES = Object.keys(PROFILES);
 
-/** Validates a custom profile object; unknown keys and bad values are named errors. */
+/** A named profile (an own name of PROFILES: `constructor` or `__proto__` is no profile), or undefined. */
+export function namedProfile(name: string): WorkloadProfile | undefined {
+  return Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+}
+
+const TEXT_FIELDS = ["name", "description", "reasoning"] as const;
+
+/** Validates a custom profile object; unknown keys, missing fields and values of the wrong type or range are named errors. */
 export function validateProfile(obj: unknown, source: string): WorkloadProfile {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new ConfigError("workload", source, "a JSON object with the profile fields " + Object.keys(PROFILE_FIELDS).join(", "));
   }
   const o = obj as Record<string, unknown>;
-  const allowed = new Set(["name", "description", "reasoning", ...Object.keys(PROFILE_FIELDS)]);
+  const allowed = [...TEXT_FIELDS, ...Object.keys(PROFILE_FIELDS)];
   for (const k of Object.keys(o)) {
-    if (!allowed.has(k)) throw new ConfigError("workload", `${source}: ${k}`, `profile fields: ${[...allowed].join(", ")}`);
+    if (!allowed.includes(k)) throw new ConfigError("workload", `${source}: ${k}`, `profile fields: ${allowed.join(", ")}`);
   }
+  const text = (k: (typeof TEXT_FIELDS)[number], def: string): string => {
+    const v = Object.hasOwn(o, k) ? o[k] : undefined;
+    if (v === undefined) return def;
+    if (typeof v !== "string" || v.length > 10_000) {
+      throw new ConfigError("workload", `${source}: ${k}=${JSON.stringify(v)?.slice(0, 80) ?? String(v)}`, `${k}: a string (at most 10000 characters)`);
+    }
+    return v;
+  };
   const out: Record<string, unknown> = {
-    name: typeof o.name === "string" ? o.name : source,
-    description: typeof o.description === "string" ? o.description : "custom profile",
-    reasoning: typeof o.reasoning === "string" ? o.reasoning : "custom profile",
+    name: text("name", source),
+    description: text("description", "custom profile"),
+    reasoning: text("reasoning", "custom profile"),
   };
   for (const [k, spec] of Object.entries(PROFILE_FIELDS)) {
-    const v = o[k];
+    const v = Object.hasOwn(o, k) ? o[k] : undefined;
     if (v === undefined) throw new ConfigError("workload", `${source}: ${k} missing`, `${k}: ${spec.help}, ${spec.min}..${spec.max}`);
     if (typeof v !== "number" || !Number.isFinite(v) || v < spec.min || v > spec.max) {
-      throw new ConfigError("workload", `${source}: ${k}=${JSON.stringify(v)}`, `${k}: a number ${spec.min}..${spec.max} (${spec.help})`);
+      const shown = typeof v === "number" && !Number.isFinite(v) ? "a number beyond the double range" : JSON.stringify(v);
+      throw new ConfigError("workload", `${source}: ${k}=${shown}`, `${k}: a number ${spec.min}..${spec.max} (${spec.help})`);
     }
-    out[k] = v;
+    out[k] = v === 0 ? 0 : v;
   }
   return out as unknown as WorkloadProfile;
-}
-
-/** A named profile or a JSON file holding one. */
-export function loadProfile(nameOrFile: string): WorkloadProfile {
-  const named = PROFILES[nameOrFile];
-  if (named) return named;
-  if (!nameOrFile.endsWith(".json")) {
-    throw new ConfigError("workload", nameOrFile, `${PROFILE_NAMES.join(", ")}, or a JSON profile file`);
-  }
-  return validateProfile(readJsonFile(nameOrFile, "workload", "a JSON workload profile"), nameOrFile);
 }

@@ -49,15 +49,22 @@ describe("nestlab check (command line)", () => {
     const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
     return { code, out, err };
   }
-  it("--json prints policy, steps, violations, firstViolation", async () => {
+  it("--json prints policy, steps, violations, firstViolation; exit 3 when a violation is found, 0 when none", async () => {
     const r = await cli("check", "--policy", "elide-save-only", "--steps", "500", "--depth", "2", "--json");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe("");
     const j = JSON.parse(r.out) as Record<string, unknown>;
     for (const f of ["policy", "steps", "violations", "firstViolation"]) expect(j).toHaveProperty(f);
     expect(j.steps).toBe(500);
     expect(j.violations).toBeGreaterThan(0);
-    const ok = JSON.parse((await cli("check", "--exhaustive", "--max-len", "2", "--json")).out) as { violations: number; firstViolation: unknown };
+    const clean = await cli("check", "--exhaustive", "--max-len", "2", "--json");
+    expect(clean.code).toBe(0);
+    const ok = JSON.parse(clean.out) as { violations: number; firstViolation: unknown };
     expect(ok.violations).toBe(0);
+    // the text form exits 3 too
+    const text = await cli("check", "--policy", "elide-save-only", "--steps", "500", "--depth", "2");
+    expect(text.code).toBe(3);
+    expect(text.out).toMatch(/violations: [1-9]/);
     expect(ok.firstViolation).toBeNull();
   });
   it("bad input exits 2 naming the field", async () => {

@@ -5,7 +5,7 @@ import { fitCosts } from "../../lib/real/fit";
 import { modelKernelText } from "../../lib/real/model";
 import { importTraceText } from "../../lib/real/read";
 import type { RunOptions } from "../../lib/run/run";
-import { loadProfile } from "../../lib/workload/profiles";
+import { loadProfile } from "../../lib/workload/load";
 
 /**
  * A synthetic "machine": the model itself with several unit costs changed at once, written as L0's kernel-format

@@ -5,7 +5,7 @@ import { defaultModelConfig } from "../../lib/kvm/config";
 import { modelKernelText } from "../../lib/real/model";
 import { importTraceFile, importTraceText } from "../../lib/real/read";
 import { parseEventLine } from "../../lib/real/parse";
-import { loadProfile } from "../../lib/workload/profiles";
+import { loadProfile } from "../../lib/workload/load";
 import { ConfigError } from "../../lib/util/errors";
 
 const FIX = join(__dirname, "fixtures");
@@ -93,10 +93,10 @@ describe("nestlab import: fixtures written by hand to the kernel's formats (labe
 
   it("malformed input names the file and the line", () => {
     expect(() => importTraceFile(fx("malformed.synthetic.txt"))).toThrow(ConfigError);
-    expect(() => importTraceFile(fx("malformed.synthetic.txt"))).toThrow(/malformed\.synthetic\.txt:4: kvm_exit: text does not follow the kernel's format/);
-    expect(() => importTraceFile(fx("notatrace.txt"))).toThrow(/notatrace\.txt:1: not an event line/);
-    expect(() => importTraceFile(fx("missing.txt"))).toThrow(/invalid FILE '.*missing\.txt': accepted a readable file \(ENOENT\)/);
-    expect(() => importTraceText("", "empty")).toThrow(/empty:0: no events/);
+    expect(() => importTraceFile(fx("malformed.synthetic.txt"))).toThrow(/malformed\.synthetic\.txt', line 4: kvm_exit: text does not follow the kernel's format/);
+    expect(() => importTraceFile(fx("notatrace.txt"))).toThrow(/notatrace\.txt', line 1: not an event line/);
+    expect(() => importTraceFile(fx("missing.txt"))).toThrow(/invalid file '.*missing\.txt': accepted a readable file: .* \(no such file or directory\)/);
+    expect(() => importTraceText("", "empty")).toThrow(/'empty', line 0: no events/);
   });
 
   it("streams: the same summary from the file and from its text; CRLF line ends are accepted", () => {

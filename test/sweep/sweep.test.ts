@@ -84,7 +84,7 @@ describe("nestlab sweep", () => {
   it("refuses to resume a different grid", async () => {
     const r = await cli("sweep", ...GRID.map((a) => (a === "1,2,3" ? "1,2" : a)), "--out", reference, "--resume");
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--resume .*same grid/);
+    expect(r.err).toMatch(/--out .*holds the results of another sweep .*differ in the grid/);
   });
 
   it("shards merge into the result set of one run", async () => {
@@ -98,7 +98,7 @@ describe("nestlab sweep", () => {
     const merged = join(base, "merged");
     const incomplete = await cli("merge", dirs[0]!, dirs[2]!, "--out", merged);
     expect(incomplete.code).toBe(2);
-    expect(incomplete.err).toMatch(/shard\(s\) 1\/3 missing/);
+    expect(incomplete.err).toMatch(/cannot merge the directories given: shard\(s\) 1\/3 missing/);
     expect(existsSync(merged)).toBe(false);
     const r = await cli("merge", dirs[2]!, dirs[0]!, dirs[1]!, "--out", merged);
     expect(r.code, r.err).toBe(0);

@@ -101,7 +101,7 @@ describe("nestlab trace", () => {
     [["trace", "--json"], /--json.*--out/],
     [["trace", "--engine", "fast"], /unknown option --engine/],
     [["trace", "--depth", "9"], /--depth '9'/],
-    [["trace", "extra"], /command 'trace extra'/],
+    [["trace", "extra"], /unexpected argument 'extra': nestlab trace takes options only/],
     [["stat", "--duration-ms", "0"], /--duration-ms '0'/],
     [["stat", "--workload", "nosuch"], /--workload/],
   ];

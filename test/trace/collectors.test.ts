@@ -6,7 +6,7 @@ import { type RunOptions, type RunResult, runWorkload } from "../../lib/run/run"
 import { subscribe } from "../../lib/trace/bus";
 import { attach, attributionTable, CounterCollector, StatCollector } from "../../lib/trace/collectors";
 import { runTraced } from "../../lib/trace/run";
-import { loadProfile } from "../../lib/workload/profiles";
+import { loadProfile } from "../../lib/workload/load";
 
 function options(model: Partial<ModelConfig> & { depth: number }, durationMs: number, extra: Partial<RunOptions> = {}): RunOptions {
   return {

@@ -232,7 +232,7 @@ describe("subscriptions", () => {
   it("a subscriber may stop the run", async () => {
     const { runTraced } = await import("../../lib/trace/run");
     const { defaultModelConfig } = await import("../../lib/kvm/config");
-    const { loadProfile } = await import("../../lib/workload/profiles");
+    const { loadProfile } = await import("../../lib/workload/load");
     let exits = 0;
     const r = runTraced(
       { model: defaultModelConfig({ depth: 2 }), profile: loadProfile("io-heavy"), durationMs: 50, seed: 1, clockGhz: 3, hostPreemptRate: 0, hostNeonRate: 0 },

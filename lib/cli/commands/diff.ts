@@ -2,24 +2,17 @@ import { type DiffResult, diffTrace } from "../../real/diff";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { helpText, type OptionSpec, parseArgs } from "../args";
+import { helpText, noPositionals, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
 import { warn } from "./import";
-import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 /** the model's default run length for diff and fit (ms of leaf work): long enough for hundreds of forwarded exits */
 export const TRACE_MODEL_DEFAULTS = {
   diffDurationMs: { value: 50, help: "default --duration-ms of `nestlab diff` (the model's run, ms of leaf work)" },
   fitDurationMs: { value: 20, help: "default --duration-ms of `nestlab fit` (each of its model runs)" },
 } as const;
-
-export const TRACE_OPTION: OptionSpec = {
-  name: "trace",
-  kind: "value",
-  accepted: "a trace file (trace-cmd report, perf script, perf kvm stat report)",
-  help: "the machine's L0 recording (see nestlab import)",
-};
 
 const OPTIONS: readonly OptionSpec[] = [TRACE_OPTION, ...tracedRunOptions(TRACE_MODEL_DEFAULTS.diffDurationMs.value)];
 
@@ -65,6 +58,7 @@ export function diffText(d: DiffResult): string {
 export const diffCommand: Command = {
   name: "diff",
   summary: "a machine's L0 trace beside the model's figures for the same configuration",
+  options: OPTIONS,
   help: () =>
     helpText(
       "nestlab diff --trace FILE [--workload NAME|FILE] [run options] [--json]",
@@ -76,14 +70,14 @@ export const diffCommand: Command = {
       OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "diff");
     if (p.flags.get("help")) {
       io.out(diffCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `diff ${p.positionals.join(" ")}`, "diff takes no positional arguments (the trace is --trace FILE)");
+    noPositionals(p);
     const file = p.values.get("trace");
-    if (file === undefined) throw new ConfigError("trace", "(missing)", TRACE_OPTION.accepted!);
+    if (file === undefined) throw missingTrace("diff");
     const o = tracedRunOptionsFrom(p, io, TRACE_MODEL_DEFAULTS.diffDurationMs.value);
     const derive = !p.values.has("workload");
     if (derive && (p.values.has("io-rate") || p.values.has("timer-hz"))) {

@@ -1,18 +1,22 @@
-import { defaultWorkers } from "../../sweep/pool";
+import { defaultWorkers, WORKERS } from "../../sweep/pool";
 import { EXPLAIN_DEFAULTS, type ExplainResult, explain, parseTarget } from "../../explain/explain";
 import type { Implications } from "../../explain/evaluate";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { helpText, intOpt, type OptionSpec, parseArgs } from "../args";
+import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
 import { RUN_OPTIONS, runOptionsFrom } from "./run";
 
 const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
-  { name: "target", kind: "value", accepted: "a fraction in (0, 1) such as 0.10, or a percentage such as 10%", help: "the wall-clock reduction to reach (required)" },
-  { name: "top", kind: "value", accepted: "an integer 1..1000", help: `how many of the smallest changes to list; default ${EXPLAIN_DEFAULTS.top}` },
-  { name: "pair-inputs", kind: "value", accepted: "an integer 0..100", help: `how many inputs to pair (those whose single change helps most); default ${EXPLAIN_DEFAULTS.pairInputs}, 0: singles only` },
-  { name: "workers", kind: "value", accepted: "an integer 0..1024 (0: the main thread)", help: "worker threads; default the number of cores" },
+  {
+    name: "target",
+    kind: "value",
+    value: { type: "syntax", accepted: "a fraction in (0, 1) such as 0.10, or a percentage such as 10%", examples: ["0.10", "10%", "0.05", "2.5%"] },
+    help: "the wall-clock reduction to reach (required)" },
+  { name: "top", kind: "value", value: { type: "integer", min: 1, max: 1000 }, help: `how many of the smallest changes to list; default ${EXPLAIN_DEFAULTS.top}` },
+  { name: "pair-inputs", kind: "value", value: { type: "integer", min: 0, max: 100 }, help: `how many inputs to pair (those whose single change helps most); default ${EXPLAIN_DEFAULTS.pairInputs}, 0: singles only` },
+  { name: "workers", kind: "value", value: WORKERS, help: `worker threads; default the core count (${defaultWorkers()} here); 0 runs in the main thread` },
   ...RUN_OPTIONS.filter((o) => o.name !== "engine"),
 ];
 
@@ -50,6 +54,7 @@ export function explainText(r: ExplainResult): string {
 
 export const explainCommand: Command = {
   name: "explain",
+  options: EXPLAIN_OPTIONS,
   summary: "what would have to change (costs, hardware, kernel, workload) for the change to reach a target reduction",
   help: () =>
     helpText(
@@ -58,18 +63,18 @@ export const explainCommand: Command = {
       EXPLAIN_OPTIONS,
     ),
   async run(argv, io) {
-    const p = parseArgs(argv, EXPLAIN_OPTIONS);
+    const p = parseArgs(argv, EXPLAIN_OPTIONS, "explain");
     if (p.flags.get("help")) {
       io.out(explainCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `explain ${p.positionals.join(" ")}`, "explain takes no positional arguments");
+    noPositionals(p);
     const raw = p.values.get("target");
-    if (raw === undefined) throw new ConfigError("target", "(missing)", "a fraction in (0, 1) such as 0.10, or a percentage such as 10%");
+    if (raw === undefined) throw new ConfigError("target", "", "", "nestlab explain needs --target: a fraction in (0, 1) such as 0.10, or a percentage such as 10%");
     const target = parseTarget(raw);
-    const top = intOpt(p, "top", EXPLAIN_DEFAULTS.top, 1, 1000);
-    const pairInputs = intOpt(p, "pair-inputs", EXPLAIN_DEFAULTS.pairInputs, 0, 100);
-    const workers = intOpt(p, "workers", defaultWorkers(), 0, 1024);
+    const top = numArg(p, "top", EXPLAIN_DEFAULTS.top);
+    const pairInputs = numArg(p, "pair-inputs", EXPLAIN_DEFAULTS.pairInputs);
+    const workers = numArg(p, "workers", Math.min(defaultWorkers(), WORKERS.max));
     const o = runOptionsFrom(p, io);
     const r = await explain(o, { target, top, pairInputs, workers, ...(io.progress ? { progress: io.progress } : {}) });
     io.out(o.json ? exactJson(r) + "\n" : explainText(r) + "\n");

@@ -4,25 +4,25 @@ import { type FitResult, fitCosts } from "../../real/fit";
 import { modelL0View } from "../../real/model";
 import { importTraceFile } from "../../real/read";
 import type { RunOptions } from "../../run/run";
-import { AtomicFileSink } from "../../trace/sink";
 import { ConfigError } from "../../util/errors";
+import { checkOutputFile, openOutputFile } from "../../util/files";
 import { exactJson } from "../../util/json";
-import { helpText, intOpt, numOpt, type OptionSpec, parseArgs } from "../args";
+import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
-import { TRACE_MODEL_DEFAULTS, TRACE_OPTION } from "./diff";
+import { TRACE_MODEL_DEFAULTS } from "./diff";
 import { warn } from "./import";
-import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 const FITTABLE = COST_NAMES.filter((n) => COSTS[n].basis === "assumed" || COSTS[n].basis === "calibrated");
 
 const OPTIONS: readonly OptionSpec[] = [
   TRACE_OPTION,
-  { name: "out", kind: "value", accepted: "a file path", help: "write the fitted costs as a --costs JSON file (written as FILE.tmp, renamed when complete)" },
-  { name: "prior", kind: "value", accepted: "a number > 0 and <= 10", help: "relative prior standard deviation of each fitted cost around its default; default 0.5" },
-  { name: "fit-costs", kind: "value", accepted: `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")})`, help: "fit only these costs (the others stay at their values); default all assumed and calibrated ones" },
-  { name: "min-count", kind: "value", accepted: "an integer 1..1000000", help: "use only exit kinds seen at least this often on both sides; default 20" },
-  { name: "iterations", kind: "value", accepted: "an integer 1..20", help: "Gauss-Newton steps (each one model run); default 3" },
+  { name: "out", kind: "value", value: { type: "output-file" }, help: "write the fitted costs as a --costs JSON file (a temporary file beside it, renamed over it when complete)" },
+  { name: "prior", kind: "value", value: { type: "number", min: 0, max: 10, minExclusive: true }, help: "relative prior standard deviation of each fitted cost around its default; default 0.5" },
+  { name: "fit-costs", kind: "value", value: { type: "list", item: { type: "enum", values: FITTABLE } }, help: "fit only these costs (the others stay at their values); default all assumed and calibrated ones" },
+  { name: "min-count", kind: "value", value: { type: "integer", min: 1, max: 1_000_000 }, help: "use only exit kinds seen at least this often on both sides; default 20" },
+  { name: "iterations", kind: "value", value: { type: "integer", min: 1, max: 20 }, help: "Gauss-Newton steps (each one model run); default 3" },
   ...tracedRunOptions(TRACE_MODEL_DEFAULTS.fitDurationMs.value),
 ];
 
@@ -56,6 +56,7 @@ export function fitText(f: FitResult, source: string, out: string | undefined): 
 export const fitCommand: Command = {
   name: "fit",
   summary: "fit the assumed/calibrated unit costs to a machine's L0 trace; writes a --costs file",
+  options: OPTIONS,
   help: () =>
     helpText(
       "nestlab fit --trace FILE [--out COSTS.json] [--fit-costs LIST] [--prior X] [run options] [--json]",
@@ -67,24 +68,25 @@ export const fitCommand: Command = {
       OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "fit");
     if (p.flags.get("help")) {
       io.out(fitCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `fit ${p.positionals.join(" ")}`, "fit takes no positional arguments (the trace is --trace FILE)");
+    noPositionals(p);
     const file = p.values.get("trace");
-    if (file === undefined) throw new ConfigError("trace", "(missing)", TRACE_OPTION.accepted!);
+    if (file === undefined) throw missingTrace("fit");
     const o = tracedRunOptionsFrom(p, io, TRACE_MODEL_DEFAULTS.fitDurationMs.value);
-    const prior = numOpt(p, "prior", 0.5, (v) => v > 0 && v <= 10, "a number > 0 and <= 10");
-    const minCount = intOpt(p, "min-count", 20, 1, 1_000_000);
-    const iterations = intOpt(p, "iterations", 3, 1, 20);
+    const prior = numArg(p, "prior", 0.5);
+    const minCount = numArg(p, "min-count", 20);
+    const iterations = numArg(p, "iterations", 3);
     let costs: CostName[] | undefined;
     const raw = p.values.get("fit-costs");
     if (raw !== undefined) {
       costs = [];
       for (const n of raw.split(",")) {
-        if (!(FITTABLE as readonly string[]).includes(n)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")})`);
+        if (!(FITTABLE as readonly string[]).includes(n)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
+        if (costs.includes(n as CostName)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
         if (!costs.includes(n as CostName)) costs.push(n as CostName);
       }
     }
@@ -93,6 +95,7 @@ export const fitCommand: Command = {
       { const n = p.values.has("io-rate") ? "io-rate" : "timer-hz"; throw new ConfigError(n, p.values.get(n)!, "only with --workload (without it the rates come from the trace)"); }
     }
     const out = p.values.get("out");
+    const target = out !== undefined ? checkOutputFile(out, "out") : undefined;
     const machine = importTraceFile(file, { field: "trace", ...(io.progress ? { progress: io.progress } : {}) });
     if (machine.format === "perf-kvm-stat") {
       throw new ConfigError("trace", file, "a trace of events (trace-cmd report or perf script): a perf kvm stat table has no exit kinds or windows to fit");
@@ -106,20 +109,20 @@ export const fitCommand: Command = {
       const w = deriveWorkload(machine, base.profile, hypHz, work > 0 ? probe.run.seconds / work : 1).profile;
       run = { ...base, profile: w, ioRate: w.ioRate, timerHz: w.timerHz };
     }
-    // every input is valid: only now open the output
-    const sink = out !== undefined ? new AtomicFileSink(out) : undefined;
-    try {
-      const f = fitCosts(machine, { run, prior, minCount, iterations, ...(costs ? { costs } : {}), ...(io.progress ? { progress: io.progress } : {}) });
-      if (sink) {
-        sink.write(JSON.stringify(f.costsFile, null, 2) + "\n");
-        sink.commit();
+    const f = fitCosts(machine, { run, prior, minCount, iterations, ...(costs ? { costs } : {}), ...(io.progress ? { progress: io.progress } : {}) });
+    // every input was valid and the fit is done: only now open the output (a temporary file beside it, renamed over it)
+    if (out !== undefined) {
+      const costsOut = openOutputFile(out, "out", target);
+      try {
+        costsOut.write(JSON.stringify(f.costsFile, null, 2) + "\n");
+        costsOut.commit();
+      } catch (e) {
+        costsOut.abort();
+        throw e;
       }
-      if (json) warn(io, machine);
-      io.out(json ? exactJson(fitJson(f, out)) + "\n" : fitText(f, file, out));
-      return 0;
-    } catch (e) {
-      sink?.abort();
-      throw e;
     }
+    if (json) warn(io, machine);
+    io.out(json ? exactJson(fitJson(f, out)) + "\n" : fitText(f, file, out));
+    return 0;
   },
 };

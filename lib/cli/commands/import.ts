@@ -2,7 +2,9 @@ import { type ImportSummary, L0_VIEW } from "../../real/importer";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
+import { echo } from "../../util/text";
 import { helpText, type OptionSpec, parseArgs } from "../args";
+import { TRACE_OPTION } from "./traced";
 import type { Command } from "../command";
 import { formatTable } from "../format";
 
@@ -83,6 +85,8 @@ export function warn(io: { err(t: string): void }, s: ImportSummary): void {
 export const importCommand: Command = {
   name: "import",
   summary: "read an L0 recording (trace-cmd report, perf script, perf kvm stat report): exits, nested transitions, times",
+  options: OPTIONS,
+  positionals: { field: "file", min: 1, max: 1, value: TRACE_OPTION.value! },
   help: () =>
     helpText(
       "nestlab import FILE [--json]",
@@ -94,14 +98,15 @@ export const importCommand: Command = {
       OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "import");
     if (p.flags.get("help")) {
       io.out(importCommand.help());
       return 0;
     }
     const [file, ...extra] = p.positionals;
-    if (file === undefined) throw new ConfigError("file", "(missing)", "a trace file", "invalid FILE '(missing)': accepted a trace file: nestlab import FILE");
-    if (extra.length > 0) throw new ConfigError("command", `import ${p.positionals.join(" ")}`, "import takes one FILE");
+    if (file === undefined) throw new ConfigError("file", "", "", "nestlab import needs a FILE: an L0 recording (trace-cmd report text, perf script output or a perf kvm stat report)");
+    const more = extra[0];
+    if (more !== undefined) throw new ConfigError("command", more, "", `unexpected argument '${echo(more)}': nestlab import takes one FILE`);
     const s = importTraceFile(file, io.progress ? { progress: io.progress } : {});
     if (p.flags.get("json")) warn(io, s);
     io.out(p.flags.get("json") ? exactJson(importJson(s)) + "\n" : importText(s));

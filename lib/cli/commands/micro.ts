@@ -1,19 +1,22 @@
 import { isMicroOp, MICRO_DEFAULT_ITERATIONS, MICRO_OPS, MICRO_WARMUP, runMicro } from "../../micro/micro";
 import { ConfigError } from "../../util/errors";
-import { COMMON_OPTIONS, commonOptions, helpText, intOpt, type OptionSpec, parseArgs } from "../args";
+import { didYouMean, echo, nearest } from "../../util/text";
+import { COMMON_OPTIONS, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: "iterations", kind: "value", accepted: "an integer 1..1000000", help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
+  { name: "iterations", kind: "value", value: { type: "integer", min: 1, max: 1_000_000 }, help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
   { name: "leaf-fp", kind: "bool", help: "the leaf uses FP/SIMD between iterations (where the FP-elision patch shows)" },
-  { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling, any depth; exact: every operation stepped" },
+  { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized trap handling, any depth; exact: every operation stepped" },
   ...COMMON_OPTIONS,
 ];
 
 export const microCommand: Command = {
   name: "micro",
   summary: "per-iteration cost of one leaf operation (kvm-unit-tests micro-bench style)",
+  options: OPTIONS,
+  positionals: { field: "op", min: 1, max: 1, value: { type: "enum", values: MICRO_OPS } },
   help: () =>
     helpText(
       `nestlab micro <${MICRO_OPS.join("|")}> [options]`,
@@ -22,20 +25,19 @@ export const microCommand: Command = {
       OPTIONS,
     ),
   run(argv: readonly string[], io: CommandIO): number {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "micro");
     if (p.flags.get("help")) {
       io.out(microCommand.help());
       return 0;
     }
     const op = p.positionals[0];
-    if (op === undefined || !isMicroOp(op) || p.positionals.length > 1) {
-      throw new ConfigError("op", p.positionals.join(" ") || "(missing)", MICRO_OPS.join(", "));
-    }
+    if (op === undefined) throw new ConfigError("op", "", "", `micro needs an op: nestlab micro <${MICRO_OPS.join("|")}> [options]`);
+    if (!isMicroOp(op)) throw new ConfigError("op", op, `${MICRO_OPS.join(", ")}${didYouMean(nearest(op, MICRO_OPS))}`);
+    if (p.positionals.length > 1) throw new ConfigError("op", p.positionals.slice(1).join(" "), "", `unexpected argument '${echo(p.positionals[1]!)}': micro takes one op`);
     const common = commonOptions(p);
-    const iterations = intOpt(p, "iterations", MICRO_DEFAULT_ITERATIONS, 1, 1_000_000);
-    const engine = p.values.get("engine") ?? "fast";
-    if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
-    const r = runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false, engine }, io.progress);
+    const iterations = num(p, "iterations", MICRO_DEFAULT_ITERATIONS);
+    const engine = oneOf(p, "engine", "fast") as "fast" | "exact";
+    const r = withCostsNamed(p, () => runMicro(common.model, { op, iterations, leafFp: p.flags.get("leaf-fp") ?? false, engine }, io.progress));
     const ns = r.cycles / common.clockGhz;
     const result = {
       ...r,

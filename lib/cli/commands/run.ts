@@ -1,21 +1,27 @@
 import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
-import { RUN_DEFAULTS, type RunOptions, type RunResult, runWorkload } from "../../run/run";
+import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { loadProfile, PROFILE_NAMES } from "../../workload/profiles";
-import { COMMON_OPTIONS, commonOptions, helpText, numOpt, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
+import { loadProfile } from "../../workload/load";
+import { PROFILE_NAMES } from "../../workload/profiles";
+import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
-  { name: "workload", kind: "value", accepted: `${PROFILE_NAMES.join(", ")}, or a JSON profile file`, help: "the leaf's workload profile; default io-heavy" },
-  { name: "io-rate", kind: "value", accepted: "a number 0..1000000 (Hz)", help: "I/O exits per second of work time (overrides the profile's)" },
-  { name: "timer-hz", kind: "value", accepted: "a number 0..10000 (Hz)", help: "the leaf's timer tick (overrides the profile's; 0: tickless)" },
-  { name: "hyp-hz", kind: "value", accepted: "a number 0..10000 (Hz)", help: `every hypervisor kernel's tick (L0 and guest hypervisors); default ${RUN_DEFAULTS.guestHypHz.value}, 0: tickless (nohz_full)` },
-  { name: "duration-ms", kind: "value", accepted: "a number > 0 and <= 600000", help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
-  { name: "engine", kind: "value", accepted: "fast, exact", help: "fast (default): memoized trap handling; exact: every operation stepped" },
+  {
+    name: "workload",
+    kind: "value",
+    value: { type: "name-or-file", values: PROFILE_NAMES, what: "a workload profile (FILE.json)", content: "workload" },
+    help: "the leaf's workload profile; default io-heavy",
+  },
+  { name: "io-rate", kind: "value", value: RUN_VALUES.ioRate, help: "I/O exits per second of work time (overrides the profile's)" },
+  { name: "timer-hz", kind: "value", value: RUN_VALUES.timerHz, help: "the leaf's timer tick (overrides the profile's; 0: tickless)" },
+  { name: "hyp-hz", kind: "value", value: RUN_VALUES.hypHz, help: `every hypervisor kernel's tick (L0 and guest hypervisors); default ${RUN_DEFAULTS.guestHypHz.value}, 0: tickless (nohz_full)` },
+  { name: "duration-ms", kind: "value", value: RUN_VALUES.durationMs, help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
+  { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized trap handling; exact: every operation stepped" },
   ...COMMON_OPTIONS,
 ];
 
@@ -25,24 +31,21 @@ const COMPARE_OPTIONS: readonly OptionSpec[] = [
   {
     name: "exit-window-ms",
     kind: "value",
-    accepted: "a number 0..1000 (ms; 0: off)",
+    value: { type: "number", min: 0, max: 1000, note: "ms; 0: off" },
     help: `the cost of one leaf exit, by the code that raised each trap: the first MS of the stream on the exact engine; default ${EXIT_WINDOW_MS}, 0: off`,
   },
 ];
 
-export function runOptionsFrom(p: ParsedArgs, io: CommandIO): RunOptions & { json: boolean } {
+export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number = RUN_DEFAULTS.durationMs.value): RunOptions & { json: boolean } {
   const common = commonOptions(p);
-  const engine = p.values.get("engine") ?? "fast";
-  if (engine !== "fast" && engine !== "exact") throw new ConfigError("engine", engine, "fast, exact");
-  const ioRaw = p.values.get("io-rate");
-  const timerRaw = p.values.get("timer-hz");
+  const engine = p.specs.has("engine") ? (oneOf(p, "engine", "fast") as "fast" | "exact") : "fast";
   return {
     model: common.model,
     profile: loadProfile(p.values.get("workload") ?? "io-heavy"),
-    ...(ioRaw !== undefined ? { ioRate: numOpt(p, "io-rate", 0, (v) => v >= 0 && v <= 1e6, "a number 0..1000000 (Hz)") } : {}),
-    ...(timerRaw !== undefined ? { timerHz: numOpt(p, "timer-hz", 0, (v) => v >= 0 && v <= 10000, "a number 0..10000 (Hz)") } : {}),
-    hypHz: numOpt(p, "hyp-hz", RUN_DEFAULTS.guestHypHz.value, (v) => v >= 0 && v <= 10000, "a number 0..10000 (Hz)"),
-    durationMs: numOpt(p, "duration-ms", RUN_DEFAULTS.durationMs.value, (v) => v > 0 && v <= 600_000, "a number > 0 and <= 600000"),
+    ...(p.values.has("io-rate") ? { ioRate: num(p, "io-rate", 0) } : {}),
+    ...(p.values.has("timer-hz") ? { timerHz: num(p, "timer-hz", 0) } : {}),
+    hypHz: num(p, "hyp-hz", RUN_DEFAULTS.guestHypHz.value),
+    durationMs: num(p, "duration-ms", defaultMs),
     seed: common.seed,
     clockGhz: common.clockGhz,
     hostPreemptRate: common.hostPreemptRate,
@@ -75,16 +78,17 @@ function runText(r: RunResult): string {
 export const runCommand: Command = {
   name: "run",
   summary: "a fixed-work run of a leaf workload",
+  options: RUN_OPTIONS,
   help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS),
   run(argv, io) {
-    const p = parseArgs(argv, RUN_OPTIONS);
+    const p = parseArgs(argv, RUN_OPTIONS, "run");
     if (p.flags.get("help")) {
       io.out(runCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `run ${p.positionals.join(" ")}`, "run takes no positional arguments");
+    noPositionals(p);
     const o = runOptionsFrom(p, io);
-    const r = runWorkload(o);
+    const r = withCostsNamed(p, () => runWorkload(o));
     io.out(o.json ? exactJson(runJson(r)) + "\n" : runText(r) + "\n");
     return 0;
   },
@@ -183,6 +187,7 @@ function compareText(c: CompareResult, patch: readonly number[]): string {
 export const compareCommand: Command = {
   name: "compare",
   summary: "the same run with --patch none and with the given --patch: speedup and where it comes from",
+  options: COMPARE_OPTIONS,
   help: () =>
     helpText(
       "nestlab compare [options]",
@@ -190,17 +195,21 @@ export const compareCommand: Command = {
       COMPARE_OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, COMPARE_OPTIONS);
+    const p = parseArgs(argv, COMPARE_OPTIONS, "compare");
     if (p.flags.get("help")) {
       io.out(compareCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `compare ${p.positionals.join(" ")}`, "compare takes no positional arguments");
+    noPositionals(p);
     const o = runOptionsFrom(p, io);
-    const windowMs = numOpt(p, "exit-window-ms", EXIT_WINDOW_MS, (v) => v >= 0 && v <= 1000, "a number 0..1000 (ms; 0: off)");
-    const c = runCompare(o);
-    const exit = windowMs > 0 ? compareExit(o, windowMs) : undefined;
-    const band = p.flags.get("sensitivity") ? sensitivity(o, io.progress) : undefined;
+    if (o.model.patch.length === 0) {
+      // the baseline is --patch none: comparing it with itself says nothing
+      throw new ConfigError("patch", p.values.get("patch") ?? "none", `all, or a comma list of levels 0..${o.model.depth - 1}: compare runs --patch none as its baseline, so --patch none would compare the baseline with itself`);
+    }
+    const windowMs = num(p, "exit-window-ms", EXIT_WINDOW_MS);
+    const c = withCostsNamed(p, () => runCompare(o));
+    const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit(o, windowMs)) : undefined;
+    const band = p.flags.get("sensitivity") ? withCostsNamed(p, () => sensitivity(o, io.progress)) : undefined;
     if (o.json) {
       io.out(exactJson({ ...(compareJson(c) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;

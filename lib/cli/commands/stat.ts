@@ -2,9 +2,8 @@ import type { RunResult } from "../../run/run";
 import { StatCollector, type StatSummary } from "../../trace/collectors";
 import { runTraced, TRACE_DEFAULTS } from "../../trace/run";
 import { TRACEPOINT_NAMES } from "../../trace/tracepoints";
-import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { helpText, type OptionSpec, parseArgs } from "../args";
+import { helpText, noPositionals, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
@@ -64,6 +63,7 @@ function statText(r: RunResult, s: StatSummary, durationMs: number): string {
 export const statCommand: Command = {
   name: "stat",
   summary: "a run summarized like kvm_stat / perf kvm stat: exits and events by level and reason",
+  options: OPTIONS,
   help: () =>
     helpText(
       "nestlab stat [options]",
@@ -72,15 +72,15 @@ export const statCommand: Command = {
       OPTIONS,
     ),
   run(argv, io) {
-    const p = parseArgs(argv, OPTIONS);
+    const p = parseArgs(argv, OPTIONS, "stat");
     if (p.flags.get("help")) {
       io.out(statCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `stat ${p.positionals.join(" ")}`, "stat takes no positional arguments");
+    noPositionals(p);
     const o = tracedRunOptionsFrom(p, io, TRACE_DEFAULTS.statDurationMs.value);
     const c = new StatCollector();
-    const r = runTraced(o, "*", c.add);
+    const r = withCostsNamed(p, () => runTraced(o, "*", c.add));
     const s = c.summary();
     io.out(o.json ? exactJson(statJson(r, s, o.durationMs)) + "\n" : statText(r, s, o.durationMs) + "\n");
     return 0;

@@ -1,25 +1,50 @@
-import { type Axis, AXES, COST_AXES } from "../../sweep/axes";
-import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, sweptAxes } from "../../sweep/grid";
+import { type Axis, AXES, COST_AXES, SEED_AXIS } from "../../sweep/axes";
+import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, SWEEP_LIMITS, sweptAxes } from "../../sweep/grid";
 import { resultsCsv, resultsJson } from "../../sweep/output";
-import { defaultWorkers } from "../../sweep/pool";
+import { defaultWorkers, WORKERS } from "../../sweep/pool";
 import { parseShard, runSweep } from "../../sweep/sweep";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { helpText, intOpt, loadCosts, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
+import type { ValueSpec } from "../../util/values";
+import { loadProfile } from "../../workload/load";
+import type { WorkloadProfile } from "../../workload/profiles";
+import { helpText, loadCosts, noPositionals, num, type OptionSpec, type ParsedArgs, parseArgs } from "../args";
 import type { Command } from "../command";
 
-const axisOption = (a: Axis): OptionSpec => ({ name: a.name, kind: "value", accepted: `comma list of ${a.accepted}`, help: a.description });
+const axisOption = (a: Axis): OptionSpec => ({ name: a.name, kind: "value", value: { type: "list", item: a.value }, help: a.description });
+
+const SEEDS: ValueSpec = { type: "integer", min: 1, max: SWEEP_LIMITS.maxSeeds };
 
 const SWEEP_OPTIONS: readonly OptionSpec[] = [
-  { name: "grid", kind: "value", accepted: "a JSON grid file", help: 'grid file: {"axes": {AXIS: [values]}, "zip": [{AXIS: [...], AXIS: [...]}], "seeds": K, "seed": S, "costs": {NAME: v}}' },
+  {
+    name: "grid",
+    kind: "value",
+    value: { type: "file", what: "a grid (axes, zip, seeds, seed, costs)", content: "grid" },
+    help: 'grid file: {"axes": {AXIS: [values]}, "zip": [{AXIS: [...], AXIS: [...]}], "seeds": K, "seed": S, "costs": {NAME: v}}',
+  },
   ...AXES.map(axisOption),
-  { name: "seeds", kind: "value", accepted: "an integer 1..10000", help: "runs per point, with seeds derived from --seed (the first is --seed itself); default 1" },
-  { name: "seed", kind: "value", accepted: "an integer 0..2^32-1, or a comma list of seeds", help: "base seed (default 1), or the explicit list of seeds" },
-  { name: "costs", kind: "value", accepted: "a JSON file mapping unit-cost names to numbers", help: "override named unit costs for every point" },
-  { name: "out", kind: "value", accepted: "a directory", help: "write DIR/results.csv, results.json, results.arrow (and the journal DIR/journal.jsonl)" },
-  { name: "workers", kind: "value", accepted: "an integer 0..1024", help: `worker threads; default the core count (${defaultWorkers()} here); 0 runs in the main thread` },
+  { name: "seeds", kind: "value", value: SEEDS, help: "runs per point, with seeds derived from --seed (the first is --seed itself); default 1" },
+  { name: "seed", kind: "value", value: { type: "list", item: SEED_AXIS.value }, help: "base seed (default 1), or the explicit list of seeds" },
+  {
+    name: "costs",
+    kind: "value",
+    value: { type: "file", what: "an object mapping unit-cost names to numbers", content: "costs" },
+    help: "override named unit costs for every point",
+  },
+  {
+    name: "out",
+    kind: "value",
+    value: { type: "output-dir" },
+    help: "write DIR/results.csv, results.json, results.arrow (and the journal DIR/journal.jsonl); DIR is new, holds no sweep files, or holds this sweep (--resume)",
+  },
+  { name: "workers", kind: "value", value: WORKERS, help: `worker threads; default the core count (${defaultWorkers()} here); 0 runs in the main thread` },
   { name: "resume", kind: "bool", help: "continue the sweep journaled in --out DIR (nothing lost, nothing duplicated)" },
-  { name: "shard", kind: "value", accepted: "I/N with 0 <= I < N", help: "run only the runs with index % N == I (then nestlab merge)" },
+  {
+    name: "shard",
+    kind: "value",
+    value: { type: "syntax", accepted: "I/N with 0 <= I < N <= 100000", examples: ["0/1", "0/2", "1/2", "2/3"] },
+    help: "run only the runs with index % N == I (then nestlab merge)",
+  },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
   { name: "help", kind: "bool", help: "show help" },
 ];
@@ -43,28 +68,43 @@ function normalizeBoolAxes(argv: readonly string[]): string[] {
   return out;
 }
 
+/** Workload profile files, each read once (the flags are checked alone first, then with the grid file). */
+function profileReader(): (file: string) => WorkloadProfile {
+  const read = new Map<string, WorkloadProfile>();
+  return (file) => {
+    let p = read.get(file);
+    if (!p) read.set(file, (p = loadProfile(file)));
+    return p;
+  };
+}
+
 /** The grid asked for: list-valued flags, a grid file, or both (an axis may come from only one of them). */
-function gridFrom(p: ParsedArgs): { grid: GridInput; file: string | undefined } {
+function gridFrom(p: ParsedArgs, readProfile: (file: string) => WorkloadProfile): { grid: GridInput; file: string | undefined } {
   const axes: Record<string, string[]> = {};
   for (const a of [...AXES, ...COST_AXES]) {
     const raw = p.values.get(a.name);
-    if (raw !== undefined) axes[a.name] = raw.split(",").map((s) => s.trim());
+    // the items exactly as given: ' 12' is no number (one grammar: lib/util/values.ts)
+    if (raw !== undefined) axes[a.name] = raw.split(",");
   }
-  const seedRaw = p.values.get("seed");
-  const seedList = seedRaw?.split(",").map((s) => s.trim());
-  const seedsRaw = p.values.get("seeds");
   const flags: { -readonly [K in keyof GridInput]: GridInput[K] } = { axes };
-  if (seedList !== undefined) flags.seed = seedList.length > 1 ? seedList.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN)) : /^\d+$/.test(seedList[0]!) ? Number(seedList[0]) : NaN;
-  if (seedsRaw !== undefined) flags.seeds = intOpt(p, "seeds", 1, 1, 10_000);
-  if (typeof flags.seed === "number" && Number.isNaN(flags.seed)) throw new ConfigError("seed", seedRaw!, "an integer 0..2^32-1, or a comma list of seeds");
-  gridSpec(flags, FLAG_WHERE); // the flags' errors name the flags
+  const seedRaw = p.values.get("seed");
+  if (seedRaw !== undefined) {
+    const seeds = seedRaw.split(",").map((s) => {
+      const v = SEED_AXIS.parse(s);
+      if (v === undefined) throw new ConfigError("seed", s, `${SEED_AXIS.accepted}, or a comma list of them`);
+      return v as number;
+    });
+    flags.seed = seeds.length > 1 ? seeds : seeds[0]!;
+  }
+  if (p.values.has("seeds")) flags.seeds = num(p, "seeds", 1);
+  gridSpec(flags, FLAG_WHERE, undefined, readProfile); // the flags' errors name the flags
   const file = p.values.get("grid");
   if (file === undefined) return { grid: flags, file };
   const g = readGridFile(file);
-  const fileAxes = (typeof g.axes === "object" && g.axes !== null ? g.axes : {}) as Record<string, unknown>;
+  const fileAxes = (typeof g.axes === "object" && g.axes !== null && !Array.isArray(g.axes) ? g.axes : {}) as Record<string, unknown>;
   const inZip = new Set((Array.isArray(g.zip) ? g.zip : []).flatMap((z) => (typeof z === "object" && z !== null ? Object.keys(z) : [])));
   for (const name of Object.keys(axes)) {
-    if (name in fileAxes || inZip.has(name)) throw new ConfigError(name, axes[name]!.join(","), `an axis not also given by --grid ${file}`);
+    if (Object.hasOwn(fileAxes, name) || inZip.has(name)) throw new ConfigError(name, axes[name]!.join(","), `an axis not also given by --grid ${file}`);
   }
   const merged: GridInput = {
     ...g,
@@ -78,6 +118,7 @@ function gridFrom(p: ParsedArgs): { grid: GridInput; file: string | undefined } 
 export const sweepCommand: Command = {
   name: "sweep",
   summary: "fixed-work runs over a parameter grid, on worker threads; resumable and shardable",
+  options: ALL_OPTIONS,
   help: () =>
     helpText(
       "nestlab sweep [--grid FILE] [--AXIS v1,v2,...] [--seeds K] [--out DIR] [--workers N] [--resume] [--shard I/N]",
@@ -90,16 +131,18 @@ export const sweepCommand: Command = {
       SWEEP_OPTIONS,
     ),
   async run(argv, io) {
-    const p = parseArgs(normalizeBoolAxes(argv), ALL_OPTIONS);
+    const p = parseArgs(normalizeBoolAxes(argv), ALL_OPTIONS, "sweep");
     if (p.flags.get("help")) {
       io.out(sweepCommand.help());
       return 0;
     }
-    if (p.positionals.length) throw new ConfigError("command", `sweep ${p.positionals.join(" ")}`, "sweep takes no positional arguments");
-    const { grid, file } = gridFrom(p);
-    const spec = gridSpec(grid, file === undefined ? FLAG_WHERE : fileWhere(file), loadCosts(p.values.get("costs")));
+    noPositionals(p);
+    const readProfile = profileReader();
+    const { grid, file } = gridFrom(p, readProfile);
+    const costsFile = p.values.get("costs");
+    const spec = gridSpec(grid, file === undefined ? FLAG_WHERE : fileWhere(file), loadCosts(costsFile), readProfile);
     const plan = planSpec(spec);
-    const workers = intOpt(p, "workers", defaultWorkers(), 0, 1024);
+    const workers = num(p, "workers", Math.min(defaultWorkers(), WORKERS.max));
     const out = p.values.get("out");
     const resume = p.flags.get("resume") ?? false;
     if (resume && out === undefined) throw new ConfigError("resume", "--resume", "--resume together with --out DIR (the directory holding the journal)");
@@ -109,17 +152,21 @@ export const sweepCommand: Command = {
       throw new ConfigError(file === undefined ? "depth" : "grid", file ?? "(grid)", "a grid with at least one combination the model allows", `every combination of the grid is forbidden (first: ${plan.skipped[0]?.reason ?? "none"})`);
     }
     const json = p.flags.get("json") ?? false;
-    if (plan.skipped.length) {
+    // listed once the output directory is checked: a refused directory is one error line
+    const listSkipped = (): void => {
+      if (plan.skipped.length === 0) return;
       const names = sweptAxes(spec);
       io.err(`nestlab: skipped ${plan.skipped.length} combination(s) the model forbids:\n`);
       for (const s of plan.skipped) io.err(`  ${describeParams(s.params, names)}: ${s.reason.replace(/^invalid /, "")}\n`);
-    }
+    };
     const killAfter = Number(process.env[KILL_AFTER_ENV] ?? "0");
     const doc = await runSweep(plan, {
       workers,
       ...(out !== undefined ? { out } : {}),
       resume,
       ...(shard ? { shard } : {}),
+      onStart: listSkipped,
+      inputs: { ...(file !== undefined ? { grid: file } : {}), ...(costsFile !== undefined ? { costs: costsFile } : {}) },
       onProgress: (s) => io.progress?.(s.done, s.total, "sweep runs"),
       ...(killAfter > 0 ? { onRow: (_row, stored) => void (stored >= killAfter && process.kill(process.pid, "SIGKILL")) } : {}),
     });

@@ -1,4 +1,5 @@
-import { numOpt, type OptionSpec, type ParsedArgs } from "../args";
+import { ConfigError } from "../../util/errors";
+import { accepted, type OptionSpec, type ParsedArgs } from "../args";
 import type { CommandIO } from "../command";
 import { RUN_OPTIONS, runOptionsFrom } from "./run";
 
@@ -11,10 +12,19 @@ export function tracedRunOptions(defaultMs: number): OptionSpec[] {
 
 /** runOptionsFrom with the exact engine and the traced commands' default duration. */
 export function tracedRunOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number): ReturnType<typeof runOptionsFrom> {
-  const o = runOptionsFrom(p, io);
-  return {
-    ...o,
-    engine: "exact",
-    durationMs: numOpt(p, "duration-ms", defaultMs, (v) => v > 0 && v <= 600_000, "a number > 0 and <= 600000"),
-  };
+  return { ...runOptionsFrom(p, io, defaultMs), engine: "exact" };
 }
+
+/** The machine's L0 recording read by diff and fit (and import's FILE). */
+export const TRACE_OPTION: OptionSpec = {
+  name: "trace",
+  kind: "value",
+  value: { type: "file", what: "an L0 recording (trace-cmd report text, perf script output or a perf kvm stat report)", content: "trace" },
+  help: "the machine's L0 recording (see nestlab import)",
+};
+
+/** --trace is required: its absence is named like any bad value */
+export function missingTrace(command: string): ConfigError {
+  return new ConfigError("trace", "", accepted(TRACE_OPTION), `nestlab ${command} needs --trace FILE: ${accepted(TRACE_OPTION)}`);
+}
+
