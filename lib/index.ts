@@ -87,6 +87,7 @@ export {
   type ChartOptions,
   type ChartRow,
   type ClaimRange,
+  type DataRow,
   fieldTitle,
   isPercentColumn,
   MECHANISM_TITLES,
