@@ -37,8 +37,8 @@ export interface Claim {
 }
 
 export const CLAIMS: readonly Claim[] = [
-  { id: "debian-install", workload: "debian-install", depth: 3, min: 0.1, max: 0.2, text: "Debian installer in an L3 guest" },
-  { id: "io-heavy", workload: "io-heavy", depth: 3, min: 0.1, max: null, text: "I/O-heavy L3 workload, L1 and L2 patched" },
+  { id: "debian-install", workload: "debian-install", depth: 3, min: 0.1, max: 0.2, text: "a Debian installer in an L3 guest" },
+  { id: "io-heavy", workload: "io-heavy", depth: 3, min: 0.1, max: null, text: "an I/O-heavy L3 workload with L1 and L2 patched" },
 ];
 
 /** The published single-level figures the model is calibrated near (Ampere Altra, kvm-unit-tests micro-bench). */
@@ -171,7 +171,7 @@ export function computeFigures(o: FigureOptions = {}): Figures {
   const livelockDepth = { nv2: firstLivelock(true), noNv2: firstLivelock(false) };
 
   const sveTable: Figures["sveTable"][number][] = [];
-  for (const workload of quick ? (["io-heavy"] as const) : WORKLOADS_FOR_TABLE) {
+  for (const workload of quick ? CLAIMS.map((c) => c.workload) : WORKLOADS_FOR_TABLE) {
     for (const sveVl of [0, 512, 2048] as const) {
       for (let depth = 1; depth <= 4; depth++) sveTable.push({ workload, sveVl, depth, wallReduction: compare(workload, depth, seeds[0]!, { sveVl }) });
     }
@@ -239,3 +239,30 @@ export function computeFigures(o: FigureOptions = {}): Figures {
 
 /** The policies a reviewer would accept: mainline and the change. The others are deliberately unsound variants. */
 export const SOUND_POLICIES: readonly FpPolicy[] = ["baseline", "nv-fp-elision"];
+
+/** The first grid point (smallest depth, then vector length) where a claim's workload reaches its claimed minimum. */
+export function claimReach(f: Figures, c: Claim): { depth: number; sveVl: number; wallReduction: number } | null {
+  const hits = f.sveTable.filter((r) => r.workload === c.workload && r.wallReduction !== null && r.wallReduction >= c.min);
+  const first = [...hits].sort((a, b) => a.depth - b.depth || a.sveVl - b.sveVl)[0];
+  return first ? { depth: first.depth, sveVl: first.sveVl, wallReduction: first.wallReduction! } : null;
+}
+
+/** The safety result in counts: sound policies' violations, and each unsound variant's with an example. */
+export function safetyFacts(f: Figures): {
+  configs: string[];
+  stepsPerConfig: number;
+  soundViolations: number;
+  unsound: { policy: FpPolicy; violations: number; example: string }[];
+} {
+  const sound = f.safety.rows.filter((r) => SOUND_POLICIES.includes(r.policy));
+  const policies = [...new Set(f.safety.rows.filter((r) => !SOUND_POLICIES.includes(r.policy)).map((r) => r.policy))];
+  return {
+    configs: [...new Set(f.safety.rows.map((r) => r.config))],
+    stepsPerConfig: f.safety.steps * f.safety.seeds.length,
+    soundViolations: sound.reduce((s, r) => s + r.violations, 0),
+    unsound: policies.map((policy) => {
+      const rows = f.safety.rows.filter((r) => r.policy === policy);
+      return { policy, violations: rows.reduce((s, r) => s + r.violations, 0), example: rows.find((r) => r.counterexample !== "")?.counterexample ?? "" };
+    }),
+  };
+}

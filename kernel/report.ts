@@ -27,6 +27,7 @@ import { quick as quickFromEnv } from "./env";
 import { computeFigures, type Figures } from "./figures";
 import { formatDuration, formatPercent } from "./format";
 import { markdownToHtml } from "./markdown";
+import { refreshReadme } from "./readme";
 import { mainChart, summaryHtml } from "./summary";
 import { toSvg } from "./svg";
 import { type DisplayDataOutput, errorSummary, type Notebook, type NotebookOutput, PROJECT_ROOT, readNotebook, runNotebookFile, sourceText } from "./runner";
@@ -415,9 +416,15 @@ if (require.main === module) {
     process.exit(2);
   }
   const out = join(process.cwd(), "report");
-  buildReport(out, { quick: args.includes("--quick") || quickFromEnv() }).then(
+  const quick = args.includes("--quick") || quickFromEnv();
+  buildReport(out, { quick }).then(
     (r) => {
       process.stderr.write(`report: wrote ${out}/index.html\n`);
+      if (!quick) {
+        // the README quotes the same figures: refresh its generated blocks (kernel/readme.ts)
+        const readme = refreshReadme({ figures: r.figures });
+        process.stderr.write(`report: README.md ${readme.changed.length === 0 ? "figures up to date" : `figures refreshed: ${readme.changed.join(", ")}`}\n`);
+      }
       for (const n of r.notebooks.filter((x) => !x.ok)) {
         process.stderr.write(`report: notebooks/${n.file}${n.failure?.cell ? `: cell ${n.failure.cell}` : ""} failed: ${errorSummary(n.failure?.error ?? "")}\n`);
       }

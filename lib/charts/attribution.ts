@@ -11,7 +11,7 @@ export interface AttributionChartOptions extends ChartOptions {
   readonly column?: string;
 }
 
-/** The attribution's mechanisms in words (docs/counters.md "Attribution"). */
+/** The attribution's mechanisms in words (docs/counters.md "Attribution by mechanism"). */
 export const MECHANISM_TITLES: Readonly<Record<Mechanism, string>> = {
   guest: "leaf guest's own work",
   exception: "exception entry and ERET at L0",
@@ -40,7 +40,7 @@ export function attributionChart(data: ChartData, o: AttributionChartOptions = {
     ],
     mark: "bar",
     encoding: {
-      x: { field: "levelName", type: "ordinal", title: "level whose software ran (L0 = host)", axis: { labelAngle: 0 } },
+      x: { field: "levelName", type: "ordinal", title: o.column !== undefined ? "level (L0 = host)" : "level whose software ran (L0 = host)", axis: { labelAngle: 0 } },
       y: { field: field(value), type: "quantitative", aggregate: "sum", stack: "zero", title: valueTitle, axis: { format: "~s" } },
       color: { field: "mechanismTitle", type: "nominal", title: "mechanism", sort: titles, scale: { domain: titles } },
       order: { field: "mechanismOrder", type: "quantitative" },

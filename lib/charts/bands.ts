@@ -56,8 +56,16 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
   const highX = Math.max(...xs, ...claimXs);
   const xTitle = o.xTitle ?? fieldTitle(o.x);
   const yTitle = o.yTitle ?? fieldTitle(o.y);
+  // series side by side at an integer x (e.g. two workloads at one depth), so their bars do not hide each other
+  const seriesNames = o.color === undefined ? [] : [...new Set(values.map((r) => String(r[o.color!])))];
+  const dodge = integerX && seriesNames.length > 1 ? 0.22 / (seriesNames.length - 1) : 0;
+  const plotted: DataRow[] = values.map((r) => {
+    const k = o.color === undefined ? 0 : seriesNames.indexOf(String(r[o.color]));
+    const v = r[o.x];
+    return { ...r, xPlotted: typeof v === "number" ? v + dodge * (k - (seriesNames.length - 1) / 2) : v ?? null };
+  });
   const x = {
-    field: field(o.x),
+    field: dodge > 0 ? "xPlotted" : field(o.x),
     type: "quantitative",
     title: xTitle,
     scale: o.logX ? ({ type: "log" } as const) : integerX ? { domain: [lowX - 0.5, highX + 0.5], nice: false, zero: false } : { zero: false },
@@ -156,7 +164,7 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
     ...unavailableLayers(values, { x: o.x, xType: "quantitative", y: o.y, series: o.color, note: o.note, yAt: bottom }),
   ];
   return {
-    ...frame(values, o, { title: `Sensitivity of ${fieldTitle(o.y)} to ${fieldTitle(o.x)}` }),
+    ...frame(dodge > 0 ? plotted : values, o, { title: `Sensitivity of ${fieldTitle(o.y)} to ${fieldTitle(o.x)}` }),
     layer: layers,
   };
 }

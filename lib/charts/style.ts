@@ -54,6 +54,8 @@ export const FIELD_TITLES: { readonly [column: string]: string } = {
   l0TrapsPerHvc: "L0 traps per leaf HVC",
   leafExits: "leaf exits",
   cycles: "cycles",
+  op: "leaf operation",
+  config: "configuration",
   saved: "cycles saved",
   level: "level",
   mechanism: "mechanism",
