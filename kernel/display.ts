@@ -119,7 +119,7 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
     `<thead><tr>${titles.map((t, i) => `<th class="${align(i)}" title="${esc(columns[i]!)}">${esc(t)}</th>`).join("")}</tr></thead>` +
     `<tbody>${shown.map((r) => `<tr>${cellHtml(r)}</tr>`).join("")}</tbody></table></div>${more}`;
   const style =
-    `<style>.nestlab-table td.num,.nestlab-table th.num{text-align:right}.nestlab-table td.text,.nestlab-table th.text{text-align:left}` +
+    `<style>.nestlab-table td.num,.nestlab-table th.num{text-align:right}.nestlab-table td.text,.nestlab-table th.text{text-align:left}.nestlab-table th{white-space:normal}` +
     `.nestlab-table td.text{white-space:normal;overflow-wrap:anywhere;max-width:40em}</style>`;
   const cells = shown.map((r) => columns.map((_c, i) => fmt(r, i)));
   const widths = columns.map((_c, i) => Math.max(titles[i]!.length, ...cells.map((r) => r[i]!.length)));

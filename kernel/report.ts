@@ -278,8 +278,8 @@ const EMBED = `(function () {
 
 const STYLE = `body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}
 h1{font-size:1.7em}h2{margin-top:1.6em}
-table{border-collapse:collapse;margin:1em 0;font-size:92%}td,th{border:1px solid #ccc;padding:2px 8px;vertical-align:top}
-th{background:#f4f4f4}.num{text-align:right;white-space:nowrap}.text{text-align:left}td.text{overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:1em 0;font-size:88%}td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}
+th{background:#f4f4f4;white-space:normal;font-weight:600}.num{text-align:right}td.num{white-space:nowrap}.text{text-align:left}td.text{overflow-wrap:anywhere}
 .nestlab-table-wrap{max-width:100%;overflow-x:auto}table.costs td:nth-child(5),table.costs td:nth-child(6){min-width:14em}
 caption{caption-side:top;text-align:left;font-style:italic;padding:2px 0}
 pre{background:#f6f8fa;padding:6px 10px;overflow-x:auto}pre.stderr,pre.error,p.failed{color:#a00}

@@ -77,6 +77,12 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
   const valid = { filter: `isValid(datum[${JSON.stringify(o.y)}])` };
   const seriesCount = o.color === undefined ? 1 : new Set(present.map((r) => String(r[o.color!]))).size;
   const manyX = new Set(present.map((r) => String(r[o.x]))).size > 1;
+  // the band as an area only where every series has band edges at two or more x (an area over one x has no width)
+  const banded = present.filter((r) => !isMissing(r[lo]) && !isMissing(r[hi]));
+  const bandXs = (series: string | undefined): number => new Set(banded.filter((r) => o.color === undefined || String(r[o.color]) === series).map((r) => String(r[o.x]))).size;
+  const seriesList: (string | undefined)[] = o.color === undefined ? [undefined] : [...new Set(present.map((r) => String(r[o.color!])))];
+  const areaOk = seriesList.every((sn) => bandXs(sn) > 1);
+  const validBand = { filter: `isValid(datum[${JSON.stringify(lo)}]) && isValid(datum[${JSON.stringify(hi)}])` };
   // the y domain: every value, band edge and claimed bound, from 0 for percentages
   const edges = [...present.flatMap((r) => [r[o.y], r[lo], r[hi]]), ...(o.claims ?? []).flatMap((c) => [c.min, c.max ?? null])].filter((v): v is number => typeof v === "number");
   const top = edges.length > 0 ? Math.max(...edges) : 1;
@@ -128,15 +134,15 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
           },
         ];
   const area: Layer = {
-    transform: [valid],
+    transform: [validBand],
     mark: { type: "area", opacity: seriesCount > 1 ? 0.15 : 0.25 },
     encoding: { x, y: { field: field(lo), aggregate: "min", ...y(yTitle) }, y2: { field: field(hi), aggregate: "max" }, ...color },
   };
   const layers: Layer[] = [
     ...claimLayers,
-    ...(manyX ? [area] : []),
+    ...(manyX && areaOk ? [area] : []),
     {
-      transform: [valid],
+      transform: [validBand],
       mark: { type: "errorbar", ticks: { size: 12 }, thickness: 2 },
       encoding: {
         x,
@@ -147,7 +153,8 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
     },
     {
       transform: [valid],
-      mark: { type: "line", point: { size: 60, filled: true }, strokeWidth: 2 },
+      // one x: points only (a line through one point draws nothing)
+      mark: manyX ? { type: "line", point: { size: 60, filled: true }, strokeWidth: 2 } : { type: "point", size: 60, filled: true },
       encoding: {
         x,
         y: { field: field(o.y), aggregate: "mean", ...y(yTitle) },

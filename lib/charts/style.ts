@@ -52,6 +52,7 @@ export const FIELD_TITLES: { readonly [column: string]: string } = {
   reductionMean: "wall-clock time saved (%), mean over seeds",
   l0Traps: "L0 traps",
   l0TrapsPerHvc: "L0 traps per leaf HVC",
+  l0TrapsPerOp: "L0 traps per leaf operation",
   leafExits: "leaf exits",
   cycles: "cycles",
   op: "leaf operation",

@@ -50,7 +50,10 @@ export function trapsPerExitChart(data: ChartData, o: TrapsPerExitOptions = {}):
           y: { field: field(y), type: "quantitative", aggregate: "mean", title: yTitle, scale: { type: "log" }, axis: { format: "~s" } },
           color: { field: "nv2Label", type: "nominal", title: "FEAT_NV2", sort: ["NV2 on", "NV2 off"] },
           ...(o.dash !== undefined
-            ? { strokeDash: { field: field(o.dash), type: "nominal", title: fieldTitle(o.dash), legend: { symbolType: "stroke", symbolStrokeColor: "#000000", symbolSize: 300 } } }
+            ? {
+                strokeDash: { field: field(o.dash), type: "nominal", legend: null },
+                shape: { field: field(o.dash), type: "nominal", title: fieldTitle(o.dash) },
+              }
             : {}),
           tooltip: [
             { field: field(x), type: "ordinal", title: fieldTitle(x) },

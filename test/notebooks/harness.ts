@@ -18,9 +18,20 @@ import { runNotebookFile } from "../../kernel/runner";
  */
 export const ROOT = join(__dirname, "../..");
 
-export const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
+/**
+ * tables and charts each notebook must show; `same`: a chart and the table beside it that must plot the same
+ * quantity ([output name, column]: the column's values equal in both CSVs)
+ */
+export const EXPECTED: Record<string, { tables: string[]; charts: string[]; same?: [string, string][] }> = {
   "01-quickstart": { tables: ["one-exit", "micro-hvc-leaf-fp", "per-seed", "seed-variance"], charts: ["trap-tree", "timeline"] },
-  "02-nesting-depth": { tables: ["traps-per-exit", "speedup-by-depth"], charts: ["traps-per-exit", "speedup-by-depth"] },
+  "02-nesting-depth": {
+    tables: ["traps-per-exit", "speedup-by-depth"],
+    charts: ["traps-per-exit", "speedup-by-depth"],
+    same: [
+      ["traps-per-exit", "l0TrapsPerOp"],
+      ["speedup-by-depth", "wallReduction"],
+    ],
+  },
   "03-io-exception-rate": { tables: ["speedup-io-rate"], charts: ["speedup-heatmap"] },
   "04-sve-vector-length": { tables: ["speedup-sve"], charts: ["speedup-sve"] },
   "05-what-if": { tables: ["adoption", "knobs"], charts: ["adoption"] },
@@ -59,6 +70,15 @@ function check(name: string, file: string): void {
   for (const o of outputs.filter((x) => x.metadata?.nestlab?.kind === "chart")) {
     expect(typeof o.data?.["application/vnd.vegalite.v5+json"]).toBe("object");
     expect(String(o.data?.["image/svg+xml"])).toMatch(/^<svg/);
+  }
+  const csvOf = (kind: string, n: string): string[][] => {
+    const o = outputs.find((x) => x.metadata?.nestlab?.kind === kind && x.metadata.nestlab.name === n);
+    return (o?.metadata?.nestlab?.csv ?? "").trim().split("\n").map((l) => l.split(","));
+  };
+  for (const [n, column] of exp.same ?? []) {
+    const values = (rows: string[][]): string[] => rows.slice(1).map((r) => r[rows[0]!.indexOf(column)]!);
+    expect(csvOf("table", n)[0], `${name}: table ${n} has ${column}`).toContain(column);
+    expect(values(csvOf("chart", n)), `${name}: chart ${n} plots the table's ${column}`).toEqual(values(csvOf("table", n)));
   }
   if (!EXPERIMENTS.includes(name)) return;
   // an experiment: variance over seeds, and a conclusion drawn from its own numbers at the end
