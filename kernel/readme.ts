@@ -157,7 +157,7 @@ export function readmeBlocks(f: Figures): Map<string, string> {
     "calibration",
     table(
       ["operation (depth 1)", "model cycles", "Ampere Altra", "gap"],
-      f.calibration.map((c) => [`\`${c.op}\``, formatCount(c.cycles), `${formatCount(c.altraNs)} ns = ${formatCount(c.altraCycles)} cycles at ${f.run.clockGhz} GHz`, `${c.gap >= 0 ? "+" : ""}${formatPercent(c.gap, 0)}`]),
+      f.calibration.map((c) => [`\`${c.op}\``, formatCount(c.cycles), `${formatCount(c.altraNs)} ns = ${formatCount(c.altraCycles)} cycles at ${f.run.clockGhz} GHz`, `${c.gap >= 0 ? "+" : ""}${formatPercent(c.gap, 1)}`]),
       ["l", "r", "l", "r"],
     ),
   );

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport, listNotebooks, type ReportResult } from "../../kernel/report";
+import { checkExecuted, EXPECTED } from "../notebooks/harness";
 import { ink } from "./png";
 
 /**
@@ -51,6 +52,10 @@ describe("npm run report", () => {
     const files = listNotebooks().map((f) => f.slice(f.lastIndexOf("/") + 1));
     expect(files).toContain("00-smoke.ipynb");
     expect([...files].sort()).toEqual(files);
+  });
+
+  it("runs every experiment notebook headless (tslab's own compiler): each passes its notebook checks", () => {
+    for (const name of Object.keys(EXPECTED)) checkExecuted(name, join(out, "notebooks", `${name}.ipynb`));
   });
 
   it("writes a self-contained page, CSVs, the record and the summary's figures", () => {

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { installKernelSpec, KERNEL_NAME } from "../../kernel/install";
-import { runNotebookFile } from "../../kernel/runner";
 
 /**
  * Every experiment notebook runs end to end twice, in quick mode (same code paths, smaller grids): through the
- * headless runner (tslab's own compiler and executor) and through real Jupyter with the project kernelspec
- * (Debian's nbclient). No cell may fail, and the tables and charts each notebook promises must be there.
+ * headless runner (tslab's own compiler and executor: the report's test builds the whole report, which runs every
+ * notebook so, and checks each executed notebook with checkExecuted) and through real Jupyter with the project
+ * kernelspec (Debian's nbclient, here). No cell may fail, and the tables and charts each notebook promises must be
+ * there.
  *
  * One test file per notebook (test/notebooks/<name>.full.test.ts calls notebookTests(name)), so vitest's workers run
  * the notebooks side by side. Each file works in its own scratch directory: its executed notebooks, its kernelspec
@@ -58,7 +59,8 @@ interface Output {
   metadata?: { nestlab?: { kind?: string; name?: string | null; csv?: string | null; value?: unknown } };
 }
 
-function check(name: string, file: string): void {
+/** The checks every executed notebook must pass (its outputs, as nbformat); exported for the report's test. */
+export function checkExecuted(name: string, file: string): void {
   const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: Output[] }[] };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === "error"), `${name}: no failed cell`).toEqual([]);
@@ -109,23 +111,15 @@ export function notebookTests(name: string): void {
   const notebook = join(ROOT, "notebooks", `${name}.ipynb`);
 
   describe(`experiment notebook ${name}`, () => {
-    it("headless runner", async () => {
-      const out = join(tmp, `${name}.headless.ipynb`);
-      const r = await runNotebookFile(notebook, { out, quick: true });
-      expect(r.stderr.match(/cell \d+ failed.*/)?.[0] ?? "", name).toBe("");
-      expect(r.ok).toBe(true);
-      check(name, out);
-    }, 240_000);
-
     it("real Jupyter with the nestlab kernelspec", async () => {
       const dataDir = join(tmp, "jupyter");
       installKernelSpec(dataDir);
       const out = join(tmp, `${name}.jupyter.ipynb`);
       await promisify(execFile)("/usr/bin/python3", ["-c", NBCLIENT, notebook, out, KERNEL_NAME, join(ROOT, "notebooks")], {
         env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_RUNTIME_DIR: join(tmp, "runtime"), NESTLAB_QUICK: "1" },
-        timeout: 240_000,
+        timeout: 380_000,
       });
-      check(name, out);
-    }, 260_000);
+      checkExecuted(name, out);
+    }, 400_000);
   });
 }
