@@ -9,8 +9,9 @@
  *      the reduction by depth, trap amplification, FP/SVE safety; they make the summary the page opens with;
  *   2. the micro-benchmark table: micro hvc, mmio-user and hvc with leaf FP use, at depth 1..4, NV2 on/off,
  *      FP-elision patch none/all;
- *   3. every notebooks/*.ipynb in name order, each executed headless in its own process (kernel/runner.ts), with
- *      NESTLAB_QUICK=1 under --quick so notebooks use smaller grids;
+ *   3. every notebooks/*.ipynb, each executed headless in its own process (kernel/runner.ts), as many at once as
+ *      there are CPUs and while 1 and 2 are computed, with NESTLAB_QUICK=1 under --quick so notebooks use smaller
+ *      grids; the page shows them in name order;
  *   4. the page: the summary (question, answer with intervals, main chart, safety, what is left out), contents, one
  *      section per experiment notebook, then appendices (micro benchmarks, unit costs, the pipeline smoke test);
  *      every table and chart's data as CSV.
@@ -20,6 +21,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { COSTS, COST_NAMES, defaultCosts, defaultModelConfig, type MicroOp, runMicro } from "../lib/index";
 import { version } from "../lib/cli/main";
@@ -251,6 +253,8 @@ export interface ReportOptions {
   readonly log?: (line: string) => void;
   /** precomputed headline figures (default: computed, quick or full as `quick`) */
   readonly figures?: Figures;
+  /** notebooks executed at once (default: the CPUs) */
+  readonly concurrency?: number;
 }
 
 export interface ReportResult {
@@ -305,29 +309,46 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
   execFileSync("rm", ["-rf", tmp]);
   mkdirSync(join(tmp, "notebooks"), { recursive: true });
 
-  // 1. the headline figures, for the summary
+  // 1. the notebooks, each in its own process, `concurrency` at a time; they run while this process computes the
+  // figures and the micro table (both synchronous), and are rendered in name order once all have finished
+  const files = o.notebooks ?? listNotebooks();
+  const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
+  const results: ({ r: Awaited<ReturnType<typeof runNotebookFile>>; executed: string } | undefined)[] = files.map(() => undefined);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const path = files[i]!;
+      const file = basename(path);
+      const executed = join(tmp, "notebooks", file);
+      log(`notebook ${file}${quick ? " (quick)" : ""}`);
+      const r = await runNotebookFile(path, { out: executed, quick });
+      log(`notebook ${file}: ${r.ok ? "ok" : "FAILED"} (${(r.ms / 1000).toFixed(1)} s)`);
+      results[i] = { r, executed };
+    }
+  };
+  const pool = Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, () => worker()));
+
+  // 2. the headline figures, for the summary
   const figures = o.figures ?? computeFigures({ quick, log });
   writeFileSync(join(tmp, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
 
-  // 2. micro table
+  // 3. micro table
   const rows = microTable((done, total) => {
     if (done === total || done % 16 === 0) log(`micro ${done}/${total}`);
   });
   writeFileSync(join(tmp, "micro.csv"), csv(rows));
 
-  // 3. notebooks, each in its own process
-  const files = o.notebooks ?? listNotebooks();
+  await pool;
   const runs: NotebookRun[] = [];
   const parts: PageParts = { specs: [], csvs: new Map() };
   const main = mainChart(figures);
   parts.specs.push(main.spec);
   parts.csvs.set("summary-wall-clock-by-depth.csv", csvOfRows(main.rows));
   const sections: { file: string; title: string; html: string; ok: boolean; appendix: boolean }[] = [];
-  for (const path of files) {
+  files.forEach((path, i) => {
+    const { r, executed } = results[i]!;
     const file = basename(path);
-    const executed = join(tmp, "notebooks", file);
-    log(`notebook ${file}${quick ? " (quick)" : ""}`);
-    const r = await runNotebookFile(path, { out: executed, quick });
     let nb: Notebook;
     try {
       nb = readNotebook(executed);
@@ -340,8 +361,8 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
     const run: NotebookRun = { file, ok: r.ok, ms: r.ms, records, ...(failure ? { failure } : {}) };
     sections.push({ file, title: notebookTitle(nb, file), html: notebookHtml(nb, run, parts, records), ok: r.ok, appendix: file.startsWith("00-") });
     runs.push(run);
-    log(`notebook ${file}: ${r.ok ? "ok" : `FAILED${failure?.cell ? ` at cell ${failure.cell}` : ""}`} (${(r.ms / 1000).toFixed(1)} s)`);
-  }
+    if (failure) log(`notebook ${file}: FAILED${failure.cell ? ` at cell ${failure.cell}` : ""}`);
+  });
   for (const [file, content] of parts.csvs) writeFileSync(join(tmp, file), content);
 
   // 4. record and page
