@@ -121,9 +121,9 @@ export function summaryHtml(f: Figures): SummaryHtml {
   tail.push(
     `<p><strong>${soundViolations === 0 ? "In the model, yes." : "In the model, no."}</strong> An oracle tracks whose values every FP/SVE register file and saved buffer holds while random schedules run (leaf FP use, exits at every level, host preemption, kernel-mode NEON inside the nested windows, vcpu migration, vector-length changes). Over ${fig(
       formatCount(f.safety.steps * f.safety.seeds.length),
-    )} steps in each of ${fig(String(configs.length))} configurations (${configs.map((c) => fig(c)).join(", ")}), mainline and the change lose or leak ${fig(formatCount(soundViolations))} states; ${
-      caught.length === policies.length ? "every" : `${fig(String(caught.length))} of the ${fig(String(policies.length))}`
-    } deliberately unsound variant${policies.length === 1 ? " is" : "s are"} caught:</p>`,
+    )} steps in each of ${fig(String(configs.length))} configurations (${configs.map((c) => fig(c)).join("; ")}), mainline and the change lose or leak ${fig(formatCount(soundViolations))} states; ${
+      caught.length === policies.length ? "all" : fig(String(caught.length)) + " of the"
+    } ${fig(String(policies.length))} deliberately unsound variants are caught:</p>`,
   );
   tail.push(
     `<ul>${policies
