@@ -10,9 +10,13 @@
  * notebooks to write report/*.csv and report/record.json.
  */
 import * as tslab from "tslab";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { formatFtrace, type TraceRecord } from "../lib/index";
+import type { TopLevelSpec } from "vega-lite";
+import { formatFtrace, titleText, type TraceRecord } from "../lib/index";
+import { type ColumnKind, columnKind, columnTitle, formatByKind } from "./format";
+import { markdownToHtml } from "./markdown";
+import { toSvg } from "./svg";
+
+export { toSvg };
 
 type Scalar = number | bigint | string | boolean | null | undefined;
 type Row = { readonly [column: string]: Scalar };
@@ -83,40 +87,57 @@ export interface ShowOptions {
   readonly caption?: string;
   /** file name stem for the report's CSV (default: the output's position) */
   readonly name?: string;
+  /** more columns holding fractions shown as percent (reduction columns are found by name) */
+  readonly percent?: readonly string[];
+  /** header text per column (default: the column's title in words, kernel/format columnTitle) */
+  readonly labels?: { readonly [column: string]: string };
 }
 
-/** A table as HTML (first `limit` rows, numbers formatted), with a text fallback and the full CSV for the report. */
+/**
+ * A table as HTML (first `limit` rows): headers in words, counts with separators, fractions of reduction columns as
+ * percent, durations in a readable unit, numbers right-aligned and text left-aligned, long text wrapped; a text
+ * fallback; the full table, raw, as CSV for the report.
+ */
 export function show(table: TableLike, o: ShowOptions = {}): void {
   const { rows, total } = rowsOf(table);
   const limit = o.limit ?? 20;
   const columns = rows[0] ? Object.keys(rows[0]) : [];
   const shown = rows.slice(0, limit);
   const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number" || typeof r[c] === "bigint"));
-  const cellHtml = (r: Row): string =>
-    columns.map((c, i) => `<td${numeric[i] ? ' style="text-align:right"' : ""}>${esc(formatCell(r[c], o.digits))}</td>`).join("");
+  const kinds: ColumnKind[] = columns.map((c) => ((o.percent ?? []).includes(c) ? "percent" : columnKind(c)));
+  const fmt = (r: Row, i: number): string => {
+    const v = r[columns[i]!];
+    return typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain" ? formatByKind(kinds[i]!, v) : formatCell(v, o.digits);
+  };
+  const titles = columns.map((c) => o.labels?.[c] ?? columnTitle(c));
+  const align = (i: number): string => (numeric[i] ? "num" : "text");
+  const cellHtml = (r: Row): string => columns.map((_c, i) => `<td class="${align(i)}">${esc(fmt(r, i))}</td>`).join("");
   const more = total > shown.length ? `<p><em>${(total - shown.length).toLocaleString("en-US")} more rows (${total.toLocaleString("en-US")} in all)</em></p>` : "";
   const html =
+    `<div class="nestlab-table-wrap" style="max-width:100%;overflow-x:auto">` +
     `<table class="nestlab-table">${o.caption ? `<caption>${esc(o.caption)}</caption>` : ""}` +
-    `<thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>` +
-    `<tbody>${shown.map((r) => `<tr>${cellHtml(r)}</tr>`).join("")}</tbody></table>${more}`;
-  const cells = shown.map((r) => columns.map((c) => formatCell(r[c], o.digits)));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (xs: readonly string[]): string => xs.map((x, i) => x.padStart(widths[i]!)).join("  ");
-  const text = [line(columns), ...cells.map(line)].join("\n") + (total > shown.length ? `\n... ${total - shown.length} more rows` : "");
+    `<thead><tr>${titles.map((t, i) => `<th class="${align(i)}" title="${esc(columns[i]!)}">${esc(t)}</th>`).join("")}</tr></thead>` +
+    `<tbody>${shown.map((r) => `<tr>${cellHtml(r)}</tr>`).join("")}</tbody></table></div>${more}`;
+  const style =
+    `<style>.nestlab-table td.num,.nestlab-table th.num{text-align:right}.nestlab-table td.text,.nestlab-table th.text{text-align:left}.nestlab-table th{white-space:normal}` +
+    `.nestlab-table td.text{white-space:normal;overflow-wrap:anywhere;max-width:40em}</style>`;
+  const cells = shown.map((r) => columns.map((_c, i) => fmt(r, i)));
+  const widths = columns.map((_c, i) => Math.max(titles[i]!.length, ...cells.map((r) => r[i]!.length)));
+  const line = (xs: readonly string[]): string => xs.map((x, i) => (numeric[i] ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join("  ").trimEnd();
+  const text = [line(titles), ...cells.map(line)].join("\n") + (total > shown.length ? `\n... ${total - shown.length} more rows` : "");
   display({
-    data: { "text/html": html, "text/plain": text },
+    data: { "text/html": style + html, "text/plain": text },
     metadata: { nestlab: { kind: "table", name: o.name ?? null, csv: csvOf(columns, rows) } },
   });
 }
 
-/** Renders a Vega-Lite spec to SVG with vega in Node (no canvas, no browser). */
-export async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+/**
+ * A notebook's conclusion, written from its own numbers: Markdown shown as a highlighted block (kind "conclusion" in
+ * the report). `conclude(\`At depth 3 the patch saves ${formatPercent(r)} ...\`)`
+ */
+export function conclude(markdown: string): void {
+  const html = `<div class="nestlab-conclusion" style="border-left:4px solid #0072B2;background:#f2f7fb;padding:4px 12px">${markdownToHtml(markdown)}</div>`;
+  display({ data: { "text/markdown": markdown, "text/html": html, "text/plain": markdown }, metadata: { nestlab: { kind: "conclusion" } } });
 }
 
 export interface PlotOptions {
@@ -130,7 +151,7 @@ export interface PlotOptions {
  */
 export async function plot(spec: TopLevelSpec, o: PlotOptions = {}): Promise<void> {
   const svg = await toSvg(spec);
-  const title = typeof spec.title === "string" ? spec.title : "chart";
+  const title = titleText(spec);
   const data = spec.data;
   const values = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as { values?: unknown }).values : undefined;
   const rows = Array.isArray(values) ? (values as Row[]) : [];
@@ -218,5 +239,15 @@ const jsonSafe = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: u
  */
 export function record(name: string, value: unknown): void {
   const v = jsonSafe(value);
-  display({ data: { "text/plain": `record ${name}: ${JSON.stringify(v)}` }, metadata: { nestlab: { kind: "record", name, value: v } } });
+  const items =
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `<li><code>${esc(k)}</code>: ${esc(typeof x === "string" ? x : JSON.stringify(x))}</li>`).join("")
+      : `<li>${esc(JSON.stringify(v))}</li>`;
+  display({
+    data: {
+      "text/html": `<details class="nestlab-record"><summary>Run parameters (recorded as <code>${esc(name)}</code> in report/record.json)</summary><ul>${items}</ul></details>`,
+      "text/plain": `parameters ${name}: ${JSON.stringify(v)}`,
+    },
+    metadata: { nestlab: { kind: "record", name, value: v } },
+  });
 }

@@ -1,18 +1,33 @@
 import type { TopLevelSpec } from "vega-lite";
-import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame } from "./spec";
+import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame, isMissing, type Layer, unavailableLayers } from "./spec";
+import { fieldTitle, isPercentColumn, PERCENT_AXIS, PERCENT_TOOLTIP } from "./style";
 
 export interface SpeedupByDepthOptions extends ChartOptions {
   /** x axis column (default "depth") */
   readonly x?: string;
-  /** speedup column (default "speedupMean" when the table has it, as from seedSummary, else "speedup") */
+  /**
+   * the value column (default "speedupMean" when the table has it, as from seedSummary, else "speedup"); a reduction
+   * (e.g. "wallReduction", "reductionMean") is drawn in percent with a zero line
+   */
   readonly y?: string;
   /** one line per value of this column (default "sveVl") */
   readonly color?: string;
   /** half-width of a confidence interval drawn as error bars (default "<y without Mean>Ci95" when present) */
   readonly ci?: string;
+  /** axis titles (default: the columns' titles in words) */
+  readonly xTitle?: string;
+  readonly yTitle?: string;
+  readonly colorTitle?: string;
+  /** the column saying why a row has no value (e.g. "no progress: livelock"); such rows are marked at their x */
+  readonly note?: string;
 }
 
-/** Baseline/patched speedup against nesting depth, one line per SVE vector length; a rule marks "no change" (1). */
+/**
+ * The FP-elision patch's effect against nesting depth, one line per series (SVE vector length by default): a speedup
+ * (baseline / patched time, "no change" = 1) or a wall-clock reduction in percent ("no change" = 0%), with error
+ * bars for a confidence interval when the table has one. Rows without a value (a livelocked depth) are marked, not
+ * dropped.
+ */
 export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = {}): TopLevelSpec {
   const values = dataValues(data);
   const cols = columnsOf(values);
@@ -21,28 +36,48 @@ export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = 
   const color = o.color ?? "sveVl";
   const ciGuess = `${y.replace(/Mean$/, "")}Ci95`;
   const ci = o.ci ?? (cols.includes(ciGuess) ? ciGuess : undefined);
-  const xEnc = { field: field(x), type: "ordinal", title: x === "depth" ? "depth (leaf level)" : x, axis: { labelAngle: 0 } } as const;
-  const colorEnc = { field: field(color), type: "ordinal", title: color === "sveVl" ? "SVE VL (bits)" : color } as const;
-  return {
-    ...frame(values, o, { title: "FP-elision speedup vs nesting depth" }),
-    layer: [
-      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 1 } } },
-      {
-        mark: { type: "line", point: true },
-        encoding: {
-          x: xEnc,
-          y: { field: field(y), type: "quantitative", aggregate: "mean", title: "speedup (baseline / patched cycles)", scale: { zero: false } },
-          color: colorEnc,
+  const percent = isPercentColumn(y);
+  const note = o.note ?? (cols.includes("note") ? "note" : undefined);
+  const xEnc = { field: field(x), type: "ordinal", title: o.xTitle ?? fieldTitle(x), axis: { labelAngle: 0 } } as const;
+  const colorEnc = { field: field(color), type: "nominal", title: o.colorTitle ?? fieldTitle(color), sort: null } as const;
+  const yTitle = o.yTitle ?? fieldTitle(y);
+  const tooltip = [
+    { field: field(x), type: "ordinal", title: o.xTitle ?? fieldTitle(x) },
+    { field: field(color), type: "nominal", title: o.colorTitle ?? fieldTitle(color) },
+    { field: field(y), type: "quantitative", title: yTitle, ...(percent ? { format: PERCENT_TOOLTIP } : { format: ".4f" }) },
+    ...(ci !== undefined ? [{ field: field(ci), type: "quantitative", title: "95% CI half-width", ...(percent ? { format: PERCENT_TOOLTIP } : { format: ".4f" }) } as const] : []),
+  ] as const;
+  const present = values.filter((r) => !isMissing(r[y]));
+  const ys = present.map((r) => Number(r[y]));
+  const bottom = ys.length > 0 ? Math.min(percent ? 0 : 1, ...ys) : percent ? 0 : 1;
+  const errorbar = (c: string): Layer => ({
+    transform: [{ filter: `isValid(datum[${JSON.stringify(y)}])` }],
+    mark: { type: "errorbar", ticks: { size: 10 } },
+    encoding: { x: xEnc, y: { field: field(y), type: "quantitative", title: yTitle }, yError: { field: field(c) }, color: colorEnc },
+  });
+  const layers: Layer[] = [
+    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: percent ? 0 : 1 } } },
+    {
+      transform: [{ filter: `isValid(datum[${JSON.stringify(y)}])` }],
+      mark: { type: "line", point: { size: 50 }, strokeWidth: 2 },
+      encoding: {
+        x: xEnc,
+        y: {
+          field: field(y),
+          type: "quantitative",
+          title: yTitle,
+          scale: { zero: percent },
+          ...(percent ? { axis: { format: PERCENT_AXIS } } : {}),
         },
+        color: colorEnc,
+        tooltip: [...tooltip],
       },
-      ...(ci === undefined
-        ? []
-        : [
-            {
-              mark: { type: "errorbar", ticks: true },
-              encoding: { x: xEnc, y: { field: field(y), type: "quantitative" }, yError: { field: field(ci) }, color: colorEnc },
-            } as const,
-          ]),
-    ],
+    },
+    ...(ci === undefined ? [] : [errorbar(ci)]),
+    ...unavailableLayers(values, { x, xType: "ordinal", y, series: color, note, yAt: bottom }),
+  ];
+  return {
+    ...frame(values, o, { title: percent ? "Wall-clock time saved by the FP-elision patch, by nesting depth" : "FP-elision speedup vs nesting depth" }),
+    layer: layers,
   };
 }

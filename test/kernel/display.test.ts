@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type DisplayBundle, formatCell, plot, progress, record, show } from "../../kernel/display";
+import { conclude, type DisplayBundle, formatCell, plot, progress, record, show } from "../../kernel/display";
+import { formatDuration, formatPercent, formatPercentCi, summarize } from "../../kernel/format";
 import { pick, quick } from "../../kernel/env";
 import { markdownToHtml } from "../../kernel/markdown";
 import { speedupByDepthChart } from "../../lib/index";
@@ -34,9 +35,37 @@ describe("display helpers", () => {
     expect(data["text/html"]).toContain("25 more rows");
     expect(data["text/html"]).toContain("a&lt;b");
     expect(String(data["text/plain"]).split("\n")[0]).toMatch(/depth\s+name\s+v/);
+    expect(data["text/html"]).toContain('<td class="num">'); // numbers right-aligned
+    expect(data["text/html"]).toContain('<td class="text">c</td>'); // text left-aligned
     const meta = metadata.nestlab as { kind: string; csv: string };
     expect(meta.kind).toBe("table");
     expect(meta.csv.trim().split("\n")).toHaveLength(31);
+  });
+
+  it("show: headers in words, reductions in percent, times in a readable unit; the CSV keeps raw values", () => {
+    const got = capture();
+    show([{ depth: 3, wallReduction: 0.029026, baselineSeconds: 4764.635902604, ns: 34676.33, l0Traps: 1234567, fpTrapsAvoided: 3 }]);
+    const html = String(got[0]!.d.data["text/html"]);
+    for (const s of ["2.90%", "1.32 h", "34.7 µs", "1,234,567", ">L0 traps<", ">FP traps avoided<", ">wall-clock time saved<"]) expect(html).toContain(s);
+    expect(html).not.toContain("4,764");
+    const csv = (got[0]!.d.metadata.nestlab as { csv: string }).csv;
+    expect(csv).toContain("0.029026");
+    expect(csv.split("\n")[0]).toBe("depth,wallReduction,baselineSeconds,ns,l0Traps,fpTrapsAvoided");
+  });
+
+  it("formats for people: durations scaled, percentages, intervals over seeds", () => {
+    expect(formatDuration(4764.635902604)).toBe("1.32 h");
+    expect(formatDuration(34676.33e-9)).toBe("34.7 µs");
+    expect(formatDuration(0.5)).toBe("500 ms");
+    expect(formatPercent(0.029026)).toBe("2.90%");
+    expect(formatPercentCi(summarize([0.01, 0.02, 0.03]))).toBe("2.00% (95% CI -0.48% to 4.48%, 3 seeds)");
+  });
+
+  it("conclude: a Markdown conclusion, marked for the report", () => {
+    const got = capture();
+    conclude("At depth 3: **2.90%**");
+    expect(got[0]!.d.metadata.nestlab).toEqual({ kind: "conclusion" });
+    expect(got[0]!.d.data["text/html"]).toContain("<strong>2.90%</strong>");
   });
 
   it("plot: one output with Vega-Lite, SVG and text", async () => {

@@ -1,15 +1,51 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { afterAll, describe, expect, it } from "vitest";
-import { buildReport, listNotebooks } from "../../kernel/report";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildReport, listNotebooks, type ReportResult } from "../../kernel/report";
+import { checkExecuted, EXPECTED } from "../notebooks/harness";
+import { ink } from "./png";
 
-const ROOT = join(__dirname, "../..");
+/**
+ * The report as a reader meets it: the whole page built in quick mode (every notebook) and opened in headless
+ * Chromium. Screenshots of the top of the page and of every chart are written to $NESTLAB_SCREENSHOTS (default: a
+ * scratch folder) and checked: no empty chart, every axis titled, legends not cut off, percentages as %, tooltips,
+ * unavailable points marked; the summary first with every number generated; tables that fit the page.
+ */
 const tmp = mkdtempSync(join(tmpdir(), "nestlab-report-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
+const out = join(tmp, "report");
+const shots = process.env.NESTLAB_SCREENSHOTS ?? join(tmp, "screenshots");
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+
+let report: ReportResult;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  report = await buildReport(out, { quick: true, log: () => {} });
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("request", (req) => {
+    if (!req.url().startsWith("file:") && !req.url().startsWith("data:")) problems.push(`request: ${req.url()}`);
+  });
+  await page.goto(`file://${join(out, "index.html")}`);
+  const n = await page.locator("figure.chart").count();
+  await page.waitForFunction((count) => document.querySelectorAll("figure.chart.live").length === count, n, { timeout: 60_000 });
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe("npm run report", () => {
   it("picks up every notebooks/*.ipynb in name order", () => {
@@ -18,45 +54,148 @@ describe("npm run report", () => {
     expect([...files].sort()).toEqual(files);
   });
 
-  it("writes a self-contained page, CSVs and a record; the page opens in headless Chromium with its charts drawn", async () => {
-    const out = join(tmp, "report");
-    const r = await buildReport(out, { quick: true, notebooks: [join(ROOT, "notebooks", "00-smoke.ipynb")], log: () => {} });
-    expect(r.ok).toBe(true);
+  it("runs every experiment notebook headless (tslab's own compiler): each passes its notebook checks", () => {
+    for (const name of Object.keys(EXPECTED)) checkExecuted(name, join(out, "notebooks", `${name}.ipynb`));
+  });
+
+  it("writes a self-contained page, CSVs, the record and the summary's figures", () => {
+    expect(report.notebooks.filter((n) => !n.ok).map((n) => `${n.file}: ${n.failure?.error}`)).toEqual([]);
     const files = readdirSync(out);
-    expect(files).toEqual(expect.arrayContaining(["index.html", "record.json", "micro.csv", "00-smoke-speedup.csv", "00-smoke-attribution.csv", "notebooks"]));
+    expect(files).toEqual(expect.arrayContaining(["index.html", "record.json", "figures.json", "micro.csv", "summary-wall-clock-by-depth.csv", "00-smoke-speedup.csv", "notebooks"]));
     expect(existsSync(join(out, "notebooks", "00-smoke.ipynb"))).toBe(true);
     const record = JSON.parse(readFileSync(join(out, "record.json"), "utf8"));
     expect(record).toMatchObject({ nestlab: expect.any(String), commit: expect.any(String), quick: true });
-    expect(record.notebooks[0]).toMatchObject({ file: "notebooks/00-smoke.ipynb", ok: true, records: { smoke: { seed: 1, quick: true } } });
+    expect(record.notebooks.find((n: { file: string }) => n.file === "notebooks/00-smoke.ipynb")).toMatchObject({ ok: true, records: { smoke: { seed: 1, quick: true } } });
     const html = readFileSync(join(out, "index.html"), "utf8");
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']https?:/); // nothing loaded from elsewhere
-    expect(html).toContain("<svg"); // static SVG inline
+    // data files keep fractions: the summary's CSV holds reductions below 1, the page shows them in percent
+    const csv = readFileSync(join(out, "summary-wall-clock-by-depth.csv"), "utf8").trim().split("\n");
+    const col = csv[0]!.split(",").indexOf("wallReduction");
+    expect(csv.slice(1).map((l) => Number(l.split(",")[col])).filter((v) => v > 0).every((v) => v < 1)).toBe(true);
+  });
 
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
-    try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+  it("opens on the summary: the question, the answer with intervals, the main chart, safety, what is left out; then contents", async () => {
+    const order = await page.evaluate(() => [...document.querySelectorAll("body > h1, body > section > h2, body > nav > h2, body > section.notebook h2")].map((h) => h.textContent ?? ""));
+    expect(order.slice(0, 6)).toEqual(["nestlab report: the FP-elision patch under nested virtualization", "The question", "The answer", "Is it safe?", "What the model leaves out", "Contents"]);
+    const firstChart = await page.evaluate(() => {
+      const summary = document.querySelector("section.summary")!;
+      return summary.contains(document.querySelector("figure.chart"));
+    });
+    expect(firstChart).toBe(true);
+    const summaryText = await page.locator("section.summary").innerText();
+    expect(summaryText).toMatch(/95% CI over seeds/);
+    expect(summaryText).toMatch(/sensitivity band/);
+    expect(summaryText).not.toMatch(/record smoke|NaN|undefined/);
+    await page.screenshot({ path: join(shots, "top.png") });
+  });
+
+  it("every number in the summary comes from the run: outside <span class=fig> only names (L0, NV2, arm64, 95% CI)", async () => {
+    const loose = await page.evaluate(() => {
+      const clone = document.querySelector("section.summary")!.cloneNode(true) as HTMLElement;
+      clone.querySelectorAll("span.fig, figure.chart").forEach((e) => e.remove());
+      return clone.textContent ?? "";
+    });
+    // a number is digits not glued to a name: arm64, FEAT_NV2, L0, stage-2 are names
+    const numbers = (loose.match(/(?<![A-Za-z_\d.]|[A-Za-z]-)\d[\d.,]*/g) ?? []).filter((n) => n !== "95");
+    expect(numbers).toEqual([]);
+    const figs = await page.locator("section.summary span.fig").allInnerTexts();
+    const figures = JSON.parse(readFileSync(join(out, "figures.json"), "utf8"));
+    const mean = `${(figures.claims[0].model.mean * 100).toFixed(2)}%`;
+    expect(figs).toContain(mean); // the first claim's model figure, as figures.json has it
+  });
+
+  it("charts: screenshots show ink; every layer draws; every axis titled in words; legends whole; % on percent axes", async () => {
+    const charts = page.locator("figure.chart");
+    const n = await charts.count();
+    expect(n).toBeGreaterThanOrEqual(13); // the summary's and every notebook's
+    const found: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const chart = charts.nth(i);
+      const file = join(shots, `chart-${String(i).padStart(2, "0")}.png`);
+      writeFileSync(file, await chart.locator("div.vega-chart").screenshot());
+      const { nonWhite, colours } = ink(readFileSync(file));
+      if (nonWhite < 0.01 || colours < 8) found.push(`chart ${i}: blank screenshot (${(nonWhite * 100).toFixed(1)}% ink, ${colours} colours)`);
+      const facts = await chart.evaluate((el) => {
+        const svg = el.querySelector("div.vega-chart svg.marks")!;
+        const title = svg.querySelector(".role-title-text")?.textContent ?? "";
+        const empty: string[] = [];
+        for (const g of svg.querySelectorAll("g.role-mark")) {
+          const kind = [...g.classList].find((c) => c.startsWith("mark-")) ?? "";
+          const items = [...g.children].filter((c) => c instanceof SVGGraphicsElement) as SVGGraphicsElement[];
+          const boxes = items.map((c) => c.getBBox());
+          // an area or a bar must have extent both ways (a band over a single x has none); a tick is a thin rect
+          const solid = kind === "mark-area" || kind === "mark-rect";
+          const drawn = boxes.some((b) => (solid ? b.width >= 1 && b.height >= 1 && (kind === "mark-rect" || b.width > 2) : b.width + b.height > 0));
+          if (!drawn) empty.push(`${kind} (${g.getAttribute("class")})`);
+        }
+        // (grid lines are axes too, without labels: only labelled axes count)
+        const axes = [...svg.querySelectorAll("g.role-axis")].filter((a) => a.querySelector(".role-axis-label text")).map((a) => ({
+          title: a.querySelector(".role-axis-title text")?.textContent ?? "",
+          labels: [...a.querySelectorAll(".role-axis-label text")].map((t) => t.textContent ?? ""),
+        }));
+        const legendLabels = [...svg.querySelectorAll(".role-legend-label text, .role-legend-title text")].map((t) => t.textContent ?? "");
+        return { title, empty, axes, legendLabels };
       });
-      page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-      page.on("request", (req) => {
-        if (!req.url().startsWith("file:") && !req.url().startsWith("data:")) problems.push(`request: ${req.url()}`);
-      });
-      await page.goto(`file://${join(out, "index.html")}`);
-      const charts = page.locator("div.vega-chart");
-      expect(await charts.count()).toBe(2);
-      await page.locator("figure.chart.live").nth(1).waitFor({ timeout: 15_000 }); // vega-embed resolved for both charts
-      for (let i = 0; i < 2; i++) {
-        const chart = charts.nth(i);
-        expect(await chart.getAttribute("class")).toContain("vega-embed");
-        expect(await chart.locator("svg.marks").count()).toBe(1);
-        expect(await chart.locator("svg.marks path, svg.marks rect").count()).toBeGreaterThan(0);
+      if (!facts.title) found.push(`chart ${i}: no title`);
+      for (const e of facts.empty) found.push(`chart ${i} (${facts.title}): a layer draws nothing visible: ${e}`);
+      for (const a of facts.axes) {
+        if (a.title.trim().length < 3) found.push(`chart ${i} (${facts.title}): an axis without a title (labels ${a.labels.slice(0, 3).join(", ")})`);
+        else if (/^[a-z][a-z0-9]*[A-Z]\w*$/.test(a.title)) found.push(`chart ${i} (${facts.title}): axis titled with a field name '${a.title}'`);
+        if (a.title.includes("%") && !a.labels.every((l) => l.endsWith("%"))) found.push(`chart ${i} (${facts.title}): percent axis labelled ${a.labels.join(" ")}`);
+        if (/saved \(%\)|reduction/i.test(a.title) && a.labels.some((l) => /^0\.\d+$/.test(l))) found.push(`chart ${i}: a reduction shown as a fraction`);
       }
-      expect(await page.locator("table").count()).toBeGreaterThan(3);
-      expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
+      for (const l of facts.legendLabels) if (l.endsWith("…")) found.push(`chart ${i} (${facts.title}): legend entry cut off: ${l}`);
     }
-  }, 90_000);
+    expect(found).toEqual([]);
+  });
+
+  it("charts: livelocked depths are marked, not dropped; the claimed ranges are drawn; tooltips show on hover", async () => {
+    const text = await page.evaluate(() => [...document.querySelectorAll("div.vega-chart svg.marks")].map((s) => s.textContent ?? "").join("\n"));
+    expect(text).toContain("no progress: livelock"); // notebook 02: NV2 off at depth 4 in quick mode
+    expect(text).toMatch(/claimed 10%–20%/);
+    expect(text).toMatch(/claimed ≥ 10%/);
+    const point = page.locator("figure.chart").first().locator('svg.marks path[aria-roledescription="point"]').first();
+    await point.hover({ force: true });
+    const tip = page.locator("#vg-tooltip-element");
+    await tip.waitFor({ state: "visible", timeout: 5_000 });
+    expect(await tip.innerText()).toMatch(/wall-clock time saved/);
+  });
+
+  it("tables: numbers right, text left, reductions in %, times in readable units, and they fit the page", async () => {
+    const facts = await page.evaluate(() => {
+      const body = document.body.getBoundingClientRect();
+      const wide = [...document.querySelectorAll("table")].filter((t) => t.getBoundingClientRect().right > body.right + 1).map((t) => t.querySelector("caption")?.textContent ?? t.querySelector("th")?.textContent ?? "table");
+      const cells = [...document.querySelectorAll("table.nestlab-table td")];
+      const misaligned = cells.filter((td) => {
+        const a = getComputedStyle(td).textAlign;
+        return td.classList.contains("num") ? a !== "right" : td.classList.contains("text") ? a !== "left" : true;
+      }).length;
+      const headers = [...document.querySelectorAll("table.nestlab-table th")].map((th) => th.textContent ?? "");
+      return { wide, misaligned, cells: cells.length, headers, scroll: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    expect(facts.wide).toEqual([]);
+    expect(facts.scroll).toBeLessThanOrEqual(0);
+    expect(facts.cells).toBeGreaterThan(100);
+    expect(facts.misaligned).toBe(0);
+    expect(facts.headers.filter((h) => /^[a-z][a-z0-9]*[A-Z]\w*$/.test(h))).toEqual([]); // no camelCase field names as headers
+    const text = await page.locator("body").innerText();
+    expect(text.match(/\d{1,3}(,\d{3})+(\.\d+)? ns\b/g) ?? []).toEqual([]); // no thousands of nanoseconds
+    expect(text).toMatch(/\d+(\.\d+)? µs/);
+    const reductionCells = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const t of document.querySelectorAll("table.nestlab-table")) {
+        const heads = [...t.querySelectorAll("th")].map((h) => h.textContent ?? "");
+        heads.forEach((h, i) => {
+          if (/^wall-clock time saved$/.test(h)) for (const row of t.querySelectorAll("tbody tr")) out.push(row.children[i]?.textContent ?? "");
+        });
+      }
+      return out;
+    });
+    expect(reductionCells.length).toBeGreaterThan(10);
+    expect(reductionCells.filter((c) => c !== "" && !c.endsWith("%"))).toEqual([]);
+  });
+
+  it("loads nothing from the network and logs no errors", () => {
+    expect(problems).toEqual([]);
+  });
 });

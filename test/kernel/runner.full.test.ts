@@ -36,7 +36,7 @@ describe("headless runner", () => {
     const bars = outputs.filter((o) => o.output_type === "display_data" && String(o.data["text/html"] ?? "").includes("<progress"));
     expect(bars.length).toBe(1);
     expect(nb.cells.filter((c) => c.cell_type === "code").map((c) => c.execution_count)).toEqual([1, 2, 3, 4]);
-  }, 60_000);
+  }, 180_000);
 
   it("fails with the cell number and the error, keeping the outputs so far", async () => {
     const path = join(tmp, "bad.ipynb");

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXPECTED, experimentNotebooks, ROOT } from "./harness";
+import { EXPECTED, EXPERIMENTS, experimentNotebooks, ROOT } from "./harness";
 
 /** Reads the committed notebooks only (quick tier); the full tier runs each one: test/notebooks/<name>.full.test.ts. */
 describe("experiment notebooks", () => {
@@ -19,6 +19,18 @@ describe("experiment notebooks", () => {
         expect(c.outputs ?? [], name).toEqual([]);
         expect(c.execution_count ?? null, name).toBeNull();
       }
+    }
+  });
+
+  it("each experiment states its question, method and assumptions, runs over seeds, and ends with a conclusion", () => {
+    for (const name of EXPERIMENTS) {
+      const nb = JSON.parse(readFileSync(join(ROOT, "notebooks", `${name}.ipynb`), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+      const text = (c: { source: string | string[] }): string => (Array.isArray(c.source) ? c.source.join("") : c.source);
+      const intro = text(nb.cells[0]!);
+      for (const part of ["**Question.**", "**Method.**", "**Assumptions.**"]) expect(intro, `${name}: ${part}`).toContain(part);
+      const code = nb.cells.filter((c) => c.cell_type === "code").map(text);
+      expect(code.join("\n"), `${name}: seeds`).toMatch(/const seeds = pick\(\[1, 2[^\]]*\], \[1, 2\]\)/);
+      expect(code[code.length - 1], `${name}: the last cell concludes`).toMatch(/^conclude\(/m);
     }
   });
 

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { installKernelSpec, KERNEL_NAME } from "../../kernel/install";
-import { runNotebookFile } from "../../kernel/runner";
 
 /**
  * Every experiment notebook runs end to end twice, in quick mode (same code paths, smaller grids): through the
- * headless runner (tslab's own compiler and executor) and through real Jupyter with the project kernelspec
- * (Debian's nbclient). No cell may fail, and the tables and charts each notebook promises must be there.
+ * headless runner (tslab's own compiler and executor: the report's test builds the whole report, which runs every
+ * notebook so, and checks each executed notebook with checkExecuted) and through real Jupyter with the project
+ * kernelspec (Debian's nbclient, here). No cell may fail, and the tables and charts each notebook promises must be
+ * there.
  *
  * One test file per notebook (test/notebooks/<name>.full.test.ts calls notebookTests(name)), so vitest's workers run
  * the notebooks side by side. Each file works in its own scratch directory: its executed notebooks, its kernelspec
@@ -18,16 +19,34 @@ import { runNotebookFile } from "../../kernel/runner";
  */
 export const ROOT = join(__dirname, "../..");
 
-export const EXPECTED: Record<string, { tables: string[]; charts: string[] }> = {
-  "01-quickstart": { tables: ["trap-tree", "micro-hvc-leaf-fp"], charts: [] },
-  "02-nesting-depth": { tables: ["traps-per-exit", "speedup-by-depth"], charts: ["traps-per-exit", "speedup-by-depth"] },
+/**
+ * tables and charts each notebook must show; `same`: a chart and the table beside it that must plot the same
+ * quantity ([output name, column]: the column's values equal in both CSVs)
+ */
+export const EXPECTED: Record<string, { tables: string[]; charts: string[]; same?: [string, string][] }> = {
+  "01-quickstart": { tables: ["one-exit", "micro-hvc-leaf-fp", "per-seed", "seed-variance"], charts: ["trap-tree", "timeline"] },
+  "02-nesting-depth": {
+    tables: ["traps-per-exit", "speedup-by-depth"],
+    charts: ["traps-per-exit", "speedup-by-depth"],
+    same: [
+      ["traps-per-exit", "l0TrapsPerOp"],
+      ["speedup-by-depth", "wallReduction"],
+    ],
+  },
   "03-io-exception-rate": { tables: ["speedup-io-rate"], charts: ["speedup-heatmap"] },
   "04-sve-vector-length": { tables: ["speedup-sve"], charts: ["speedup-sve"] },
   "05-what-if": { tables: ["adoption", "knobs"], charts: ["adoption"] },
   "06-patch-claims": { tables: ["claims", "where-saved", "fp-mechanism"], charts: ["claims-band", "where-saved"] },
-  "07-fp-safety": { tables: ["fp-safety", "fp-exhaustive"], charts: [] },
+  "07-fp-safety": { tables: ["fp-safety", "fp-safety-deep", "fp-exhaustive"], charts: ["fp-safety"] },
   "08-real-trace": { tables: ["exit-kinds", "windows", "machine-vs-model", "fit"], charts: ["machine-vs-model"] },
 };
+
+/**
+ * Notebooks written as experiments (question, method, assumptions; variance over seeds; a conclusion from their own
+ * numbers). 06-patch-claims belongs to the claims work, which rewrites it; 08-real-trace (merged beside this rule)
+ * is being rewritten to it; the rest are held to it.
+ */
+export const EXPERIMENTS = Object.keys(EXPECTED).filter((n) => n !== "06-patch-claims" && n !== "08-real-trace");
 
 /** The experiment notebooks in notebooks/ (01..09), by name without .ipynb. */
 export function experimentNotebooks(): string[] {
@@ -39,10 +58,11 @@ export function experimentNotebooks(): string[] {
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
-  metadata?: { nestlab?: { kind?: string; name?: string | null } };
+  metadata?: { nestlab?: { kind?: string; name?: string | null; csv?: string | null; value?: unknown } };
 }
 
-function check(name: string, file: string): void {
+/** The checks every executed notebook must pass (its outputs, as nbformat); exported for the report's test. */
+export function checkExecuted(name: string, file: string): void {
   const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: Output[] }[] };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === "error"), `${name}: no failed cell`).toEqual([]);
@@ -55,6 +75,27 @@ function check(name: string, file: string): void {
     expect(typeof o.data?.["application/vnd.vegalite.v5+json"]).toBe("object");
     expect(String(o.data?.["image/svg+xml"])).toMatch(/^<svg/);
   }
+  const csvOf = (kind: string, n: string): string[][] => {
+    const o = outputs.find((x) => x.metadata?.nestlab?.kind === kind && x.metadata.nestlab.name === n);
+    return (o?.metadata?.nestlab?.csv ?? "").trim().split("\n").map((l) => l.split(","));
+  };
+  for (const [n, column] of exp.same ?? []) {
+    const values = (rows: string[][]): string[] => rows.slice(1).map((r) => r[rows[0]!.indexOf(column)]!);
+    expect(csvOf("table", n)[0], `${name}: table ${n} has ${column}`).toContain(column);
+    expect(values(csvOf("chart", n)), `${name}: chart ${n} plots the table's ${column}`).toEqual(values(csvOf("table", n)));
+  }
+  if (!EXPERIMENTS.includes(name)) return;
+  // an experiment: variance over seeds, and a conclusion drawn from its own numbers at the end
+  const recorded = outputs.flatMap((o) => (o.metadata?.nestlab?.kind === "record" ? [o.metadata.nestlab.value as { seeds?: unknown }] : []));
+  expect(recorded.some((v) => Array.isArray(v?.seeds) && v.seeds.length >= 2), `${name}: runs over two or more seeds`).toBe(true);
+  const csvHeads = outputs.flatMap((o) => (o.metadata?.nestlab?.kind === "table" && o.metadata.nestlab.csv ? [o.metadata.nestlab.csv.split("\n")[0]!] : []));
+  expect(csvHeads.some((h) => /ci95|Ci95|,seed,|^seed,/.test(h)), `${name}: a table shows the spread over seeds`).toBe(true);
+  const last = outputs.filter((o) => o.output_type === "display_data").pop();
+  expect(last?.metadata?.nestlab?.kind, `${name}: ends with its conclusion`).toBe("conclusion");
+  const text = String(last?.data?.["text/markdown"] ?? "");
+  expect(text).toMatch(/^\*\*Conclusion\.\*\*/);
+  expect(text.match(/\d/g)?.length ?? 0, `${name}: the conclusion quotes numbers`).toBeGreaterThan(5);
+  expect(text).not.toMatch(/NaN|undefined|Infinity/);
 }
 
 const NBCLIENT = `
@@ -72,23 +113,15 @@ export function notebookTests(name: string): void {
   const notebook = join(ROOT, "notebooks", `${name}.ipynb`);
 
   describe(`experiment notebook ${name}`, () => {
-    it("headless runner", async () => {
-      const out = join(tmp, `${name}.headless.ipynb`);
-      const r = await runNotebookFile(notebook, { out, quick: true });
-      expect(r.stderr.match(/cell \d+ failed.*/)?.[0] ?? "", name).toBe("");
-      expect(r.ok).toBe(true);
-      check(name, out);
-    }, 240_000);
-
     it("real Jupyter with the nestlab kernelspec", async () => {
       const dataDir = join(tmp, "jupyter");
       installKernelSpec(dataDir);
       const out = join(tmp, `${name}.jupyter.ipynb`);
       await promisify(execFile)("/usr/bin/python3", ["-c", NBCLIENT, notebook, out, KERNEL_NAME, join(ROOT, "notebooks")], {
         env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_RUNTIME_DIR: join(tmp, "runtime"), NESTLAB_QUICK: "1" },
-        timeout: 240_000,
+        timeout: 380_000,
       });
-      check(name, out);
-    }, 260_000);
+      checkExecuted(name, out);
+    }, 400_000);
   });
 }

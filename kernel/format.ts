@@ -1,0 +1,99 @@
+/**
+ * Numbers as people read them: times scaled to a readable unit, fractions as percentages, counts with separators,
+ * column names in words. Used by the notebooks' tables and conclusions, the report and the README's generated
+ * blocks. Data files (CSV, JSON, Arrow) keep raw values: fractions stay fractions there.
+ */
+import { fieldTitle, isPercentColumn } from "../lib/charts/style";
+import { t95 } from "../lib/sweep/table";
+import { formatDuration, formatPercent } from "../lib/util/format";
+
+export { formatDuration, formatPercent, significant } from "../lib/util/format";
+
+/** An integer count with separators. */
+export function formatCount(v: number | bigint): string {
+  return typeof v === "bigint" ? v.toLocaleString("en-US") : Math.round(v).toLocaleString("en-US");
+}
+
+/** Mean, 95% confidence interval half-width (Student's t) and range of a sample (NaN interval below two values). */
+export interface Summary {
+  readonly n: number;
+  readonly mean: number;
+  readonly sd: number;
+  readonly ci95: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function summarize(xs: readonly number[]): Summary {
+  const n = xs.length;
+  const mean = n > 0 ? xs.reduce((s, x) => s + x, 0) / n : Number.NaN;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : Number.NaN;
+  return { n, mean, sd, ci95: n > 1 ? (t95(n - 1) * sd) / Math.sqrt(n) : Number.NaN, min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** "2.90% (95% CI 2.88% to 2.92%, 5 seeds)" for a sample of fractions. */
+export function formatPercentCi(s: Summary, digits = 2): string {
+  if (!(s.n > 1) || !Number.isFinite(s.ci95)) return formatPercent(s.mean, digits);
+  return `${formatPercent(s.mean, digits)} (95% CI ${formatPercent(s.mean - s.ci95, digits)} to ${formatPercent(s.mean + s.ci95, digits)}, ${s.n} seeds)`;
+}
+
+/** What kind of value a column holds, from its name: fractions read as percent, durations, or plain. */
+export type ColumnKind = "percent" | "seconds" | "milliseconds" | "nanoseconds" | "plain";
+
+export function columnKind(column: string): ColumnKind {
+  if (isPercentColumn(column)) return "percent";
+  if (/([a-z]S|^s)econds$/.test(column)) return "seconds";
+  if (/(^ns|Ns)$/.test(column)) return "nanoseconds";
+  if (/(^ms|[a-z]Ms)$/.test(column)) return "milliseconds";
+  return "plain";
+}
+
+/** A value of a column of that kind, for people (numbers not of a special kind: see kernel/display formatCell). */
+export function formatByKind(kind: ColumnKind, v: number): string {
+  switch (kind) {
+    case "percent":
+      return formatPercent(v);
+    case "seconds":
+      return formatDuration(v);
+    case "milliseconds":
+      return formatDuration(v / 1e3);
+    case "nanoseconds":
+      return formatDuration(v / 1e9);
+    default:
+      return String(v);
+  }
+}
+
+const ACRONYMS: { readonly [word: string]: string } = { l0: "L0", fp: "FP", sve: "SVE", vl: "VL", erets: "ERETs", eret: "ERET", nv2: "NV2", mmio: "MMIO", io: "I/O", hvc: "HVC", vmm: "VMM", ecv: "ECV", el2: "EL2", cpu: "CPU", ci95: "95% CI ±" };
+
+/** Short table headers for the common columns (charts use the longer FIELD_TITLES). */
+const TABLE_TITLES: { readonly [column: string]: string } = {
+  depth: "depth",
+  sveVl: "SVE VL (bits)",
+  ioRate: "I/O exits/s",
+  nv2: "NV2",
+  speedup: "speedup",
+  wallReduction: "wall-clock time saved",
+  reduction: "wall-clock time saved",
+  patch: "patched levels",
+  seed: "seed",
+  seeds: "seeds",
+};
+
+/** A column's header in words: short titles for common columns, the charts' titles, else camelCase split into words. */
+export function columnTitle(column: string): string {
+  const short = TABLE_TITLES[column];
+  if (short !== undefined) return short;
+  const known = fieldTitle(column);
+  if (known !== column) return known.replace(/ \(%\)$/, "");
+  const ci = /^(.+)Ci95$/.exec(column);
+  if (ci) return `${columnTitle(ci[1]!)}, 95% CI ±`;
+  const mean = /^(.+)Mean$/.exec(column);
+  if (mean) return `${columnTitle(mean[1]!)}, mean`;
+  if (columnKind(column) === "seconds") return columnTitle(column.replace(/Seconds$/, "")) + " (time)";
+  return column
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/\s+/)
+    .map((w) => ACRONYMS[w.toLowerCase()] ?? w.toLowerCase())
+    .join(" ");
+}

@@ -1,0 +1,77 @@
+/**
+ * What every chart shares to be read: one named colour-blind-safe palette, legends that are not cut off, axis and
+ * legend titles in words with units, percentages shown as %, tooltips, and unavailable points marked instead of
+ * dropped.
+ *
+ * Palette: Okabe and Ito's eight colours ("Color Universal Design", 2002), distinguishable under the common forms of
+ * colour blindness; categorical series take them in this order (blue first, black last). Sequential quantities
+ * (the heatmap) use viridis, which is perceptually uniform and colour-blind safe.
+ */
+import type { TopLevelSpec } from "vega-lite";
+
+/** vega-lite's Config, as a top-level spec holds it */
+export type ChartConfig = NonNullable<TopLevelSpec["config"]>;
+
+export const PALETTE_NAME = "Okabe-Ito";
+export const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"] as const;
+/** the sequential scheme for quantities shown as colour */
+export const SEQUENTIAL_SCHEME = "viridis";
+
+/** d3-format strings: fractions shown as percent on axes, in labels and in tooltips. */
+export const PERCENT_AXIS = ".2~%";
+export const PERCENT_TEXT = ".1%";
+export const PERCENT_TOOLTIP = ".2%";
+
+/** The `config` block of every spec. */
+export function chartConfig(): ChartConfig {
+  return {
+    range: { category: [...OKABE_ITO], ordinal: [...OKABE_ITO] },
+    legend: { labelLimit: 480, titleLimit: 480, symbolStrokeWidth: 2, symbolOpacity: 1 },
+    axis: { labelLimit: 300, titleFontSize: 12, labelFontSize: 11 },
+    title: { fontSize: 14, subtitleColor: "#444", limit: 0 },
+    view: { stroke: "#ddd" },
+  };
+}
+
+/**
+ * Axis and legend titles in words, with units, for the columns the library's tables carry (sweep rows, compare and
+ * micro results). A column not listed keeps its own name.
+ */
+export const FIELD_TITLES: { readonly [column: string]: string } = {
+  depth: "nesting depth (leaf level)",
+  sveVl: "SVE vector length (bits)",
+  ioRate: "I/O exits per second",
+  nv2: "NV2",
+  patch: "levels with the patch",
+  workload: "workload",
+  speedup: "speedup (baseline ÷ patched time)",
+  speedupMean: "speedup (baseline ÷ patched time), mean over seeds",
+  wallReduction: "wall-clock time saved (%)",
+  wallReductionMean: "wall-clock time saved (%), mean over seeds",
+  reduction: "wall-clock time saved (%)",
+  reductionMean: "wall-clock time saved (%), mean over seeds",
+  l0Traps: "L0 traps",
+  l0TrapsPerHvc: "L0 traps per leaf HVC",
+  l0TrapsPerOp: "L0 traps per leaf operation",
+  leafExits: "leaf exits",
+  cycles: "cycles",
+  op: "leaf operation",
+  config: "configuration",
+  saved: "cycles saved",
+  level: "level",
+  mechanism: "mechanism",
+  fpBytesAvoided: "FP/SVE bytes not moved",
+  cyclesSaved: "cycles saved",
+  violations: "violations",
+  policy: "FP policy",
+};
+
+/** The title of a column: FIELD_TITLES, else the name. */
+export function fieldTitle(column: string): string {
+  return FIELD_TITLES[column] ?? column;
+}
+
+/** Columns that hold a fraction read as a percentage (wall-clock reductions and their bands and intervals). */
+export function isPercentColumn(column: string): boolean {
+  return /(^|[a-z])(r|R)eduction/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column);
+}
