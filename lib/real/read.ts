@@ -1,8 +1,18 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { ConfigError } from "../util/errors";
-import { type ImportSummary, TraceImporter, TraceLineError } from "./importer";
-import { isKvmStatLine, KvmStatImporter } from "./kvmstat";
-import { isNoiseLine } from "./parse";
+import * as fs from "node:fs";
+import * as errors from "../util/errors";
+import * as importer from "./importer";
+import type { ImportSummary } from "./importer";
+import * as kvmstat from "./kvmstat";
+import * as parse from "./parse";
+
+// hot imports bound to module-local constants (test/engine/hot-imports.test.ts)
+const { closeSync, fstatSync, openSync, readSync } = fs;
+const { ConfigError } = errors;
+type ConfigError = errors.ConfigError;
+const { TraceImporter, TraceLineError } = importer;
+type TraceLineError = importer.TraceLineError;
+const { isKvmStatLine, KvmStatImporter } = kvmstat;
+const { isNoiseLine } = parse;
 
 /**
  * Reading an L0 recording from a file or a string, streaming: the file is read in 4 MiB chunks and split into
