@@ -42,7 +42,25 @@ interface Output {
   metadata?: { nestlab?: { kind?: string; name?: string | null } };
 }
 
-function check(name: string, file: string): void {
+/** A notebook's own checks on its executed outputs, run after the common ones on each of the two runs. */
+export type NotebookCheck = (outputs: readonly NotebookOutputRead[], run: "headless" | "jupyter") => void;
+
+/** One output of an executed notebook, as the checks read it. */
+export interface NotebookOutputRead {
+  readonly output_type: string;
+  readonly data?: Record<string, unknown>;
+  readonly metadata?: { readonly nestlab?: { readonly kind?: string; readonly name?: string | null } };
+}
+
+/** The text/plain rendering of the table output named `name` (show(..., { name })); fails the test when absent. */
+export function tableText(outputs: readonly NotebookOutputRead[], name: string): string {
+  const o = outputs.find((x) => x.metadata?.nestlab?.kind === "table" && x.metadata.nestlab.name === name);
+  expect(o, `table ${name}`).toBeDefined();
+  const t = o!.data?.["text/plain"];
+  return Array.isArray(t) ? t.join("") : String(t);
+}
+
+function check(name: string, file: string, own: NotebookCheck | undefined, run: "headless" | "jupyter"): void {
   const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: Output[] }[] };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === "error"), `${name}: no failed cell`).toEqual([]);
@@ -55,6 +73,7 @@ function check(name: string, file: string): void {
     expect(typeof o.data?.["application/vnd.vegalite.v5+json"]).toBe("object");
     expect(String(o.data?.["image/svg+xml"])).toMatch(/^<svg/);
   }
+  own?.(outputs, run);
 }
 
 const NBCLIENT = `
@@ -65,8 +84,8 @@ NotebookClient(nb, timeout=240, kernel_name=sys.argv[3], resources={"metadata": 
 nbformat.write(nb, sys.argv[2])
 `;
 
-/** The two end-to-end runs of notebooks/<name>.ipynb, each checked against EXPECTED[name]. */
-export function notebookTests(name: string): void {
+/** The two end-to-end runs of notebooks/<name>.ipynb, each checked against EXPECTED[name] and by `own`. */
+export function notebookTests(name: string, own?: NotebookCheck): void {
   const tmp = mkdtempSync(join(tmpdir(), `nestlab-nb-${name}-`));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const notebook = join(ROOT, "notebooks", `${name}.ipynb`);
@@ -77,7 +96,7 @@ export function notebookTests(name: string): void {
       const r = await runNotebookFile(notebook, { out, quick: true });
       expect(r.stderr.match(/cell \d+ failed.*/)?.[0] ?? "", name).toBe("");
       expect(r.ok).toBe(true);
-      check(name, out);
+      check(name, out, own, "headless");
     }, 240_000);
 
     it("real Jupyter with the nestlab kernelspec", async () => {
@@ -88,7 +107,7 @@ export function notebookTests(name: string): void {
         env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_RUNTIME_DIR: join(tmp, "runtime"), NESTLAB_QUICK: "1" },
         timeout: 240_000,
       });
-      check(name, out);
+      check(name, out, own, "jupyter");
     }, 260_000);
   });
 }
