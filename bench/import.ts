@@ -14,7 +14,7 @@ import { importTraceFile } from "../lib/real/read";
 import { loadProfile } from "../lib/workload/load";
 
 function generated(): string {
-  const file = join(tmpdir(), "nestlab-bench-import-v1.txt");
+  const file = join(tmpdir(), "nestlab-bench-import-v2.txt");
   if (existsSync(file)) return file;
   process.stderr.write(`bench: generating ${file} (depth 2, io-heavy, 500 ms of leaf work)\n`);
   const { text } = modelKernelText({

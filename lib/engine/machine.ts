@@ -71,7 +71,7 @@ const { armWindowNeon } = nested;
 const { PATHS } = paths;
 const { STEP_BY_INDEX, STEPS } = steps;
 const { TraceState } = tracingMod;
-const { traceEret, traceHandleBegin, traceHandleEnd, traceSysregTrap, traceTrapBegin, traceTrapEnd, traceVncrAccess } = emit;
+const { traceHandleBegin, traceHandleEnd, traceSysregTrap, traceTrapBegin, traceTrapEnd, traceVncrAccess } = emit;
 const TP_VNCR_ACCESS = tracepoints.TRACEPOINT_INDEX.vncr_access;
 
 const { fpStateBytes } = sve;
@@ -459,7 +459,6 @@ export class Machine implements Engine {
   }
 
   eret(j: number, to: "guest" | "inhost"): void {
-    if (this.trace.active) traceEret(this, j, to);
     if (j === 0) {
       const prev = this.mech;
       this.mech = MECH_EXCEPTION;

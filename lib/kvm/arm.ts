@@ -17,7 +17,7 @@ import * as paths from "./paths";
 const { R, W } = access;
 const { F_VCPU_LOADS, F_VCPU_PUTS, MECH_EXIT, MECH_PUTLOAD } = layout;
 const { OBS_CPU } = observe;
-const { traceVcpuPutLoad } = emit;
+const { traceKvmEntry, traceVcpuPutLoad } = emit;
 const { contextSwitch, fpPutLoadElided } = fpsimd;
 const { PATHS } = paths;
 
@@ -32,6 +32,7 @@ const OP_SHADOW_S2: Op = { kind: "code", cost: "shadowS2Lookup" };
 const P_VCPU_PUT = PATHS.vcpuPut;
 const P_VCPU_LOAD = PATHS.vcpuLoad;
 const P_RUN_LOOP_ENTRY = PATHS.runLoopEntry;
+const P_GUEST_ENTER = PATHS.guestEnter;
 const P_FAST_REENTER = PATHS.fastReenter;
 const P_PUT_SYSREGS_VEL2 = PATHS.putSysregsVel2;
 const P_PUT_SYSREGS_EL1 = PATHS.putSysregsEl1;
@@ -56,12 +57,16 @@ export function vcpuLoad(m: Engine, j: number): void {
 /** Run loop entry and the ERET into level j's guest. */
 export function enterGuest(m: Engine, j: number): void {
   m.runAs(MECH_EXIT, j, P_RUN_LOOP_ENTRY);
+  // arm.c kvm_arch_vcpu_ioctl_run: trace_kvm_entry, then kvm_arm_vcpu_enter_exit (the entry half)
+  if (m.trace.active) traceKvmEntry(m, j);
+  m.runAs(MECH_EXIT, j, P_GUEST_ENTER);
   m.eret(j, "guest");
 }
 
-/** After a fast-path handler: straight back through __guest_enter. */
+/** After a fast-path handler: straight back through __guest_enter (no kernel tracepoint: kvm_entry at the ERET). */
 export function fastReenter(m: Engine, j: number): void {
   m.runAs(MECH_EXIT, j, P_FAST_REENTER);
+  if (m.trace.active) traceKvmEntry(m, j);
   m.eret(j, "guest");
 }
 

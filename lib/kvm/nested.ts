@@ -18,7 +18,7 @@ const { R } = access;
 const { F_DIRECT_INJECTS, F_NESTED_ERETS, F_NESTED_EXCEPTIONS, MECH_HANDLER, MECH_PUTLOAD } = layout;
 const { vcpuLoad, vcpuPut } = arm;
 const { kernelNeon } = fpsimd;
-const { traceInjectNested, traceNestedEret } = emit;
+const { traceDirectInject, traceInjectNested, traceNestedEret } = emit;
 
 const A_SPSR_EL12_R = R("SPSR_EL12");
 
@@ -28,6 +28,7 @@ export function injectNested(m: Engine, j: number, ev: Trap): void {
   if (lv.ctx === "hyp") {
     // Taken from vEL2 (or InHost EL0): pend the exception, no put/load.
     m.bump(j, F_DIRECT_INJECTS);
+    if (m.trace.active) traceDirectInject(m, j, ev);
     const prev = m.setMech(MECH_HANDLER);
     m.cost(j, "injectCode");
     m.setMech(prev);
@@ -35,12 +36,13 @@ export function injectNested(m: Engine, j: number, ev: Trap): void {
   }
   if (lv.ctx !== "nested") throw new Error(`level ${j} cannot inject a nested exception into a non-hypervisor guest`);
   m.bump(j, F_NESTED_EXCEPTIONS);
-  if (m.trace.active) traceInjectNested(m, j, ev);
   m.preemptOff++;
   lv.inNestedException = true;
   const prev = m.setMech(MECH_PUTLOAD);
   m.cost(j, "routeCode");
   vcpuPut(m, j);
+  // emulate-nested.c kvm_inject_nested: kvm_arch_vcpu_put, then kvm_inject_el2_exception traces it
+  if (m.trace.active) traceInjectNested(m, j, ev);
   inWindow(m, j);
   m.cost(j, "injectCode");
   lv.ctx = "hyp";
@@ -55,13 +57,14 @@ export function emulateNestedEret(m: Engine, j: number): void {
   const lv = m.levels[j]!;
   if (lv.ctx !== "hyp") throw new Error(`level ${j}: nested ERET while not in hyp context`);
   m.bump(j, F_NESTED_ERETS);
-  if (m.trace.active) traceNestedEret(m, j);
   const prev = m.setMech(MECH_PUTLOAD);
   m.sr(j, A_SPSR_EL12_R);
   m.cost(j, "eretEmulCode");
   m.preemptOff++;
   lv.inNestedEret = true;
   vcpuPut(m, j);
+  // emulate-nested.c kvm_emulate_nested_eret: kvm_arch_vcpu_put, then trace_kvm_nested_eret
+  if (m.trace.active) traceNestedEret(m, j);
   inWindow(m, j);
   lv.ctx = "nested";
   vcpuLoad(m, j);

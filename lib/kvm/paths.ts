@@ -171,21 +171,35 @@ export const PATH_DEFS = {
       "W MDCCINT_EL1",
     ],
   },
-  /** Run loop work before entering the guest (per iteration). */
+  /**
+   * Run loop work before entering the guest (per iteration), up to trace_kvm_entry; the entry half (guestEnter)
+   * follows it (kvm/arm.ts enterGuest), so that kvm_entry is emitted where the kernel emits it.
+   */
   runLoopEntry: {
     src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_flush_hwstate" }, { file: "arch/arm64/kvm/fpsimd.c", fn: "kvm_arch_vcpu_ctxflush_fp" }],
     cite:
       "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_pmu_flush_hwstate, kvm_vgic_flush_hwstate, kvm_arch_vcpu_ctxflush_fp, " +
-      "kvm_arm_vcpu_enter_exit",
-    ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp", "call guestEnter"],
+      "then trace_kvm_entry and kvm_arm_vcpu_enter_exit (the entry half: guestEnter)",
+    ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp"],
   },
-  /** Run loop work after a full exit until the exit handler is chosen. */
+  /**
+   * Run loop work after a full exit up to trace_kvm_exit: the exit half and the syncs (an interrupt's host handler,
+   * taken in the IRQ window that follows them, runs after this path); handleExit follows trace_kvm_exit.
+   */
   runLoopExit: {
-    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_sync_hwstate" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_sync_nested" }, { file: "arch/arm64/kvm/fpsimd.c", fn: "kvm_arch_vcpu_ctxsync_fp" }, { file: "arch/arm64/kvm/handle_exit.c", fn: "handle_exit" }],
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/vgic/vgic.c", fn: "kvm_vgic_sync_hwstate" }, { file: "arch/arm64/kvm/arch_timer.c", fn: "kvm_timer_sync_nested" }, { file: "arch/arm64/kvm/fpsimd.c", fn: "kvm_arch_vcpu_ctxsync_fp" }],
     cite:
-      "arm.c kvm_arch_vcpu_ioctl_run loop: kvm_vgic_sync_hwstate, kvm_timer_sync_nested (hyp context), " +
-      "kvm_arch_vcpu_ctxsync_fp, handle_exit_early; handle_exit.c handle_exit -> handle_trap_exceptions",
-    ops: ["call exitHalf", "step vgicSync", "step timerSyncNested", "step ctxsyncFp", "code handleExitCode"],
+      "arm.c kvm_arch_vcpu_ioctl_run loop after kvm_arm_vcpu_enter_exit (the exit half): kvm_vgic_sync_hwstate, " +
+      "kvm_timer_sync_nested (hyp context), kvm_arch_vcpu_ctxsync_fp; then the IRQ window and trace_kvm_exit",
+    ops: ["call exitHalf", "step vgicSync", "step timerSyncNested", "step ctxsyncFp"],
+  },
+  /** After trace_kvm_exit: the run loop's exit handling up to the exit's handler. */
+  handleExit: {
+    src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/handle_exit.c", fn: "handle_exit" }],
+    cite:
+      "arm.c kvm_arch_vcpu_ioctl_run after trace_kvm_exit: handle_exit_early, kvm_nested_sync_hwstate, preempt_enable; " +
+      "handle_exit.c handle_exit -> handle_trap_exceptions -> the exit's handler",
+    ops: ["code handleExitCode"],
   },
   /** kvm_arch_vcpu_put, component by component, in 7.3's order. */
   vcpuPut: {
@@ -488,13 +502,13 @@ export const PATH_DEFS = {
   /** The nVHE host kernel's run loop after the exit (arm.c), at EL1, up to the exit handler. */
   nvheHostRunLoopExit: {
     src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
-    cite: "arm.c kvm_arch_vcpu_ioctl_run after kvm_arm_vcpu_enter_exit: vgic sync, ctxsync_fp, handle_exit",
-    ops: ["step vgicSync", "step ctxsyncFp", "code handleExitCode"],
+    cite: "arm.c kvm_arch_vcpu_ioctl_run after kvm_arm_vcpu_enter_exit: vgic sync, ctxsync_fp (then trace_kvm_exit and handleExit)",
+    ops: ["step vgicSync", "step ctxsyncFp"],
   },
   /** The nVHE host kernel's run loop before the next entry, at EL1. */
   nvheHostRunLoopEntry: {
     src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
-    cite: "arm.c kvm_arch_vcpu_ioctl_run loop: vgic flush, ctxflush_fp, then kvm_call_hyp_ret(__kvm_vcpu_run)",
+    cite: "arm.c kvm_arch_vcpu_ioctl_run loop: vgic flush, ctxflush_fp, then trace_kvm_entry and kvm_call_hyp_ret(__kvm_vcpu_run)",
     ops: ["code runLoopCode", "step vgicFlush", "step ctxflushFp"],
   },
   /** __kvm_skip_instr / kvm_incr_pc committed at the next entry. */
@@ -674,8 +688,14 @@ export const PATH_DEFS = {
   /** A hypervisor's return to its userspace VMM on an MMIO exit (KVM_EXIT_MMIO) and back into KVM_RUN. */
   vmmExitToUser: {
     src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }],
-    cite: "arm.c kvm_arch_vcpu_ioctl_run returns 0 -> vcpu_put; el0_svc return path",
-    ops: ["step vcpuPut", "code syscallCode"],
+    cite: "arm.c kvm_arch_vcpu_ioctl_run returns 0 -> vcpu_put (then virt/kvm/kvm_main.c kvm_vcpu_ioctl's trace_kvm_userspace_exit, and syscallReturn)",
+    ops: ["step vcpuPut"],
+  },
+  /** The KVM_RUN ioctl's return to the VMM, after trace_kvm_userspace_exit. */
+  syscallReturn: {
+    src: [{ file: "virt/kvm/kvm_main.c", fn: "kvm_vcpu_ioctl" }],
+    cite: "virt/kvm/kvm_main.c kvm_vcpu_ioctl returns after trace_kvm_userspace_exit; el0_svc return path",
+    ops: ["code syscallCode"],
   },
   vmmReenterKernel: {
     src: [{ file: "arch/arm64/kvm/arm.c", fn: "kvm_arch_vcpu_ioctl_run" }, { file: "arch/arm64/kvm/mmio.c", fn: "kvm_handle_mmio_return" }],

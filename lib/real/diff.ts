@@ -111,11 +111,14 @@ export function diffRows(machine: ImportSummary, model: ImportSummary): DiffRow[
     push("exits per second", r, "1/s", a === undefined ? (machine.seconds > 0 ? 0 : null) : a.perSecond, b === undefined ? 0 : b.perSecond);
   }
   for (const r of reasons) {
-    const a = machine.reasons.find((x) => x.reason === r);
-    const b = model.reasons.find((x) => x.reason === r);
+    // like with like: a perf kvm stat table times kvm_entry -> kvm_exit on arm64, a trace of events kvm_exit -> kvm_entry
+    const span = machine.reasonTimes === "entry-to-exit";
+    const a = (span ? machine.entryToExit : machine.reasons).find((x) => x.reason === r);
+    const b = (span ? model.entryToExit : model.reasons).find((x) => x.reason === r);
+    const what = span ? " (entry to exit)" : "";
     if (a !== undefined && b !== undefined) {
-      push("time per exit", `${r} mean`, "ns", a.meanNs, b.meanNs);
-      if (a.p50Ns !== null) push("time per exit", `${r} median`, "ns", a.p50Ns, b.p50Ns);
+      push("time per exit", `${r} mean${what}`, "ns", a.meanNs, b.meanNs);
+      if (a.p50Ns !== null) push("time per exit", `${r} median${what}`, "ns", a.p50Ns, b.p50Ns);
     }
   }
   const pa = machine.perNestedExit;

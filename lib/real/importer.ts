@@ -1,22 +1,16 @@
-import { SYSREG_BY_ENCODING } from "../arch/encodings";
-import { Distribution, type DistributionSummary } from "./histogram";
-import {
-  type EventLine,
-  exitReason,
-  isNoiseLine,
-  KVM_EVENTS,
-  lostEvents,
-  parseEventLine,
-  parseKvmExit,
-  parseKvmForwardSysregTrap,
-  parseKvmInjectNested,
-  parseKvmMmio,
-  parseKvmNestedEret,
-  parseKvmSysAccess,
-  parseKvmUserspaceExit,
-  parseKvmWfx,
-  TextError,
-} from "./parse";
+import * as encodings from "../arch/encodings";
+import * as histogram from "./histogram";
+import type { DistributionSummary } from "./histogram";
+import * as parse from "./parse";
+import type { EventLine } from "./parse";
+
+// hot imports bound to module-local constants: under a CommonJS loader that reads every imported binding through a
+// getter (esbuild's interop, used by tsx, vitest and notebooks) a per-line call through one costs several percent of
+// an import (test/engine/hot-imports.test.ts keeps it so)
+const { SYSREG_BY_ENCODING } = encodings;
+const { Distribution } = histogram;
+type Distribution = histogram.Distribution;
+const { exitReason, isNoiseLine, KVM_EVENTS, lostEvents, parseEventLine, parseKvmExit, parseKvmForwardSysregTrap, parseKvmInjectNested, parseKvmMmio, parseKvmNestedEret, parseKvmSysAccess, parseKvmUserspaceExit, parseKvmWfx, TextError } = parse;
 
 /**
  * What an L0 recording shows (docs/traces.md "What L0 can see"), read one line at a time in bounded memory.
@@ -105,7 +99,18 @@ export interface ImportSummary {
   readonly exitsByContext: { readonly nested: number; readonly hyp: number; readonly unknown: number };
   /** per exit in the guest hypervisor's nested context (what L0 sees of its guest's exits); null without any */
   readonly perNestedExit: { readonly nestedExceptions: number; readonly nestedErets: number; readonly hypExits: number } | null;
+  /**
+   * exits by reason; their times are what `reasonTimes` says: exit to entry (kvm_exit to the next kvm_entry, L0's
+   * handling) for a trace of events, entry to exit for a perf kvm stat table (arm64's perf kvm stat times the
+   * interval from kvm_entry to the kvm_exit that ends it: tools/perf/arch/arm64/util/kvm-stat.c event_begin/event_end)
+   */
   readonly reasons: readonly ReasonRow[];
+  readonly reasonTimes: "exit-to-entry" | "entry-to-exit";
+  /**
+   * by the reason of the exit that ends it, the interval from the previous kvm_entry on the thread to that kvm_exit:
+   * the guest's run time plus both halves of the world switch (what perf kvm stat reports on arm64)
+   */
+  readonly entryToExit: readonly ReasonRow[];
   readonly kinds: readonly ExitKindRow[];
   readonly windows: readonly WindowRow[];
   readonly sysregs: readonly SysregRow[];
@@ -167,6 +172,8 @@ interface Vcpu {
   ctx: VcpuCtx;
   open: OpenExit | undefined;
   window: { reason: string; startNs: number; hypExits: number; closing: boolean } | undefined;
+  /** the time of the last kvm_entry, or -1 */
+  entryNs: number;
 }
 
 /** A bad line: the importer's caller turns it into "FILE:LINE: why" (exit 2). */
@@ -186,6 +193,7 @@ export class TraceImporter {
   private readonly vcpus = new Map<number, Vcpu>();
   private readonly kinds = new Map<string, KindAcc>();
   private readonly reasons = new Map<string, { d: Distribution; count: number }>();
+  private readonly entryToExit = new Map<string, Distribution>();
   private readonly windows = new Map<string, { d: Distribution; hypExits: number }>();
   private readonly sysregs = new Map<string, { reg: string; encoding: string; access: "read" | "write"; handling: "emulated" | "forwarded"; ctx: VcpuCtx; count: number }>();
   private readonly unknown = new Map<string, number>();
@@ -257,7 +265,7 @@ export class TraceImporter {
   private vcpu(ev: EventLine): Vcpu {
     let v = this.vcpus.get(ev.tid);
     if (v === undefined) {
-      v = { tid: ev.tid, comm: ev.comm, exits: 0, ctx: "unknown", open: undefined, window: undefined };
+      v = { tid: ev.tid, comm: ev.comm, exits: 0, ctx: "unknown", open: undefined, window: undefined, entryNs: -1 };
       this.vcpus.set(ev.tid, v);
     }
     return v;
@@ -273,11 +281,19 @@ export class TraceImporter {
         this.exits++;
         this.byCtx[v.ctx]++;
         if (v.window !== undefined && v.ctx === "hyp") v.window.hypExits++;
-        v.open = { ns: ev.ns, ctx: v.ctx, reason: exitReason(x), detail: "", handling: "handled" };
+        const reason = exitReason(x);
+        if (v.entryNs >= 0) {
+          let d = this.entryToExit.get(reason);
+          if (d === undefined) this.entryToExit.set(reason, (d = new Distribution()));
+          d.add(ev.ns - v.entryNs);
+          v.entryNs = -1;
+        }
+        v.open = { ns: ev.ns, ctx: v.ctx, reason, detail: "", handling: "handled" };
         return;
       }
       case "kvm_entry": {
         const v = this.vcpu(ev);
+        v.entryNs = ev.ns;
         if (v.open !== undefined) this.close(v, ev.ns);
         if (v.window?.closing) {
           const w = v.window;
@@ -425,6 +441,10 @@ export class TraceImporter {
       [...this.reasons].map(([reason, r]): ReasonRow => ({ reason, ...timing(r.d), count: r.count, perSecond: rate(r.count), share: r.count / this.exits })),
       (r) => r.reason,
     );
+    const entryToExit = sortRows(
+      [...this.entryToExit].map(([reason, d]): ReasonRow => ({ reason, ...timing(d), perSecond: rate(d.count), share: d.count / this.exits })),
+      (r) => r.reason,
+    );
     const kinds = sortRows(
       [...this.kinds].map(([kind, k]): ExitKindRow => ({ kind, ctx: k.ctx, reason: k.reason, detail: k.detail, handling: k.handling, ...timing(k.d), count: k.d.count + k.untimed, perSecond: rate(k.d.count + k.untimed) })),
       (r) => r.kind,
@@ -459,6 +479,8 @@ export class TraceImporter {
           ? { nestedExceptions: this.nestedExceptions / nestedExits, nestedErets: this.nestedErets / nestedExits, hypExits: this.byCtx.hyp / nestedExits }
           : null,
       reasons,
+      reasonTimes: "exit-to-entry",
+      entryToExit,
       kinds,
       windows,
       sysregs,

@@ -12,6 +12,10 @@ import { type ImportSummary, type ReasonRow, TraceLineError } from "./importer";
  *
  *   Total Samples:669155, Total events handled time:10216387.86us.
  *
+ * On arm64 a row's times are not L0's handling of the exit: perf kvm stat's VM-EXIT event begins at kvm_entry and
+ * ends at the kvm_exit whose reason keys it (event_begin/event_end in kvm-stat.c), so it times the guest's run up to
+ * that exit, both halves of the world switch included (ImportSummary.reasonTimes "entry-to-exit").
+ *
  * The "+-" figure is the relative standard error of the mean (perf's stddev_stats / avg_stats), so the standard
  * deviation is that x mean x sqrt(samples). A table has no recording length: rates are unknown (null).
  */
@@ -95,6 +99,8 @@ export class KvmStatImporter {
       exitsByContext: { nested: 0, hyp: 0, unknown: exits },
       perNestedExit: null,
       reasons: rows,
+      reasonTimes: "entry-to-exit",
+      entryToExit: rows,
       kinds: [],
       windows: [],
       sysregs: [],

@@ -1,10 +1,22 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { ConfigError } from "../util/errors";
-import { fileKind, reason } from "../util/files";
-import { echo } from "../util/text";
-import { type ImportSummary, TraceImporter, TraceLineError } from "./importer";
-import { isKvmStatLine, KvmStatImporter } from "./kvmstat";
-import { isNoiseLine } from "./parse";
+import * as fs from "node:fs";
+import * as errors from "../util/errors";
+import * as files from "../util/files";
+import * as text from "../util/text";
+import * as importer from "./importer";
+import type { ImportSummary } from "./importer";
+import * as kvmstat from "./kvmstat";
+import * as parse from "./parse";
+
+// hot imports bound to module-local constants (test/engine/hot-imports.test.ts)
+const { closeSync, constants, fstatSync, openSync, readSync } = fs;
+const { ConfigError } = errors;
+type ConfigError = errors.ConfigError;
+const { TraceImporter, TraceLineError } = importer;
+type TraceLineError = importer.TraceLineError;
+const { isKvmStatLine, KvmStatImporter } = kvmstat;
+const { isNoiseLine } = parse;
+const { fileKind, reason } = files;
+const { echo } = text;
 
 /**
  * Reading an L0 recording from a file or a string, streaming: the file is read in 4 MiB chunks and split into

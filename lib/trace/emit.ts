@@ -62,35 +62,62 @@ export function traceHandleEnd(m: Engine, j: number, ev: Trap): void {
   if (t.on[I.handle_end]) emit(m, "handle_end", j, ts, { ec: ev.ec, reason: ev.reason, how: t.how[j]!, cycles: ts - begin });
 }
 
-/** kvm_exit: the exception enters level j's hypervisor, which handles it on its fast path, after a full exit, or forwards it. */
+/**
+ * kvm_exit: level j's hypervisor takes an exception from its guest and handles it on its fast path (how: fast), after
+ * a full exit (full), or forwards it (forward). A full or forwarded exit is emitted where arch/arm64/kvm/arm.c
+ * kvm_arch_vcpu_ioctl_run calls trace_kvm_exit: after the exit half (kvm_arm_vcpu_enter_exit returned), the vgic,
+ * timer and FP syncs and, for an interrupt, the host's handler taken in the IRQ window; a fast exit (which the kernel
+ * never traces) at the fast path's decision, after the exception vector.
+ */
 export function traceKvmExit(m: Engine, j: number, ev: Trap, how: ExitHow, from: number, owner: number): void {
   const t = m.trace;
   t.how[j] = how;
   if (t.on[I.kvm_exit]) emit(m, "kvm_exit", j, m.cycles, { ec: ev.ec, esr_ec: esrEc(ev.ec), reason: ev.reason, how, from, owner });
 }
 
-/** An ERET by level j's software: into its guest (kvm_entry), or to its VMM (kvm_userspace_exit). */
-export function traceEret(m: Engine, j: number, to: "guest" | "inhost"): void {
-  const t = m.trace;
+/** exit_handler: after handle_exit's dispatch (handle_exit.c handle_trap_exceptions), the exit's handler begins. */
+export function traceExitHandler(m: Engine, j: number, ev: Trap, how: ExitHow): void {
+  if (m.trace.on[I.exit_handler]) emit(m, "exit_handler", j, m.cycles, { ec: ev.ec, reason: ev.reason, how });
+}
+
+/**
+ * kvm_entry: level j's KVM enters its guest. After a full exit, where arm.c kvm_arch_vcpu_ioctl_run calls
+ * trace_kvm_entry: after the run loop's flushes, before kvm_arm_vcpu_enter_exit (the entry half and the ERET); after
+ * a fast path (which the kernel never traces), at the ERET.
+ */
+export function traceKvmEntry(m: Engine, j: number): void {
   const lv = m.levels[j];
-  if (lv === undefined) return;
-  if (to === "inhost") {
-    if (t.on[I.kvm_userspace_exit]) emit(m, "kvm_userspace_exit", j, m.cycles, { reason: "KVM_EXIT_MMIO" });
-  } else if (t.on[I.kvm_entry]) emit(m, "kvm_entry", j, m.cycles, { ctx: lv.ctx });
+  if (lv !== undefined && m.trace.on[I.kvm_entry]) emit(m, "kvm_entry", j, m.cycles, { ctx: lv.ctx });
+}
+
+/** kvm_userspace_exit: KVM_RUN returns to level j's VMM (virt/kvm/kvm_main.c kvm_vcpu_ioctl: after vcpu_put). */
+export function traceUserspaceExit(m: Engine, j: number): void {
+  if (m.trace.on[I.kvm_userspace_exit]) emit(m, "kvm_userspace_exit", j, m.cycles, { reason: "KVM_EXIT_MMIO" });
 }
 
 export function traceVcpuPutLoad(m: Engine, put: boolean, j: number, ctx: VcpuContext, fpElided: boolean): void {
   if (m.trace.on[put ? I.vcpu_put : I.vcpu_load]) emit(m, put ? "vcpu_put" : "vcpu_load", j, m.cycles, { ctx, fp_elided: fpElided });
 }
 
-/** kvm_inject_nested: level j delivers the exception into the vEL2 of the guest hypervisor above it. */
+/**
+ * kvm_inject_nested: level j delivers the exception into the vEL2 of the guest hypervisor above it (emulate-nested.c
+ * kvm_inject_nested -> kvm_inject_el2_exception, after kvm_arch_vcpu_put).
+ */
 export function traceInjectNested(m: Engine, j: number, ev: Trap): void {
   if (m.trace.on[I.kvm_inject_nested_exception]) {
     emit(m, "kvm_inject_nested_exception", j, m.cycles, { ec: ev.ec, esr_ec: esrEc(ev.ec), type: ev.ec === "IRQ" ? "irq" : "sync", target: j + 1 });
   }
 }
 
-/** kvm_emulate_nested_eret at level j: the guest hypervisor above ERETs into its own guest. */
+/**
+ * kvm_inject_nested from the vEL2 of the guest hypervisor above (or its InHost EL0): a direct inject, no put/load.
+ * The kernel traces it as kvm_inject_nested_exception (kvm_inject_el2_exception) with that source mode.
+ */
+export function traceDirectInject(m: Engine, j: number, ev: Trap): void {
+  if (m.trace.on[I.direct_inject]) emit(m, "direct_inject", j, m.cycles, { ec: ev.ec, esr_ec: esrEc(ev.ec), type: ev.ec === "IRQ" ? "irq" : "sync", target: j + 1 });
+}
+
+/** kvm_emulate_nested_eret at level j: the guest hypervisor above ERETs into its own guest (traced after vcpu_put). */
 export function traceNestedEret(m: Engine, j: number): void {
   if (m.trace.on[I.kvm_nested_eret]) emit(m, "kvm_nested_eret", j, m.cycles, { from: j + 1 });
 }

@@ -263,20 +263,28 @@ export interface KernelTextOptions {
 
 /**
  * Turns the model's records into L0's kernel events, in order (a streaming, bounded-memory state machine). It needs
- * the records of kvm_entry, kvm_exit, kvm_userspace_exit, kvm_inject_nested_exception, kvm_nested_eret and
- * sysreg_trap (the register of a trapped access); `print` says which records were selected for output as nestlab
- * lines (the others are only read).
+ * the records of kvm_entry, kvm_exit, exit_handler, direct_inject, kvm_userspace_exit, kvm_inject_nested_exception,
+ * kvm_nested_eret and sysreg_trap (the register of a trapped access); `print` says which records were selected for
+ * output as nestlab lines (the others are only read).
  *
- * At L0, per full exit (kvm_exit how=full or forward; a fast exit is L0's hyp fast path, which the run loop never
- * sees): kvm_exit, then what the handler traces: HVC64 kvm_hvc_arm64 (handle_exit.c handle_hvc, before forwarding);
- * SYS64 kvm_handle_sys_reg, then kvm_forward_sysreg_trap (emulate-nested.c triage_sysreg_trap) when forwarded or
- * kvm_sys_access (sys_regs.c perform_access) when L0 emulates it; WFx kvm_wfx_arm64 when L0 handles it (a WFI the
- * guest hypervisor traps is injected first, handle_exit.c kvm_handle_wfx); DABT_LOW kvm_guest_fault (mmu.c
- * kvm_handle_guest_abort, also before the nested stage-2 walk that forwards it), and for an MMIO access L0 emulates
- * kvm_mmio unsatisfied-read then read (in the kernel, mmio.c io_mem_abort and kvm_handle_mmio_return; for a VMM
- * access the read comes with the next KVM_RUN, after kvm_userspace_exit). A forward into a guest hypervisor already
- * in its vEL2 is a direct inject (emulate-nested.c kvm_inject_nested): the kernel traces it like a nested exception,
- * with M: EL2h; the model counts it as a direct inject and has no record, so one is synthesised.
+ * Each kernel event is printed at the model's time of the kernel's call (docs/traces.md "Where each event is"):
+ * kvm_exit and kvm_entry where arch/arm64/kvm/arm.c kvm_arch_vcpu_ioctl_run calls trace_kvm_exit (after the exit
+ * half, the syncs and an interrupt's host handler) and trace_kvm_entry (before the entry half); the model emits its
+ * kvm_exit and kvm_entry records there (lib/trace/emit.ts). A fast exit (kvm_exit how=fast: L0's hyp fast path)
+ * never reaches the run loop and has no event.
+ *
+ * What the handler traces is printed at the exit_handler record (handle_exit.c handle_trap_exceptions calls the
+ * handler), in the kernel's order: HVC64 kvm_hvc_arm64 (handle_exit.c handle_hvc, also before forwarding); SYS64
+ * kvm_handle_sys_reg (sys_regs.c kvm_handle_sys_reg), then kvm_forward_sysreg_trap (emulate-nested.c
+ * triage_sysreg_trap) when forwarded or kvm_sys_access (sys_regs.c perform_access) when L0 emulates it; WFx
+ * kvm_wfx_arm64 when L0 handles it (a WFI the guest hypervisor traps is injected first, handle_exit.c
+ * kvm_handle_wfx); DABT_LOW kvm_guest_fault (mmu.c kvm_handle_guest_abort, also before the nested stage-2 walk that
+ * forwards it), and for an MMIO access L0 emulates kvm_mmio unsatisfied-read then read (mmio.c io_mem_abort and
+ * kvm_handle_mmio_return; for a VMM access the read comes with the next KVM_RUN, printed at its kvm_entry).
+ * kvm_inject_nested_exception and kvm_nested_eret are printed at the model's records (after vcpu_put, as
+ * emulate-nested.c traces them). A forward into a guest hypervisor already in its vEL2 is a direct inject
+ * (emulate-nested.c kvm_inject_nested -> kvm_inject_el2_exception): the kernel traces it like a nested exception, with
+ * M: EL2h; it is printed at the model's direct_inject record.
  */
 export class KernelTraceWriter {
   private readonly lastSysreg: ({ reg: SysRegName; write: boolean } | undefined)[] = [];
@@ -284,6 +292,12 @@ export class KernelTraceWriter {
   private ctx: VcpuContext | "unknown" = "unknown";
   private how: "fast" | "full" | "forward" | undefined;
   private mmioReadPending = false;
+  /** L0's current full exit, traced at kvm_exit, whose handler's events are printed at exit_handler */
+  private exit: { ec: ExceptionClass; reason: string; forwarded: boolean; sr: { reg: SysRegName; write: boolean } | undefined; esr: number; pc: bigint } | undefined;
+  /** L0's current exit was printed (its handler's events and a direct inject go with it) */
+  private exitPrinted = false;
+  /** the syndrome of L0's current exit (injected as is into the guest hypervisor) */
+  private pendingEsr: number | undefined;
   private readonly hcr: bigint;
   lines = 0;
 
@@ -322,43 +336,39 @@ export class KernelTraceWriter {
 
   /** Takes one record; `print`: it was selected for output (else it is only read for state). */
   add(rec: TraceRecord, print = true): void {
-    switch (rec.name) {
-      case "sysreg_trap":
-        this.lastSysreg[rec.level] = { reg: rec.fields.reg, write: rec.fields.write };
-        break;
-      case "kvm_exit":
-        if (rec.level === 0) {
+    if (rec.level === 0) {
+      switch (rec.name) {
+        case "sysreg_trap":
+          break;
+        case "kvm_exit":
           this.how = rec.fields.how;
           if (rec.fields.how !== "fast") {
-            if (print) this.kvmExit(rec.ts, rec.fields.ec, rec.fields.reason, rec.fields.how === "forward", rec.fields.from);
-            else this.lastSysreg[rec.fields.from] = undefined;
+            this.kvmExit(rec.ts, rec.fields.ec, rec.fields.reason, rec.fields.how === "forward", rec.fields.from, print);
             return;
           }
           this.lastSysreg[rec.fields.from] = undefined;
-        }
-        break;
-      case "kvm_entry":
-        if (rec.level === 0) {
+          break;
+        case "exit_handler":
+          // the handler's kernel events go with the kvm_exit (printed when it was); this record's own line with print
+          if (this.exit !== undefined && this.exitPrinted) this.handlerEvents(rec.ts, this.exit);
+          this.exit = undefined;
+          break;
+        case "kvm_entry": {
           const traced = this.how !== "fast";
           this.how = undefined;
+          this.ctx = rec.fields.ctx;
           if (traced) {
             if (print && this.mmioReadPending) this.kernelLine(rec.ts, "kvm_mmio", fmtKvmMmio(1, 4, SYNTHETIC.gpaUser, SYNTHETIC.valUser));
             this.mmioReadPending = false;
-            this.ctx = rec.fields.ctx;
             if (print) this.kernelLine(rec.ts, "kvm_entry", fmtKvmEntry(this.pc()));
             return;
           }
-          this.ctx = rec.fields.ctx;
+          break;
         }
-        break;
-      case "kvm_userspace_exit":
-        if (rec.level === 0) {
+        case "kvm_userspace_exit":
           if (print) this.kernelLine(rec.ts, "kvm_userspace_exit", fmtKvmUserspaceExit(KVM_EXIT_MMIO));
           return;
-        }
-        break;
-      case "kvm_inject_nested_exception":
-        if (rec.level === 0) {
+        case "kvm_inject_nested_exception": {
           // from the vcpu's nested context: its guest's kernel (EL1h) took the exception
           const f = rec.fields;
           const type = f.type === "irq" ? 0x80 : 0;
@@ -367,38 +377,53 @@ export class KernelTraceWriter {
           this.ctx = "hyp";
           return;
         }
-        break;
-      case "kvm_nested_eret":
-        if (rec.level === 0) {
+        case "direct_inject": {
+          // from vEL2: the kernel traces it with the vEL2 source mode
+          const f = rec.fields;
+          const irq = f.type === "irq";
+          const esr = f.ec === "unknown" ? 0 : syntheticEsr(f.ec, "", undefined, false);
+          const line = fmtKvmInjectNestedException(irq ? 0x80 : 0, this.injectEsr(esr, f.ec), SYNTHETIC.pcHyp, SYNTHETIC.spsrEl2h, this.hcr);
+          if (this.exitPrinted) this.kernelLine(rec.ts, "kvm_inject_nested_exception", line);
+          break;
+        }
+        case "kvm_nested_eret":
           if (print) this.kernelLine(rec.ts, "kvm_nested_eret", fmtKvmNestedEret(SYNTHETIC.pcNested, SYNTHETIC.spsrEl1h, this.hcr));
           this.ctx = "nested";
           return;
-        }
-        break;
-      default:
-        break;
+        default:
+          break;
+      }
     }
+    if (rec.name === "sysreg_trap") this.lastSysreg[rec.level] = { reg: rec.fields.reg, write: rec.fields.write };
     if (print) this.nestlabLine(rec);
   }
 
   /** the syndrome injected: the one L0 took (for SYS64 the register's, kept from the kvm_exit) */
-  private pendingEsr: number | undefined;
   private injectEsr(fallback: number, ec: string): number {
     const e = this.pendingEsr;
     this.pendingEsr = undefined;
     return ec === "IRQ" ? 0 : (e ?? fallback);
   }
 
-  private kvmExit(ts: number, ec: ExceptionClass | "unknown", reason: string, forwarded: boolean, from: number): void {
+  private kvmExit(ts: number, ec: ExceptionClass | "unknown", reason: string, forwarded: boolean, from: number, print: boolean): void {
     const sr = this.lastSysreg[from];
     this.lastSysreg[from] = undefined;
-    const pc = this.pc();
+    this.exit = undefined;
+    this.exitPrinted = false;
     if (ec === "unknown") return;
     const irq = ec === "IRQ";
     const esr = syntheticEsr(ec, reason, ec === "SYS64" ? sr?.reg : undefined, sr?.write ?? false);
     this.pendingEsr = esr;
-    this.kernelLine(ts, "kvm_exit", fmtKvmExit(irq ? ARM_EXCEPTION_IRQ : ARM_EXCEPTION_TRAP, irq ? 0 : EXCEPTION_CLASSES[ec].ec, pc));
-    switch (ec) {
+    const pc = this.pc();
+    this.exit = { ec, reason, forwarded, sr, esr, pc };
+    this.exitPrinted = print;
+    if (print) this.kernelLine(ts, "kvm_exit", fmtKvmExit(irq ? ARM_EXCEPTION_IRQ : ARM_EXCEPTION_TRAP, irq ? 0 : EXCEPTION_CLASSES[ec].ec, pc));
+  }
+
+  /** what the exit's handler traces, at its start */
+  private handlerEvents(ts: number, x: NonNullable<KernelTraceWriter["exit"]>): void {
+    const { pc, esr, sr, forwarded, reason } = x;
+    switch (x.ec) {
       case "HVC64":
         this.kernelLine(ts, "kvm_hvc_arm64", fmtKvmHvcArm64(pc, SYNTHETIC.hvcR0, 0));
         break;
@@ -427,16 +452,11 @@ export class KernelTraceWriter {
       default:
         break;
     }
-    if (forwarded && this.ctx === "hyp") {
-      // a direct inject (the exception came from vEL2): the kernel traces it with the vEL2 source mode
-      this.kernelLine(ts, "kvm_inject_nested_exception", fmtKvmInjectNestedException(irq ? 0x80 : 0, irq ? 0 : esr, SYNTHETIC.pcHyp, SYNTHETIC.spsrEl2h, this.hcr));
-      this.pendingEsr = undefined;
-    }
   }
 }
 
 /** the records KernelTraceWriter reads for its state, whatever is printed */
-export const KERNEL_STATE_TRACEPOINTS: readonly TracepointName[] = ["kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_inject_nested_exception", "kvm_nested_eret", "sysreg_trap"];
+export const KERNEL_STATE_TRACEPOINTS: readonly TracepointName[] = ["kvm_entry", "kvm_exit", "exit_handler", "direct_inject", "kvm_userspace_exit", "kvm_inject_nested_exception", "kvm_nested_eret", "sysreg_trap"];
 
 /** What to subscribe to for a kernel-format trace of the selected tracepoints, and which of them to print. */
 export function kernelTraceSelection(selected: readonly TracepointName[]): { listen: TracepointName[]; printed: ReadonlySet<TracepointName> } {

@@ -53,7 +53,12 @@ function iteration(m: Machine): string[] {
   );
 }
 
-const L1_TRAPS_NV2 = [
+/**
+ * L1's own exit, as its run loop sees it: the exit half and the vgic sync trap first, then L1's trace_kvm_exit ("L1
+ * full": arm.c kvm_arch_vcpu_ioctl_run calls it after kvm_arm_vcpu_enter_exit and the syncs), its handler, its
+ * trace_kvm_entry, then the entry half (after trace_kvm_entry, inside kvm_arm_vcpu_enter_exit).
+ */
+const L1_EXIT_NV2 = [
   // exit half: MDSCR_EL1 read (MDCR_EL2.TDA, L0's debug_owner FREE), CPACR_EL1 write (TCPAC, fast path), MDSCR_EL1
   // write (HDFGWTR_EL2.MDSCR_EL1)
   "trap L1->L0 SYS64 MDSCR_EL1",
@@ -65,6 +70,10 @@ const L1_TRAPS_NV2 = [
   // run loop: __vgic_v3_save_state's ICH_MISR_EL2 read
   "trap L1->L0 SYS64 ICH_MISR_EL2",
   "L0 full",
+  // L1's trace_kvm_exit: arch/arm64/kvm/arm.c kvm_arch_vcpu_ioctl_run calls it after kvm_arm_vcpu_enter_exit
+  // returned (the exit half above) and after kvm_vgic_sync_hwstate (the ICH_MISR_EL2 read above)
+  "L1 full",
+  // L1's handler, then its trace_kvm_entry (arm.c, just before kvm_arm_vcpu_enter_exit): no record in this summary
   // entry half: CPACR_EL1 write (fast path), MDSCR_EL1 write (full exit)
   "trap L1->L0 SYS64 CPACR_EL1",
   "L0 fast",
@@ -80,21 +89,23 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
       "L0 fast",
       "L0 fpTrap",
       "L0 fpRestore 512B",
-      // (a) nested exception
+      // (a) nested exception. Its trace comes between put and load: emulate-nested.c kvm_inject_nested calls
+      // kvm_arch_vcpu_put, then kvm_inject_el2_exception (trace_kvm_inject_nested_exception), then kvm_arch_vcpu_load
       "trap L2->L1 HVC64",
       "L0 forward",
-      "L0 nestedException",
       "L0 put nested",
       "L0 fpSave 512B",
+      "L0 nestedException",
       "L0 load hyp",
       // (b) L1 handles the HVC after a full exit of its own
-      "L1 full",
-      ...L1_TRAPS_NV2,
-      // (c) nested ERET: the regs were flushed by the previous load, nothing left to save
+      ...L1_EXIT_NV2,
+      // (c) nested ERET: the regs were flushed by the previous load, nothing left to save. Its trace comes between
+      // put and load: emulate-nested.c kvm_emulate_nested_eret calls kvm_arch_vcpu_put, trace_kvm_nested_eret,
+      // kvm_arch_vcpu_load
       "trap L1->L0 ERET",
       "L0 full",
-      "L0 nestedEret",
       "L0 put hyp",
+      "L0 nestedEret",
       "L0 load nested",
     ]);
   });
@@ -103,15 +114,14 @@ describe("golden: nested exception and nested ERET at depth 2, NV2", () => {
     expect(iteration(steadyState(true, "all"))).toEqual([
       "trap L2->L1 HVC64",
       "L0 forward",
-      "L0 nestedException",
       "L0 put nested fp-elided",
+      "L0 nestedException",
       "L0 load hyp fp-elided",
-      "L1 full",
-      ...L1_TRAPS_NV2,
+      ...L1_EXIT_NV2,
       "trap L1->L0 ERET",
       "L0 full",
-      "L0 nestedEret",
       "L0 put hyp fp-elided",
+      "L0 nestedEret",
       "L0 load nested fp-elided",
     ]);
   });

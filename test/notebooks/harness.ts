@@ -61,8 +61,29 @@ interface Output {
   metadata?: { nestlab?: { kind?: string; name?: string | null; csv?: string | null; value?: unknown } };
 }
 
-/** The checks every executed notebook must pass (its outputs, as nbformat); exported for the report's test. */
-export function checkExecuted(name: string, file: string): void {
+/** A notebook's own checks on its executed outputs, run after the common ones on each of the two runs. */
+export type NotebookCheck = (outputs: readonly NotebookOutputRead[], run: "headless" | "jupyter") => void;
+
+/** One output of an executed notebook, as the checks read it. */
+export interface NotebookOutputRead {
+  readonly output_type: string;
+  readonly data?: Record<string, unknown>;
+  readonly metadata?: { readonly nestlab?: { readonly kind?: string; readonly name?: string | null } };
+}
+
+/** The text/plain rendering of the table output named `name` (show(..., { name })); fails the test when absent. */
+export function tableText(outputs: readonly NotebookOutputRead[], name: string): string {
+  const o = outputs.find((x) => x.metadata?.nestlab?.kind === "table" && x.metadata.nestlab.name === name);
+  expect(o, `table ${name}`).toBeDefined();
+  const t = o!.data?.["text/plain"];
+  return Array.isArray(t) ? t.join("") : String(t);
+}
+
+/**
+ * The checks every executed notebook must pass (its outputs, as nbformat); exported for the report's test, which runs
+ * each notebook headless once. `own`: the notebook's own checks (its test file passes them for the real-Jupyter run).
+ */
+export function checkExecuted(name: string, file: string, own?: NotebookCheck, run: "headless" | "jupyter" = "headless"): void {
   const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: Output[] }[] };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === "error"), `${name}: no failed cell`).toEqual([]);
@@ -96,6 +117,7 @@ export function checkExecuted(name: string, file: string): void {
   expect(text).toMatch(/^\*\*Conclusion\.\*\*/);
   expect(text.match(/\d/g)?.length ?? 0, `${name}: the conclusion quotes numbers`).toBeGreaterThan(5);
   expect(text).not.toMatch(/NaN|undefined|Infinity/);
+  own?.(outputs, run);
 }
 
 const NBCLIENT = `
@@ -106,8 +128,8 @@ NotebookClient(nb, timeout=240, kernel_name=sys.argv[3], resources={"metadata": 
 nbformat.write(nb, sys.argv[2])
 `;
 
-/** The two end-to-end runs of notebooks/<name>.ipynb, each checked against EXPECTED[name]. */
-export function notebookTests(name: string): void {
+/** The two end-to-end runs of notebooks/<name>.ipynb, each checked against EXPECTED[name] and by `own`. */
+export function notebookTests(name: string, own?: NotebookCheck): void {
   const tmp = mkdtempSync(join(tmpdir(), `nestlab-nb-${name}-`));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const notebook = join(ROOT, "notebooks", `${name}.ipynb`);
@@ -121,7 +143,7 @@ export function notebookTests(name: string): void {
         env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_RUNTIME_DIR: join(tmp, "runtime"), NESTLAB_QUICK: "1" },
         timeout: 380_000,
       });
-      checkExecuted(name, out);
+      checkExecuted(name, out, own, "jupyter");
     }, 400_000);
   });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultModelConfig } from "../../lib/kvm/config";
+import { type DiffRow, diffRows } from "../../lib/real/diff";
 import { modelKernelText } from "../../lib/real/model";
 import { importTraceFile, importTraceText } from "../../lib/real/read";
 import { parseEventLine } from "../../lib/real/parse";
@@ -81,6 +82,45 @@ describe("nestlab import: fixtures written by hand to the kernel's formats (labe
     expect(d.sdNs).toBeCloseTo(0.0034 * 6240 * Math.sqrt(66186), 6);
     expect(s.totalTimeNs).toBeCloseTo(1021638780, 3);
     expect(s.truncated).toBe(false);
+  });
+
+  it("entry-to-exit times: from a trace of events per thread, and what a perf kvm stat table's times are", () => {
+    // a trace of events times each exit both ways: exit to entry (L0's handling, `reasons`) and, from the thread's
+    // previous kvm_entry, entry to exit (`entryToExit`: the guest's run up to the exit, as perf kvm stat times it on
+    // arm64: tools/perf/arch/arm64/util/kvm-stat.c event_begin is kvm:kvm_entry, event_end the kvm:kvm_exit)
+    const s = importTraceFile(fx("nv2-l0.synthetic.trace-cmd.txt"));
+    expect(s.reasonTimes).toBe("exit-to-entry");
+    // thread 5101: kvm_entry at 2069.100000000, its HVC64 kvm_exit at .100010000
+    expect(s.entryToExit.find((r) => r.reason === "HVC64")).toMatchObject({ count: 1, meanNs: 10000 });
+    // each thread's first event is a kvm_entry, so every exit has an entry-to-exit time
+    expect(s.entryToExit.reduce((n, r) => n + r.count, 0)).toBe(s.exits);
+    for (const r of s.entryToExit) expect(r.count, r.reason).toBe(s.reasons.find((x) => x.reason === r.reason)?.count);
+    // a perf kvm stat table has only entry-to-exit times
+    const k = importTraceFile(fx("kvm-stat.synthetic.txt"));
+    expect(k.reasonTimes).toBe("entry-to-exit");
+    expect(k.entryToExit).toEqual(k.reasons);
+  });
+
+  it("diff compares a perf kvm stat table's times with the model's entry-to-exit times, never its exit-to-entry ones", () => {
+    const table = importTraceFile(fx("kvm-stat.synthetic.txt"));
+    const events = importTraceFile(fx("nv2-l0.synthetic.trace-cmd.txt"));
+    const model = importTraceText(
+      modelKernelText({ model: defaultModelConfig({ depth: 2 }), profile: loadProfile("io-heavy"), durationMs: 2, seed: 1, clockGhz: 3, hostPreemptRate: 0, hostNeonRate: 0 }).text,
+      "model",
+    );
+    const time = (rows: readonly DiffRow[]) => rows.filter((r) => r.section === "time per exit");
+    const fromTable = time(diffRows(table, model));
+    expect(fromTable.length).toBeGreaterThan(0);
+    for (const r of fromTable) {
+      expect(r.key).toMatch(/ mean \(entry to exit\)$/);
+      const reason = r.key.replace(/ mean \(entry to exit\)$/, "");
+      expect(r.model).toBe(model.entryToExit.find((x) => x.reason === reason)!.meanNs);
+    }
+    const fromEvents = time(diffRows(events, model));
+    expect(fromEvents.length).toBeGreaterThan(0);
+    for (const r of fromEvents.filter((x) => x.key.endsWith(" mean"))) {
+      expect(r.model).toBe(model.reasons.find((x) => x.reason === r.key.replace(/ mean$/, ""))!.meanNs);
+    }
   });
 
   it("a truncated file: the cut line is dropped with a named warning, the rest is read", () => {

@@ -60,6 +60,8 @@ const l1Trap = (access: string, how: "fast" | "full"): string[] => [
   "L1 trap_begin SYS64 sysreg ->L0",
   "L0 handle_begin",
   `L0 kvm_exit SYS64 sysreg ${how}`,
+  // a full exit's handler begins after handle_exit (exit_handler); a fast path has none
+  ...(how === "full" ? ["L0 exit_handler"] : []),
   "L0 kvm_entry hyp",
   "L0 handle_end",
   "L1 trap_end",
@@ -70,14 +72,8 @@ const l1Trap = (access: string, how: "fast" | "full"): string[] => [
  * exit half MDSCR_EL1 read (MDCR_EL2.TDA), CPACR_EL1 write (TCPAC, fast path), MDSCR_EL1 write (HDFGWTR_EL2); the
  * vgic's ICH_MISR_EL2 read; entry half CPACR_EL1 write, MDSCR_EL1 write.
  */
-const L1_TRAPS = [
-  ...l1Trap("R MDSCR_EL1", "full"),
-  ...l1Trap("W CPACR_EL1", "fast"),
-  ...l1Trap("W MDSCR_EL1", "full"),
-  ...l1Trap("R ICH_MISR_EL2", "full"),
-  ...l1Trap("W CPACR_EL1", "fast"),
-  ...l1Trap("W MDSCR_EL1", "full"),
-];
+const L1_EXIT_TRAPS = [...l1Trap("R MDSCR_EL1", "full"), ...l1Trap("W CPACR_EL1", "fast"), ...l1Trap("W MDSCR_EL1", "full"), ...l1Trap("R ICH_MISR_EL2", "full")];
+const L1_ENTRY_TRAPS = [...l1Trap("W CPACR_EL1", "fast"), ...l1Trap("W MDSCR_EL1", "full")];
 
 describe("trace of one nested hvc at depth 2 (NV2)", () => {
   it("unpatched: FP trap, forward with put/load and FP save, L1's handling and its nested ERET", () => {
@@ -94,28 +90,37 @@ describe("trace of one nested hvc at depth 2 (NV2)", () => {
       "L0 kvm_entry nested",
       "L0 handle_end",
       "L2 trap_end",
-      // the HVC: L0 takes it and forwards it (kvm_inject_nested: put saves the vcpu's FP state, load)
+      // the HVC: L0 takes it and forwards it. kvm_exit after the exit half and syncs (arch/arm64/kvm/arm.c
+      // kvm_arch_vcpu_ioctl_run); the handler after handle_exit (exit_handler); emulate-nested.c kvm_inject_nested:
+      // kvm_arch_vcpu_put (saves the vcpu's FP state), kvm_inject_el2_exception's trace, kvm_arch_vcpu_load;
+      // kvm_entry before the entry half (arm.c)
       "L2 trap_begin HVC64 hvc ->L1",
       "L0 handle_begin",
       "L0 kvm_exit HVC64 hvc forward",
-      "L0 kvm_inject_nested_exception",
+      "L0 exit_handler",
       "L0 vcpu_put nested",
       "L0 fp_save vcpu 512B",
       "L0 kvm_fpu unload",
+      "L0 kvm_inject_nested_exception",
       "L0 vcpu_load hyp",
       "L0 kvm_entry hyp",
       "L0 handle_end",
-      // L1 handles it at vEL2 after a full exit of its own
+      // L1 handles it at vEL2 after a full exit of its own: its exit half and vgic sync trap before its kvm_exit
+      // (arm.c: trace_kvm_exit after kvm_arm_vcpu_enter_exit and the syncs), its entry half after its kvm_entry
       "L1 handle_begin",
+      ...L1_EXIT_TRAPS,
       "L1 kvm_exit HVC64 hvc full",
-      ...L1_TRAPS,
-      // L1's ERET into its guest traps; L0 emulates it (kvm_emulate_nested_eret: put/load)
+      "L1 exit_handler",
       "L1 kvm_entry guest",
+      ...L1_ENTRY_TRAPS,
+      // L1's ERET into its guest traps; L0 emulates it (emulate-nested.c kvm_emulate_nested_eret: kvm_arch_vcpu_put,
+      // trace_kvm_nested_eret, kvm_arch_vcpu_load)
       "L1 trap_begin ERET eret ->L0",
       "L0 handle_begin",
       "L0 kvm_exit ERET eret full",
-      "L0 kvm_nested_eret",
+      "L0 exit_handler",
       "L0 vcpu_put hyp",
+      "L0 kvm_nested_eret",
       "L0 vcpu_load nested",
       "L0 kvm_entry nested",
       "L0 handle_end",

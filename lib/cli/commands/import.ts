@@ -40,7 +40,7 @@ export function importText(s: ImportSummary): string {
       out.push(`  per nested-context exit: ${num(p.nestedExceptions, 3)} nested exceptions, ${num(p.nestedErets, 3)} nested ERETs, ${num(p.hypExits, 2)} exits in the hyp context`);
     }
   }
-  out.push("", "exits by reason (time: kvm_exit to kvm_entry, ns)");
+  out.push("", s.reasonTimes === "entry-to-exit" ? "exits by reason (time: kvm_entry to kvm_exit, as arm64's perf kvm stat times them: the guest's run up to the exit, not L0's handling; ns)" : "exits by reason (time: kvm_exit to kvm_entry, L0's handling, ns)");
   out.push(
     formatTable(
       ["reason", "count", "exits/s", "share", "mean", "median", "p90", "p99", "min", "max"],
