@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as errors from "../util/errors";
 import * as files from "../util/files";
-import * as text from "../util/text";
+import * as textUtil from "../util/text";
 import * as importer from "./importer";
 import type { ImportSummary } from "./importer";
 import * as kvmstat from "./kvmstat";
@@ -16,7 +16,7 @@ type TraceLineError = importer.TraceLineError;
 const { isKvmStatLine, KvmStatImporter } = kvmstat;
 const { isNoiseLine } = parse;
 const { fileKind, reason } = files;
-const { echo } = text;
+const { echo } = textUtil;
 
 /**
  * Reading an L0 recording from a file or a string, streaming: the file is read in 4 MiB chunks and split into
