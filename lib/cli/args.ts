@@ -1,6 +1,6 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_NAMES, COSTS, type CostName, type Costs, costValue, defaultCosts } from "../costs/table";
-import { type GuestHypFlavour, MAX_DEPTH, type ModelConfig, validateModelConfig } from "../kvm/config";
+import { type GuestHypFlavour, MAX_DEPTH, MAX_HELD_LRS, type ModelConfig, validateModelConfig } from "../kvm/config";
 import { RUN_VALUES } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
 import { readJsonInput } from "../util/files";
@@ -36,6 +36,10 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "sve-vl", kind: "value", value: { type: "enum", values: SVE_VECTOR_LENGTHS.map(String) }, help: "maximum SVE vector length in bits (0: no SVE); default 0" },
   { name: "el2-vtimer", kind: "bool", help: "guest hypervisor kernels use the EL2 virtual timer; default off" },
   { name: "phys-offset", kind: "bool", help: "VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap); default off" },
+  { name: "fgt", kind: "bool", help: "FEAT_FGT; --no-fgt: MDCR_EL2.TDA in a guest hypervisor's context traps every MDSCR_EL1 access; default on" },
+  { name: "nv2p1", kind: "bool", help: "FEAT_NV2p1: CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2 (no traps for them); default off" },
+  { name: "vpmu", kind: "bool", help: "guest hypervisors have a vPMU (PMSELR_EL0/PMUSERENR_EL0 switched at their put/load, TPM-trapped); default on" },
+  { name: "lrs", kind: "value", value: { type: "integer", min: 0, max: MAX_HELD_LRS }, help: "list registers held across exits at every level (restored, saved and read back on each); default 0" },
   { name: "host-preempt-rate", kind: "value", value: RUN_VALUES.hostPreemptRate, help: "host preemptions per second of simulated time; default 0" },
   { name: "host-neon-rate", kind: "value", value: RUN_VALUES.hostNeonRate, help: "host kernel-mode NEON uses per second of simulated time; default 0" },
   {
@@ -256,6 +260,10 @@ export function commonOptions(p: ParsedArgs): CommonOptions {
     sveVl: Number(oneOf(p, "sve-vl", "0")),
     el2Vtimer: p.flags.get("el2-vtimer") ?? false,
     physOffset: p.flags.get("phys-offset") ?? false,
+    fgt: p.flags.get("fgt") ?? true,
+    nv2p1: p.flags.get("nv2p1") ?? false,
+    vpmu: p.flags.get("vpmu") ?? true,
+    lrs: num(p, "lrs", 0),
     costs: loadCosts(p.values.get("costs")),
   };
   validateModelConfig(model);

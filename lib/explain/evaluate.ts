@@ -1,3 +1,4 @@
+import { ConfigError, LimitError } from "../util/errors";
 import { runMicro } from "../micro/micro";
 import { runCompare } from "../run/compare";
 import type { RunOptions } from "../run/run";
@@ -70,4 +71,14 @@ export function evaluateConfig(o: PlainRunOptions): Evaluation {
       overhead: Number(b.cycles) / Number(b.usefulCycles),
     },
   };
+}
+
+/**
+ * Why a configuration could not run, or undefined for a failure of the program: an engine limit or a livelock
+ * (LimitError), or a changed input beyond what the model accepts (ConfigError: a scaled rate above its bound).
+ */
+export function limitOf(e: unknown): string | undefined {
+  if (e instanceof LimitError) return e.message;
+  if (e instanceof ConfigError) return `beyond the model's accepted inputs: ${e.message}`;
+  return undefined;
 }

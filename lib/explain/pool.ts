@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { LimitError } from "../util/errors";
-import { type Evaluation, evaluateConfig, type PlainRunOptions } from "./evaluate";
+import { type Evaluation, evaluateConfig, limitOf, type PlainRunOptions } from "./evaluate";
 
 /**
  * Evaluates explain's configurations on worker threads (or in this thread with 0 workers). Each evaluation is a pure
@@ -45,7 +44,8 @@ export class EvalPool {
       try {
         return Promise.resolve({ ok: true, evaluation: evaluateConfig(options) });
       } catch (e) {
-        if (e instanceof LimitError) return Promise.resolve({ ok: false, limit: e.message });
+        const limit = limitOf(e);
+        if (limit !== undefined) return Promise.resolve({ ok: false, limit });
         return Promise.reject(e);
       }
     }

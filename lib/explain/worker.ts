@@ -1,6 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import { LimitError } from "../util/errors";
-import { evaluateConfig } from "./evaluate";
+import { evaluateConfig, limitOf } from "./evaluate";
 import type { PoolReply, PoolTask } from "./pool";
 
 /** An explain worker thread: evaluates the configurations it is sent, one at a time. */
@@ -11,7 +10,8 @@ port.on("message", (t: PoolTask) => {
   try {
     reply = { id: t.id, ok: true, evaluation: evaluateConfig(t.options) };
   } catch (e) {
-    reply = e instanceof LimitError ? { id: t.id, ok: false, limit: e.message } : { id: t.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    const limit = limitOf(e);
+    reply = limit !== undefined ? { id: t.id, ok: false, limit } : { id: t.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   port.postMessage(reply);
 });

@@ -1,6 +1,6 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_MAX, COST_NAMES, COSTS, type CostName } from "../costs/table";
-import { MAX_DEPTH } from "../kvm/config";
+import { MAX_DEPTH, MAX_HELD_LRS } from "../kvm/config";
 import { RUN_DEFAULTS, RUN_VALUES } from "../run/run";
 import { PROFILE_NAMES } from "../workload/profiles";
 import { describeValue, type NumberSpec, numberFrom, type ValueSpec } from "../util/values";
@@ -147,6 +147,35 @@ export const AXES: readonly Axis[] = [
   },
 ];
 
+const LRS: NumberSpec = { type: "integer", min: 0, max: MAX_HELD_LRS };
+
+/**
+ * Hardware and VM inputs (docs/fidelity.md "Hardware and VM inputs"): axes whose columns appear only when swept, so
+ * the results of sweeps that leave them at their defaults keep the columns they always had.
+ */
+export const HW_AXES: readonly Axis[] = [
+  {
+    name: "phys-offset", column: "physOffset", type: "boolean", fallback: false,
+    description: "VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap)", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
+  },
+  {
+    name: "fgt", column: "fgt", type: "boolean", fallback: true,
+    description: "FEAT_FGT (off: MDCR_EL2.TDA traps every MDSCR_EL1 access of a guest hypervisor)", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
+  },
+  {
+    name: "nv2p1", column: "nv2p1", type: "boolean", fallback: false,
+    description: "FEAT_NV2p1 (CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2)", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
+  },
+  {
+    name: "vpmu", column: "vpmu", type: "boolean", fallback: true,
+    description: "guest hypervisors have a vPMU (PMSELR/PMUSERENR switched at their put/load)", accepted: "on, off", value: BOOL_VALUE, parse: boolean,
+  },
+  {
+    name: "lrs", column: "lrs", type: "integer", fallback: 0,
+    description: "list registers held across exits at every level", accepted: describeValue(LRS, true), value: LRS, parse: numeric(LRS),
+  },
+];
+
 /**
  * Unit-cost axes for sensitivity studies: `cost.NAME` sets the cost (in its unit), `cost-scale.NAME` multiplies it
  * (after any `cost.NAME` and `--costs` file). Columns `cost.NAME` and `costScale.NAME`; they appear only when swept.
@@ -175,7 +204,7 @@ export const SEED_AXIS: Axis = {
   parse: numeric(RUN_VALUES.seed),
 };
 
-const BY_NAME = new Map<string, Axis>([...AXES, ...COST_AXES, SEED_AXIS].map((a) => [a.name, a]));
+const BY_NAME = new Map<string, Axis>([...AXES, ...HW_AXES, ...COST_AXES, SEED_AXIS].map((a) => [a.name, a]));
 
 export function findAxis(name: string): Axis | undefined {
   return BY_NAME.get(name);
@@ -183,10 +212,10 @@ export function findAxis(name: string): Axis | undefined {
 
 /** Every axis name a grid accepts (cost axes summarized). */
 export function axisNamesAccepted(): string {
-  return [...AXES.map((a) => a.name), "seed", "cost.NAME", "cost-scale.NAME (NAME: a unit-cost name)"].join(", ");
+  return [...AXES.map((a) => a.name), ...HW_AXES.map((a) => a.name), "seed", "cost.NAME", "cost-scale.NAME (NAME: a unit-cost name)"].join(", ");
 }
 
 /** Is this column a parameter (an axis) rather than a metric or bookkeeping column? */
 export function isParameterColumn(column: string): boolean {
-  return column === "seed" || column.startsWith("cost.") || column.startsWith("costScale.") || AXES.some((a) => a.column === column);
+  return column === "seed" || column.startsWith("cost.") || column.startsWith("costScale.") || [...AXES, ...HW_AXES].some((a) => a.column === column);
 }

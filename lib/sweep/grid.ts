@@ -7,7 +7,7 @@ import { readJsonInput } from "../util/files";
 import { exactJson } from "../util/json";
 import { loadProfile } from "../workload/load";
 import { namedProfile, type WorkloadProfile } from "../workload/profiles";
-import { type Axis, AXES, type AxisValue, axisNamesAccepted, COST_AXES, findAxis, SEED_AXIS } from "./axes";
+import { type Axis, AXES, type AxisValue, axisNamesAccepted, COST_AXES, findAxis, HW_AXES, SEED_AXIS } from "./axes";
 import { modelIdentity } from "./identity";
 import { type Profiles, pointRunOptions } from "./point";
 
@@ -175,7 +175,7 @@ export function gridSpec(
     claim(a, `axes.${name}`);
     cart.push({ name: a.name, values: parseValues(a, raw, where, `axes.${name}`) });
   }
-  const order = [...AXES, ...COST_AXES].map((a) => a.name);
+  const order = [...AXES, ...HW_AXES, ...COST_AXES].map((a) => a.name);
   cart.sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
 
   const zipIn = g.zip ?? [];
@@ -293,6 +293,7 @@ export function planSpec(spec: SweepSpec, model: string = modelIdentity()): Swee
   const swept = new Set([...spec.axes, ...spec.zip.flat()].map((a) => a.name));
   const columns = [
     ...AXES.map((a) => a.column),
+    ...HW_AXES.filter((a) => swept.has(a.name)).map((a) => a.column),
     ...COST_AXES.filter((a) => swept.has(a.name)).map((a) => a.column),
     SEED_AXIS.column,
   ];
@@ -324,7 +325,7 @@ export function planSpec(spec: SweepSpec, model: string = modelIdentity()): Swee
       const v = chosen.get(a.name) ?? a.fallback ?? (a.name === "io-rate" ? ioFallback.get(String(params.workload)) : undefined);
       if (v !== undefined) params[a.column] = v;
     }
-    for (const a of COST_AXES) {
+    for (const a of [...HW_AXES, ...COST_AXES]) {
       const v = chosen.get(a.name);
       if (v !== undefined) params[a.column] = v;
     }

@@ -57,6 +57,12 @@ export function pointRunOptions(p: RunParams, base: Costs, profiles: Profiles = 
     patch: patchLevels(String(p.patch), depth),
     sveVl: num(p, "sveVl"),
     el2Vtimer: bool(p, "el2Vtimer"),
+    // hardware and VM inputs: columns only when swept (lib/sweep/axes.ts HW_AXES); otherwise the model's defaults
+    ...(p.physOffset !== undefined ? { physOffset: bool(p, "physOffset") } : {}),
+    ...(p.fgt !== undefined ? { fgt: bool(p, "fgt") } : {}),
+    ...(p.nv2p1 !== undefined ? { nv2p1: bool(p, "nv2p1") } : {}),
+    ...(p.vpmu !== undefined ? { vpmu: bool(p, "vpmu") } : {}),
+    ...(p.lrs !== undefined ? { lrs: num(p, "lrs") } : {}),
     costs: pointCosts(p, base),
   };
   return {

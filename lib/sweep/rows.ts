@@ -1,7 +1,7 @@
 import { COUNTER_FIELDS } from "../engine/counters";
 import type { RunEvents, RunResult } from "../run/run";
 import { toJsonValue } from "../util/json";
-import { AXES, type AxisType, COST_AXES, SEED_AXIS } from "./axes";
+import { AXES, type AxisType, COST_AXES, HW_AXES, SEED_AXIS } from "./axes";
 
 /**
  * One row of a sweep: bookkeeping (run, point, replicate), every parameter, every metric.
@@ -53,7 +53,7 @@ export const METRIC_COLUMNS: readonly ColumnInfo[] = [
 
 /** Parameter columns for the given parameter names (as planned), with their types and descriptions. */
 export function parameterColumns(columns: readonly string[]): ColumnInfo[] {
-  const all = [...AXES, ...COST_AXES, SEED_AXIS];
+  const all = [...AXES, ...HW_AXES, ...COST_AXES, SEED_AXIS];
   return columns.map((c) => {
     const a = all.find((x) => x.column === c);
     return { name: c, kind: "parameter", type: a?.type ?? "string", description: a?.description ?? c };

@@ -647,7 +647,8 @@ export function checkContract(
   const json = c.argv.includes("--json");
   const traceToStdout = c.argv[0] === "trace" && c.out === undefined;
   if (traceToStdout) {
-    if (c.argv.some((a) => a === "text" || a === "--format=text")) expect(r.out.startsWith("cpus=1\n"), what).toBe(true);
+    const textual = c.argv.some((a, i) => a === "--format=text" || a === "--format=kernel" || (c.argv[i - 1] === "--format" && (a === "text" || a === "kernel")));
+    if (textual) expect(r.out.startsWith("cpus=1\n"), what).toBe(true);
     else expect(() => JSON.parse(r.out), what).not.toThrow();
   } else if (json) {
     const multi = c.argv[0] === "sweep" && c.out === undefined;

@@ -1,4 +1,4 @@
-import { type Axis, AXES, COST_AXES, SEED_AXIS } from "../../sweep/axes";
+import { type Axis, AXES, COST_AXES, HW_AXES, SEED_AXIS } from "../../sweep/axes";
 import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, SWEEP_LIMITS, sweptAxes } from "../../sweep/grid";
 import { resultsCsv, resultsJson } from "../../sweep/output";
 import { defaultWorkers, WORKERS } from "../../sweep/pool";
@@ -23,6 +23,7 @@ const SWEEP_OPTIONS: readonly OptionSpec[] = [
     help: 'grid file: {"axes": {AXIS: [values]}, "zip": [{AXIS: [...], AXIS: [...]}], "seeds": K, "seed": S, "costs": {NAME: v}}',
   },
   ...AXES.map(axisOption),
+  ...HW_AXES.map(axisOption),
   { name: "seeds", kind: "value", value: SEEDS, help: "runs per point, with seeds derived from --seed (the first is --seed itself); default 1" },
   { name: "seed", kind: "value", value: { type: "list", item: SEED_AXIS.value }, help: "base seed (default 1), or the explicit list of seeds" },
   {
@@ -50,7 +51,7 @@ const SWEEP_OPTIONS: readonly OptionSpec[] = [
 ];
 const COST_OPTIONS: readonly OptionSpec[] = COST_AXES.map(axisOption);
 const ALL_OPTIONS = [...SWEEP_OPTIONS, ...COST_OPTIONS];
-const BOOL_AXES = new Set(AXES.filter((a) => a.type === "boolean").map((a) => a.name));
+const BOOL_AXES = new Set([...AXES, ...HW_AXES].filter((a) => a.type === "boolean").map((a) => a.name));
 
 /** Test hook: the process SIGKILLs itself after journaling this many rows (a deterministic interruption point). */
 export const KILL_AFTER_ENV = "NESTLAB_SWEEP_KILL_AFTER";
@@ -81,7 +82,7 @@ function profileReader(): (file: string) => WorkloadProfile {
 /** The grid asked for: list-valued flags, a grid file, or both (an axis may come from only one of them). */
 function gridFrom(p: ParsedArgs, readProfile: (file: string) => WorkloadProfile): { grid: GridInput; file: string | undefined } {
   const axes: Record<string, string[]> = {};
-  for (const a of [...AXES, ...COST_AXES]) {
+  for (const a of [...AXES, ...HW_AXES, ...COST_AXES]) {
     const raw = p.values.get(a.name);
     // the items exactly as given: ' 12' is no number (one grammar: lib/util/values.ts)
     if (raw !== undefined) axes[a.name] = raw.split(",");
