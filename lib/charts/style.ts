@@ -73,5 +73,5 @@ export function fieldTitle(column: string): string {
 
 /** Columns that hold a fraction read as a percentage (wall-clock reductions and their bands and intervals). */
 export function isPercentColumn(column: string): boolean {
-  return /(^|[a-z])(r|R)eduction/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column);
+  return /(^|[a-z])(r|R)eduction/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column) || /(^s|[a-z]S)hare$/.test(column) || /(^r|[a-z]R)elativeError$/.test(column);
 }
