@@ -123,6 +123,7 @@ export const MODEL_INPUTS: { readonly [K in keyof ModelConfig]-?: InputSpec | No
   lrs: among([0, 1, 2, 3], (o) => o.model.lrs ?? 0, (o, v) => withModel(o, { lrs: v }), "list registers held across exits at every level"),
   costs: { notAnInput: "each unit cost is its own scaled input (COST_INPUTS)" },
   fpPolicy: { notAnInput: "the unsound FP policies exist for check's oracle, not as configurations" },
+  changes: { notAnInput: "a kernel change is what compare --change measures, not an input of the explained run" },
 };
 
 /** Every run option: an input, or why not. */
