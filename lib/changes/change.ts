@@ -162,3 +162,30 @@ export interface Adopted {
   readonly change: Change;
   readonly levels: readonly number[];
 }
+
+/** the steps that move or re-own FP/SVE state (lib/kvm/fpsimd.ts), and the steps that run put/load (which hold them) */
+const FP_STEPS: ReadonlySet<string> = new Set(["putFp", "loadFp", "ctxflushFp", "ctxsyncFp", "lazySwitchToGuest", "lazySwitchToHost", "vcpuPut", "vcpuLoad"]);
+
+/** whether a path's operations, or those of the paths it calls, include an FP step */
+function pathTouchesFp(name: PathName, seen: Set<string> = new Set()): boolean {
+  if (seen.has(name)) return false;
+  seen.add(name);
+  for (const op of PATH_DEFS[name].ops as readonly string[]) {
+    if (op.startsWith("step ") && FP_STEPS.has(op.slice(5))) return true;
+    if (op.startsWith("call ") && pathTouchesFp(op.slice(5) as PathName, seen)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a change alters FP/SVE state handling: an edit whose target (or replacement) is an FP step or a path that
+ * runs one. `check`'s oracle follows FP/SVE register contents only, so it judges exactly these changes.
+ */
+export function touchesFp(c: Change): boolean {
+  return c.edits.some((e) => (e.step !== undefined && FP_STEPS.has(e.step)) || (e.with !== undefined && FP_STEPS.has(e.with)) || (e.path !== undefined && pathTouchesFp(e.path)));
+}
+
+/** the targets of a change's edits, for notes: `step putFp`, `path timerLoadNested` */
+export function editTargets(c: Change): string[] {
+  return c.edits.map((e) => (e.step !== undefined ? `step ${e.step}` : `path ${e.path}`));
+}

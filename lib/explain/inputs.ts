@@ -129,6 +129,7 @@ export const MODEL_INPUTS: { readonly [K in keyof ModelConfig]-?: InputSpec | No
 /** Every run option: an input, or why not. */
 export const RUN_INPUTS: { readonly [K in keyof RunOptions]-?: InputSpec | NotAnInput } = {
   model: { notAnInput: "its fields are classified in MODEL_INPUTS" },
+  compareBaseline: { notAnInput: "compare's baseline (--change), not a property of the system" },
   profile: { notAnInput: "its fields are classified in PROFILE_INPUTS" },
   ioRate: scaled((o) => o.ioRate ?? o.profile.ioRate, (o, v) => ({ ...o, ioRate: v }), "I/O exits per second of work time", false),
   timerHz: among([0, 100, 250, 1000], (o) => o.timerHz ?? o.profile.timerHz, (o, v) => ({ ...o, timerHz: v }), "the leaf's tick (Hz; 0: tickless)"),
