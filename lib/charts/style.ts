@@ -77,5 +77,5 @@ export function fieldTitle(column: string): string {
 
 /** Columns that hold a fraction read as a percentage (wall-clock reductions and their bands and intervals). */
 export function isPercentColumn(column: string): boolean {
-  return /(^|[a-z])(r|R)eduction/.test(column) || column === "wallSaving" || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column);
+  return /(^|[a-z])(r|R)eduction/.test(column) || /^wallSaving(Ci95)?$/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column);
 }
