@@ -15,6 +15,7 @@ import { importCommand } from "./commands/import";
 import { diffCommand } from "./commands/diff";
 import { fitCommand } from "./commands/fit";
 import { explainCommand } from "./commands/explain";
+import { candidatesCommand } from "./commands/candidates";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
@@ -26,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   ...[microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand],
   // what it would take to reach a target (docs/explain.md)
   explainCommand,
+  // what eliding each part of a nested transition would save, and kernel changes as data (docs/changes.md)
+  candidatesCommand,
   // real machines' L0 traces (docs/traces.md)
   ...[importCommand, diffCommand, fitCommand],
 ];

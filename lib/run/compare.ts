@@ -127,8 +127,13 @@ export function savingBuckets(baseline: RunResult, patched: RunResult, totalSave
   return out;
 }
 
+/** compare's baseline model: o.compareBaseline (the model without the --change list), else the model with --patch none */
+export function compareBaseline(o: RunOptions): RunOptions["model"] {
+  return o.compareBaseline ?? { ...o.model, patch: [] };
+}
+
 export function runCompare(o: RunOptions): CompareResult {
-  const baseline = runWorkload({ ...o, model: { ...o.model, patch: [] } });
+  const baseline = runWorkload({ ...o, model: compareBaseline(o) });
   const patched = runWorkload(o);
   return compareRuns(baseline, patched);
 }

@@ -39,6 +39,11 @@ export const EXPECTED: Record<string, { tables: string[]; charts: string[]; same
   "06-patch-claims": { tables: ["claims", "where-saved", "exit", "sensitivity", "explain"], charts: ["claims", "where-saved", "exit", "tornado"] },
   "07-fp-safety": { tables: ["fp-safety", "fp-safety-deep", "fp-exhaustive"], charts: ["fp-safety"] },
   "08-real-trace": { tables: ["exit-kinds", "windows", "machine-vs-model", "fit", "fit-seeds"], charts: ["machine-vs-model"] },
+  "09-candidates": {
+    tables: ["candidates", "examples"],
+    charts: ["candidates", "examples-by-depth"],
+    same: [["candidates", "wallSaving"]],
+  },
 };
 
 /**

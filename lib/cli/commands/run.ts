@@ -1,12 +1,13 @@
-import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
+import { compareBaseline, type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
+import type { Adopted } from "../../changes/change";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
 import { loadProfile } from "../../workload/load";
 import { PROFILE_NAMES } from "../../workload/profiles";
-import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
+import { CHANGE_OPTION, COMMON_OPTIONS, changesJson, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
 
@@ -23,6 +24,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: "duration-ms", kind: "value", value: RUN_VALUES.durationMs, help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
   { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized trap handling; exact: every operation stepped" },
   ...COMMON_OPTIONS,
+  CHANGE_OPTION,
 ];
 
 const COMPARE_OPTIONS: readonly OptionSpec[] = [
@@ -36,7 +38,7 @@ const COMPARE_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number = RUN_DEFAULTS.durationMs.value): RunOptions & { json: boolean } {
+export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number = RUN_DEFAULTS.durationMs.value): RunOptions & { json: boolean; listed?: readonly Adopted[] } {
   const common = commonOptions(p);
   const engine = p.specs.has("engine") ? (oneOf(p, "engine", "fast") as "fast" | "exact") : "fast";
   return {
@@ -53,6 +55,7 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number =
     engine,
     ...(io.progress ? { progress: io.progress } : {}),
     json: common.json,
+    ...(common.listed.length > 0 ? { compareBaseline: common.baseline, listed: common.listed } : {}),
   };
 }
 
@@ -104,7 +107,7 @@ export interface CompareExit {
 }
 
 export function compareExit(o: RunOptions, windowMs: number): CompareExit {
-  const b = exitAttribution({ ...o, model: { ...o.model, patch: [] } }, windowMs);
+  const b = exitAttribution({ ...o, model: compareBaseline(o) }, windowMs);
   const p = exitAttribution(o, windowMs);
   return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
 }
@@ -202,7 +205,7 @@ export const compareCommand: Command = {
     }
     noPositionals(p);
     const o = runOptionsFrom(p, io);
-    if (o.model.patch.length === 0) {
+    if (o.model.patch.length === 0 && o.listed === undefined) {
       // the baseline is --patch none: comparing it with itself says nothing
       throw new ConfigError("patch", p.values.get("patch") ?? "none", `all, or a comma list of levels 0..${o.model.depth - 1}: compare runs --patch none as its baseline, so --patch none would compare the baseline with itself`);
     }
@@ -211,10 +214,11 @@ export const compareCommand: Command = {
     const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit(o, windowMs)) : undefined;
     const band = p.flags.get("sensitivity") ? withCostsNamed(p, () => sensitivity(o, io.progress)) : undefined;
     if (o.json) {
-      io.out(exactJson({ ...(compareJson(c) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      const changes = o.listed ? { changes: changesJson(o.listed) } : {};
+      io.out(exactJson({ ...(compareJson(c) as object), ...changes, ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;
     }
-    let text = compareText(c, o.model.patch) + "\n";
+    let text = (o.listed ? `baseline: without --change ${o.listed.map((a) => `${a.change.name}@${a.levels.join(",") || "none"}`).join(" ")}\n` : "") + compareText(c, o.model.patch) + "\n";
     if (exit) text += "\n" + exitText(exit) + "\n";
     if (band) {
       const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
