@@ -15,6 +15,7 @@ import { importCommand } from "./commands/import";
 import { diffCommand } from "./commands/diff";
 import { fitCommand } from "./commands/fit";
 import { explainCommand } from "./commands/explain";
+import { profileCommand } from "./commands/profile";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
@@ -28,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   // real machines' L0 traces (docs/traces.md)
   ...[importCommand, diffCommand, fitCommand],
+  // the workload profiles (docs/runs.md "Workload profiles")
+  profileCommand,
 ];
 
 export function version(): string {
