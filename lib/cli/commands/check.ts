@@ -2,6 +2,7 @@ import { FP_POLICIES, type FpPolicy } from "../../kvm/policy";
 import { checkExhaustive, checkRandom, stepAlphabet } from "../../oracle/check";
 import { ConfigError } from "../../util/errors";
 import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
+import { configBlock, configText } from "../config";
 import type { Command } from "../command";
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -49,14 +50,16 @@ export const checkCommand: Command = {
     );
     // exit 3: a violation was found (docs/cli.md "Exit codes"), so scripts and CI can gate on the status
     const status = r.violations > 0 ? 3 : 0;
+    const config = configBlock({ model: common.model, clockGhz: common.clockGhz, seed: common.seed });
     if (common.json) {
-      io.out(JSON.stringify(r) + "\n");
+      io.out(JSON.stringify({ ...r, config }) + "\n");
       return status;
     }
     const lines = [
       `check ${r.policy}  depth ${r.depth}  patch ${r.patch.length ? r.patch.join(",") : "none"}  sve-vl ${r.sveVl}  ${r.mode}  engine ${r.engine}` +
         (r.maxLen !== undefined ? ` up to ${r.maxLen} steps` : ""),
       `  ${r.schedules.toLocaleString("en-US")} schedules, ${r.steps.toLocaleString("en-US")} steps over ${stepAlphabet(r.depth, r.sveVl).length} kinds of event`,
+      ...configText(config),
       `  violations: ${r.violations}`,
     ];
     if (r.firstViolation) {

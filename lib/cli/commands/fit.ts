@@ -1,3 +1,4 @@
+import { KERNEL } from "../../kvm/kernel";
 import { COST_NAMES, type CostName, COSTS } from "../../costs/table";
 import { deriveWorkload } from "../../real/diff";
 import { type FitResult, fitCosts } from "../../real/fit";
@@ -29,7 +30,7 @@ const OPTIONS: readonly OptionSpec[] = [
 const num = (v: number, d = 1): string => v.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
 export function fitJson(f: FitResult, out: string | undefined): unknown {
-  return { out: out ?? null, costsFile: f.costsFile, costs: f.costs, residuals: f.residuals, observables: f.observables.length, chi2Default: f.chi2Default, chi2Fitted: f.chi2Fitted, iterations: f.iterations, modelRuns: f.modelRuns };
+  return { out: out ?? null, costsFile: f.costsFile, costs: f.costs, residuals: f.residuals, observables: f.observables.length, chi2Default: f.chi2Default, chi2Fitted: f.chi2Fitted, iterations: f.iterations, modelRuns: f.modelRuns, kernel: KERNEL.name };
 }
 
 export function fitText(f: FitResult, source: string, out: string | undefined): string {

@@ -4,6 +4,7 @@ import { didYouMean, echo, nearest } from "../../util/text";
 import { COMMON_OPTIONS, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { configBlock, configText } from "../config";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "iterations", kind: "value", value: { type: "integer", min: 1, max: 1_000_000 }, help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
@@ -42,15 +43,8 @@ export const microCommand: Command = {
     const result = {
       ...r,
       ns,
-      config: {
-        nv2: common.model.nv2,
-        ecv: common.model.ecv,
-        guestHyp: common.model.guestHyp,
-        patch: common.model.patch,
-        sveVl: common.model.sveVl,
-        el2Vtimer: common.model.el2Vtimer,
-        clockGhz: common.clockGhz,
-      },
+      // the shared configuration block (lib/cli/config.ts): micro uses no seed, duration or workload
+      config: configBlock({ model: common.model, clockGhz: common.clockGhz }),
     };
     if (common.json) {
       io.out(JSON.stringify(result) + "\n");
@@ -64,6 +58,7 @@ export const microCommand: Command = {
     io.out(
       [
         head,
+        ...configText(result.config),
         `  cycles/iteration  ${fmt(r.cycles)}  (${fmt(ns)} ns at ${common.clockGhz} GHz)`,
         `  L0 traps ${fmt(r.l0Traps)}  FP traps ${fmt(r.fpTraps)}  FP saves ${fmt(r.fpSaves)}  FP restores ${fmt(r.fpRestores)}`,
         `  nested exceptions ${fmt(r.nestedExceptions)}  nested ERETs ${fmt(r.nestedErets)}`,

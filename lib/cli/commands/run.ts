@@ -4,11 +4,12 @@ import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { loadProfile } from "../../workload/load";
+import { isProfileFile, loadProfile } from "../../workload/load";
 import { PROFILE_NAMES } from "../../workload/profiles";
 import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { type ConfigBlock, configBlock, configText } from "../config";
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   {
@@ -56,6 +57,27 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number =
   };
 }
 
+/** The configuration block (lib/cli/config.ts) of a command that ran the leaf's stream with these options. */
+export function runConfig(p: ParsedArgs, o: RunOptions, workload?: { profile: RunOptions["profile"]; name: string; fromFile: boolean }): ConfigBlock {
+  const arg = p.values.get("workload") ?? "io-heavy";
+  return configBlock({
+    model: o.model,
+    clockGhz: o.clockGhz,
+    seed: o.seed,
+    run: {
+      profile: workload?.profile ?? o.profile,
+      workload: workload?.name ?? arg,
+      fromFile: workload?.fromFile ?? isProfileFile(arg),
+      durationMs: o.durationMs,
+      ...(o.ioRate !== undefined ? { ioRate: o.ioRate } : {}),
+      ...(o.timerHz !== undefined ? { timerHz: o.timerHz } : {}),
+      ...(o.hypHz !== undefined ? { hypHz: o.hypHz } : {}),
+      hostPreemptRate: o.hostPreemptRate,
+      hostNeonRate: o.hostNeonRate,
+    },
+  });
+}
+
 /** the JSON form of a run: every field of the result (bigints printed exactly by exactJson) */
 export function runJson(r: RunResult): unknown {
   return r;
@@ -63,11 +85,12 @@ export function runJson(r: RunResult): unknown {
 
 const big = (v: bigint): string => v.toLocaleString("en-US");
 
-function runText(r: RunResult): string {
+function runText(r: RunResult, config: ConfigBlock): string {
   const fields = ["exits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "cycles"] as const;
   const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => big(l[f]))]);
   return [
     `run ${r.workload}  depth ${r.depth}  seed ${r.seed}`,
+    ...configText(config),
     `  cycles ${big(r.cycles)}  (${r.seconds.toFixed(4)} s)  useful ${big(r.usefulCycles)}  overhead x${(Number(r.cycles) / Number(r.usefulCycles)).toFixed(3)}`,
     `  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
     "",
@@ -89,7 +112,8 @@ export const runCommand: Command = {
     noPositionals(p);
     const o = runOptionsFrom(p, io);
     const r = withCostsNamed(p, () => runWorkload(o));
-    io.out(o.json ? exactJson(runJson(r)) + "\n" : runText(r) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? exactJson({ ...(runJson(r) as object), config }) + "\n" : runText(r, config) + "\n");
     return 0;
   },
 };
@@ -135,8 +159,9 @@ export function exitText(x: CompareExit): string {
   ].join("\n");
 }
 
-export function compareJson(c: CompareResult): unknown {
+export function compareJson(c: CompareResult, config?: ConfigBlock): unknown {
   return {
+    ...(config ? { config } : {}),
     baseline: runJson(c.baseline),
     patched: runJson(c.patched),
     speedup: c.speedup,
@@ -162,10 +187,11 @@ export function savingText(c: CompareResult): string {
   ].join("\n");
 }
 
-function compareText(c: CompareResult, patch: readonly number[]): string {
+function compareText(c: CompareResult, patch: readonly number[], config: ConfigBlock): string {
   const a = c.attribution;
   const lines = [
     `compare ${c.baseline.workload}  depth ${c.baseline.depth}  patch none vs ${patch.length ? patch.join(",") : "none"}  seed ${c.baseline.seed}`,
+    ...configText(config),
     `  baseline ${big(c.baseline.cycles)} cycles (${c.baseline.seconds.toFixed(4)} s)   patched ${big(c.patched.cycles)} cycles (${c.patched.seconds.toFixed(4)} s)`,
     `  speedup ${c.speedup.toFixed(4)}   wall-clock reduction ${(100 * c.wallReduction).toFixed(2)}%`,
     `  L0 traps avoided ${big(a.l0TrapsAvoided)}   FP traps avoided ${big(a.fpTrapsAvoided)} (each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
@@ -207,14 +233,15 @@ export const compareCommand: Command = {
       throw new ConfigError("patch", p.values.get("patch") ?? "none", `all, or a comma list of levels 0..${o.model.depth - 1}: compare runs --patch none as its baseline, so --patch none would compare the baseline with itself`);
     }
     const windowMs = num(p, "exit-window-ms", EXIT_WINDOW_MS);
+    const config = runConfig(p, o);
     const c = withCostsNamed(p, () => runCompare(o));
     const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit(o, windowMs)) : undefined;
     const band = p.flags.get("sensitivity") ? withCostsNamed(p, () => sensitivity(o, io.progress)) : undefined;
     if (o.json) {
-      io.out(exactJson({ ...(compareJson(c) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      io.out(exactJson({ ...(compareJson(c, config) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;
     }
-    let text = compareText(c, o.model.patch) + "\n";
+    let text = compareText(c, o.model.patch, config) + "\n";
     if (exit) text += "\n" + exitText(exit) + "\n";
     if (band) {
       const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

@@ -6,12 +6,15 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { type ConfigBlock, configText } from "../config";
+import { runConfig } from "./run";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 const OPTIONS: readonly OptionSpec[] = tracedRunOptions(TRACE_DEFAULTS.statDurationMs.value);
 
-export function statJson(r: RunResult, s: StatSummary, durationMs: number): unknown {
+export function statJson(r: RunResult, s: StatSummary, durationMs: number, config?: ConfigBlock): unknown {
   return {
+    ...(config ? { config } : {}),
     workload: r.workload,
     depth: r.depth,
     seed: r.seed,
@@ -29,7 +32,7 @@ export function statJson(r: RunResult, s: StatSummary, durationMs: number): unkn
 const big = (v: bigint | number): string => v.toLocaleString("en-US");
 const pct = (x: number): string => (100 * x).toFixed(2) + "%";
 
-function statText(r: RunResult, s: StatSummary, durationMs: number): string {
+function statText(r: RunResult, s: StatSummary, durationMs: number, config: ConfigBlock): string {
   const exitRows = s.exits.map((x) => [
     `L${x.level}`,
     x.ec,
@@ -50,6 +53,7 @@ function statText(r: RunResult, s: StatSummary, durationMs: number): string {
   ]);
   return [
     `stat ${r.workload}  depth ${r.depth}  seed ${r.seed}  work ${durationMs} ms`,
+    ...configText(config),
     `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}`,
     "",
     "exits by level and reason (cycles: from the level's exit until its guest runs again, nested traps included)",
@@ -82,7 +86,8 @@ export const statCommand: Command = {
     const c = new StatCollector();
     const r = withCostsNamed(p, () => runTraced(o, "*", c.add));
     const s = c.summary();
-    io.out(o.json ? exactJson(statJson(r, s, o.durationMs)) + "\n" : statText(r, s, o.durationMs) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? exactJson(statJson(r, s, o.durationMs, config)) + "\n" : statText(r, s, o.durationMs, config) + "\n");
     return 0;
   },
 };

@@ -188,6 +188,7 @@ export const sweepCommand: Command = {
       skipped: plan.skipped.length,
       ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
       errors: failed,
+      kernel: doc.kernel,
     };
     io.out(
       json
