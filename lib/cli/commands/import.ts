@@ -1,3 +1,4 @@
+import { QUIET_OPTION } from "../progress";
 import { type ImportSummary, L0_VIEW } from "../../real/importer";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
@@ -10,6 +11,7 @@ import { formatTable } from "../format";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  QUIET_OPTION,
   { name: "help", kind: "bool", help: "show help" },
 ];
 

@@ -1,5 +1,5 @@
 import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
-import { sensitivity } from "../../run/sensitivity";
+import { SENSITIVITY_CASES, sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import { ConfigError } from "../../util/errors";
@@ -9,6 +9,7 @@ import { PROFILE_NAMES } from "../../workload/profiles";
 import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { type Progress, staged } from "../progress";
 import { type ConfigBlock, configBlock, configText } from "../config";
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -128,8 +129,10 @@ export interface CompareExit {
 }
 
 export function compareExit(o: RunOptions, windowMs: number): CompareExit {
-  const b = exitAttribution({ ...o, model: { ...o.model, patch: [] } }, windowMs);
-  const p = exitAttribution(o, windowMs);
+  const pr = o.progress;
+  const half = (i: number): RunOptions["progress"] => pr && ((d, t) => pr(i * t + d, 2 * t, "compare exit window"));
+  const b = exitAttribution({ ...o, model: { ...o.model, patch: [] }, progress: half(0) }, windowMs);
+  const p = exitAttribution({ ...o, progress: half(1) }, windowMs);
   return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
 }
 
@@ -194,12 +197,28 @@ function compareText(c: CompareResult, patch: readonly number[], config: ConfigB
     ...configText(config),
     `  baseline ${big(c.baseline.cycles)} cycles (${c.baseline.seconds.toFixed(4)} s)   patched ${big(c.patched.cycles)} cycles (${c.patched.seconds.toFixed(4)} s)`,
     `  speedup ${c.speedup.toFixed(4)}   wall-clock reduction ${(100 * c.wallReduction).toFixed(2)}%`,
-    `  L0 traps avoided ${big(a.l0TrapsAvoided)}   FP traps avoided ${big(a.fpTrapsAvoided)} (each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
+    `  leaf exits: baseline ${big(c.baseline.leafExits)} (FP traps ${big(c.baseline.leafFpTraps)}), patched ${big(c.patched.leafExits)} (FP traps ${big(c.patched.leafFpTraps)}); ` +
+      `the leaf's other exits (for its stream's events, identical in both runs, and for the ticks that interrupt it, which follow wall time): ` +
+      `${big(c.baseline.leafExits - c.baseline.leafFpTraps)} and ${big(c.patched.leafExits - c.patched.leafFpTraps)}`,
+    `  L0 traps avoided ${big(a.l0TrapsAvoided)}   outermost FP traps avoided ${big(a.fpTrapsAvoided)} (raised outside other FP work; each cost ` +
+      `${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)   FP traps handled avoided, all levels ${big(a.fpTrapsHandledAvoided)}`,
     `  inclusive cycles saved: FP traps ${big(a.fpTrapCyclesSaved)}, FP saves ${big(a.fpSaveCyclesSaved)}, FP restores ${big(a.fpRestoreCyclesSaved)}, ZCR ${big(a.zcrCyclesSaved)}`,
     "",
+    "FP work avoided by the level whose KVM did it (FP traps handled: every lazy FP restore that level performed, the traps raised inside other FP work included;",
+    "nested transitions: the patched run's nested exceptions + nested ERETs at that level):",
     formatTable(
-      ["level", "FP saves avoided", "FP restores avoided", "FP traps avoided", "bytes avoided", "nested transitions"],
-      a.fpByLevel.map((l) => [`L${l.level}`, big(l.fpSavesAvoided), big(l.fpRestoresAvoided), big(l.fpTrapsAvoided), big(l.fpBytesAvoided), big(l.nestedTransitions)]),
+      ["level", "FP saves avoided", "FP restores avoided", "FP traps handled avoided", "bytes avoided", "nested transitions"],
+      [
+        ...a.fpByLevel.map((l) => [`L${l.level}`, big(l.fpSavesAvoided), big(l.fpRestoresAvoided), big(l.fpTrapsAvoided), big(l.fpBytesAvoided), big(l.nestedTransitions)]),
+        [
+          "total",
+          big(a.fpByLevel.reduce((t, l) => t + l.fpSavesAvoided, 0n)),
+          big(a.fpByLevel.reduce((t, l) => t + l.fpRestoresAvoided, 0n)),
+          big(a.fpTrapsHandledAvoided),
+          big(a.fpByLevel.reduce((t, l) => t + l.fpBytesAvoided, 0n)),
+          big(a.fpByLevel.reduce((t, l) => t + l.nestedTransitions, 0n)),
+        ],
+      ],
     ),
     "",
     "cycles saved by the level whose software ran, and mechanism:",
@@ -234,9 +253,18 @@ export const compareCommand: Command = {
     }
     const windowMs = num(p, "exit-window-ms", EXIT_WINDOW_MS);
     const config = runConfig(p, o);
-    const c = withCostsNamed(p, () => runCompare(o));
-    const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit(o, windowMs)) : undefined;
-    const band = p.flags.get("sensitivity") ? withCostsNamed(p, () => sensitivity(o, io.progress)) : undefined;
+    // one progress over the stages, weighted by their runs (the band: its base and every case, two runs each)
+    const withBand = p.flags.get("sensitivity") ?? false;
+    const weights = [2, ...(windowMs > 0 ? [2] : []), ...(withBand ? [2 * (SENSITIVITY_CASES + 1)] : [])];
+    const stage = staged(io.progress, "compare", weights);
+    const at = (i: number, label: string): { progress?: Progress } => {
+      const pr = stage(i, label);
+      return pr ? { progress: pr } : {};
+    };
+    const { progress: _own, ...quiet } = o;
+    const c = withCostsNamed(p, () => runCompare({ ...quiet, ...at(0, "runs") }));
+    const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit({ ...quiet, ...at(1, "exit window, exact engine") }, windowMs)) : undefined;
+    const band = withBand ? withCostsNamed(p, () => sensitivity(o, stage(weights.length - 1, "sensitivity band"))) : undefined;
     if (o.json) {
       io.out(exactJson({ ...(compareJson(c, config) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;

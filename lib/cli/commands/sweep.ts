@@ -1,3 +1,4 @@
+import { QUIET_OPTION } from "../progress";
 import { type Axis, AXES, COST_AXES, HW_AXES, SEED_AXIS } from "../../sweep/axes";
 import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, SWEEP_LIMITS, sweptAxes } from "../../sweep/grid";
 import { resultsCsv, resultsJson } from "../../sweep/output";
@@ -47,6 +48,7 @@ const SWEEP_OPTIONS: readonly OptionSpec[] = [
     help: "run only the runs with index % N == I (then nestlab merge)",
   },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  QUIET_OPTION,
   { name: "help", kind: "bool", help: "show help" },
 ];
 const COST_OPTIONS: readonly OptionSpec[] = COST_AXES.map(axisOption);
