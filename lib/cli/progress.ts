@@ -31,7 +31,7 @@ export interface ProgressPrinter {
 export function progressPrinter(opts: { tty: boolean; write: (t: string) => void; now?: () => number }): ProgressPrinter {
   const now = opts.now ?? Date.now;
   const started = now();
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let shown = false;
   /** a terminal line is drawn and not yet ended */
   let open = false;

@@ -3,6 +3,7 @@ import { checkExhaustive, checkRandom, stepAlphabet } from "../../oracle/check";
 import { ConfigError } from "../../util/errors";
 import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import { configBlock, configText } from "../config";
+import { glossaryText } from "../glossary";
 import type { Command } from "../command";
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -26,7 +27,7 @@ export const checkCommand: Command = {
         "hypervisor model with the FP oracle, and prints violations with a shrunk, minimal counterexample.\n" +
         "Exit status: 0 no violation, 3 a violation found, 2 bad input, 1 internal error.",
       OPTIONS,
-    ),
+    ) + glossaryText("check"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "check");
     if (p.flags.get("help")) {

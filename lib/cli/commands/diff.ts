@@ -5,6 +5,7 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { warn } from "./import";
 import { runConfig } from "./run";
 import { type ConfigBlock, configText } from "../config";
@@ -70,7 +71,7 @@ export const diffCommand: Command = {
         "Without --workload the leaf's rates (I/O, IPIs, WFI, timer) are derived from the trace (io-heavy fills what\n" +
         "L0 cannot see); with it, that profile runs as given.",
       OPTIONS,
-    ),
+    ) + glossaryText("diff"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "diff");
     if (p.flags.get("help")) {

@@ -6,6 +6,7 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { RUN_OPTIONS, runConfig, runOptionsFrom } from "./run";
 import { type ConfigBlock, configText } from "../config";
 
@@ -63,7 +64,7 @@ export const explainCommand: Command = {
       "nestlab explain --target 0.10|10% [options]",
       "Searches single inputs and pairs (every unit cost x1/16..x16, every structural input) for the smallest changes that make the wall-clock reduction reach the target, with what each implies at the micro level. Analysis only: no default changes.",
       EXPLAIN_OPTIONS,
-    ),
+    ) + glossaryText("explain"),
   async run(argv, io) {
     const p = parseArgs(argv, EXPLAIN_OPTIONS, "explain");
     if (p.flags.get("help")) {

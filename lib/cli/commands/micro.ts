@@ -4,6 +4,7 @@ import { didYouMean, echo, nearest } from "../../util/text";
 import { COMMON_OPTIONS, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { configBlock, configText } from "../config";
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -24,7 +25,7 @@ export const microCommand: Command = {
       "Runs one leaf operation in a loop and prints the average per iteration: cycles, time, L0 traps, FP traps,\n" +
         "FP saves/restores, nested exceptions/ERETs, and the same by level.",
       OPTIONS,
-    ),
+    ) + glossaryText("micro"),
   run(argv: readonly string[], io: CommandIO): number {
     const p = parseArgs(argv, OPTIONS, "micro");
     if (p.flags.get("help")) {

@@ -5,6 +5,7 @@ import { BASE_FIELD, namedProfile, PROFILE_FIELDS, PROFILE_NAMES, PROFILES, prof
 import { helpText, type OptionSpec, parseArgs } from "../args";
 import type { Command, SubcommandSpec } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "json", kind: "bool", help: "profile list: print one JSON object (profile show always prints JSON)" },
@@ -38,7 +39,7 @@ function help(): string {
         `e.g. {"${BASE_FIELD}": "io-heavy", "ioRate": 5000}; without a base every numeric field is required.\n` +
         fields.join("\n"),
       OPTIONS,
-    )
+    ) + glossaryText("profile")
   );
 }
 

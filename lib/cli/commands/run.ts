@@ -9,6 +9,7 @@ import { PROFILE_NAMES } from "../../workload/profiles";
 import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { type Progress, staged } from "../progress";
 import { type ConfigBlock, configBlock, configText } from "../config";
 
@@ -93,7 +94,7 @@ function runText(r: RunResult, config: ConfigBlock): string {
     `run ${r.workload}  depth ${r.depth}  seed ${r.seed}`,
     ...configText(config),
     `  cycles ${big(r.cycles)}  (${r.seconds.toFixed(4)} s)  useful ${big(r.usefulCycles)}  overhead x${(Number(r.cycles) / Number(r.usefulCycles)).toFixed(3)}`,
-    `  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
+    `  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
     "",
     formatTable(["level", ...fields], rows),
   ].join("\n");
@@ -103,7 +104,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "a fixed-work run of a leaf workload",
   options: RUN_OPTIONS,
-  help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS),
+  help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS) + glossaryText("run"),
   run(argv, io) {
     const p = parseArgs(argv, RUN_OPTIONS, "run");
     if (p.flags.get("help")) {
@@ -238,7 +239,7 @@ export const compareCommand: Command = {
       "nestlab compare [options]",
       "Runs the identical leaf stream twice (same seed): without the FP-elision patch and with --patch (default all).",
       COMPARE_OPTIONS,
-    ),
+    ) + glossaryText("compare"),
   run(argv, io) {
     const p = parseArgs(argv, COMPARE_OPTIONS, "compare");
     if (p.flags.get("help")) {

@@ -6,6 +6,7 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { type ConfigBlock, configText } from "../config";
 import { runConfig } from "./run";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
@@ -74,7 +75,7 @@ export const statCommand: Command = {
       "Runs the leaf's work stream with tracing (the exact engine) and prints exits by level and reason (count,\n" +
         "share, cycles, min/max/avg) and every tracepoint's count by level, as kvm_stat and `perf kvm stat` do.",
       OPTIONS,
-    ),
+    ) + glossaryText("stat"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "stat");
     if (p.flags.get("help")) {
