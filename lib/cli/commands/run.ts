@@ -198,11 +198,12 @@ function compareText(c: CompareResult, patch: readonly number[], config: ConfigB
     ...configText(config),
     `  baseline ${big(c.baseline.cycles)} cycles (${c.baseline.seconds.toFixed(4)} s)   patched ${big(c.patched.cycles)} cycles (${c.patched.seconds.toFixed(4)} s)`,
     `  speedup ${c.speedup.toFixed(4)}   wall-clock reduction ${(100 * c.wallReduction).toFixed(2)}%`,
-    `  leaf exits: baseline ${big(c.baseline.leafExits)} (FP traps ${big(c.baseline.leafFpTraps)}), patched ${big(c.patched.leafExits)} (FP traps ${big(c.patched.leafFpTraps)}); ` +
-      `the leaf's other exits (for its stream's events, identical in both runs, and for the ticks that interrupt it, which follow wall time): ` +
-      `${big(c.baseline.leafExits - c.baseline.leafFpTraps)} and ${big(c.patched.leafExits - c.patched.leafFpTraps)}`,
-    `  L0 traps avoided ${big(a.l0TrapsAvoided)}   outermost FP traps avoided ${big(a.fpTrapsAvoided)} (raised outside other FP work; each cost ` +
-      `${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)   FP traps handled avoided, all levels ${big(a.fpTrapsHandledAvoided)}`,
+    `  leaf exits: baseline ${big(c.baseline.leafExits)} (FP traps ${big(c.baseline.leafFpTraps)}), patched ${big(c.patched.leafExits)} (FP traps ${big(c.patched.leafFpTraps)})`,
+    `  the leaf's other exits: ${big(c.baseline.leafExits - c.baseline.leafFpTraps)} and ${big(c.patched.leafExits - c.patched.leafFpTraps)} ` +
+      `(for its stream's events, identical in both runs, and for the ticks that interrupt it, which follow wall time)`,
+    `  L0 traps avoided ${big(a.l0TrapsAvoided)}`,
+    `  outermost FP traps avoided ${big(a.fpTrapsAvoided)} (raised outside other FP work; each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
+    `  FP traps handled avoided, all levels ${big(a.fpTrapsHandledAvoided)} (every FP trap a level's KVM handled, those raised inside other FP work included: the table's total)`,
     `  inclusive cycles saved: FP traps ${big(a.fpTrapCyclesSaved)}, FP saves ${big(a.fpSaveCyclesSaved)}, FP restores ${big(a.fpRestoreCyclesSaved)}, ZCR ${big(a.zcrCyclesSaved)}`,
     "",
     "FP work avoided by the level whose KVM did it (FP traps handled: every lazy FP restore that level performed, the traps raised inside other FP work included;",
