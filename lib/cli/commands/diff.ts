@@ -94,8 +94,8 @@ export const diffCommand: Command = {
     const d = diffTrace(machine, { run, derive });
     if (json) warn(io, machine);
     // the shared block (lib/cli/config.ts; its keys include the ones diff printed before); a workload derived from
-    // the trace is shown with its fields, as a file's is
-    const config = runConfig(p, o, d.workload ? { profile: d.workload.profile, name: "derived from the trace", fromFile: true } : undefined);
+    // the trace is shown with its fields, as a file's is, the trace being the file it came from
+    const config = runConfig(p, o, d.workload ? { profile: d.workload.profile, name: file, fromFile: true } : undefined);
     io.out(json ? exactJson(diffJson(d, config)) + "\n" : diffText(d, config));
     return 0;
   },
