@@ -35,12 +35,15 @@ export function progressPrinter(opts: { tty: boolean; write: (t: string) => void
   let shown = false;
   /** a terminal line is drawn and not yet ended */
   let open = false;
+  /** the work whose final line was the last shown (a second "done" for it is not repeated) */
+  let ended: string | undefined;
   const every = opts.tty ? PROGRESS_TIMING.ttyEveryMs : PROGRESS_TIMING.lineEveryMs;
   const progress: Progress = (done, total, what) => {
     const t = now();
     const finished = done >= total;
     if (!finished && (t - started < PROGRESS_TIMING.firstMs || t - last < every)) return;
-    if (finished && !shown) return;
+    if (finished && (!shown || ended === what)) return;
+    ended = finished ? what : undefined;
     last = t;
     shown = true;
     const pct = total > 0 ? Math.floor((100 * Math.min(done, total)) / total) : 100;

@@ -181,6 +181,12 @@ describe("point 8: progress", () => {
     now = 2000;
     p.progress(100, 100, "run work");
     expect(lines.at(-1)).toBe("nestlab: run work 100/100 (100%) done in 2.0s\n");
+    // the end reported twice is shown once; the next work starts afresh
+    p.progress(100, 100, "run work");
+    expect(lines).toHaveLength(3);
+    now = 3100;
+    p.progress(1, 10, "next");
+    expect(lines.at(-1)).toBe("nestlab: next 1/10 (10%) eta 27.9s\n");
   });
 
   it("the printer: a terminal gets one line redrawn in place, ended when done or when an error is printed", () => {
