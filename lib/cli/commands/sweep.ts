@@ -170,7 +170,8 @@ export const sweepCommand: Command = {
       ...(shard ? { shard } : {}),
       onStart: listSkipped,
       inputs: { ...(file !== undefined ? { grid: file } : {}), ...(costsFile !== undefined ? { costs: costsFile } : {}) },
-      onProgress: (s) => io.progress?.(s.done, s.total, "sweep runs"),
+      // the runs this invocation does (resumed ones are done already), so the printer's ETA is theirs
+      onProgress: (s) => io.progress?.(s.done - s.resumed, s.total - s.resumed, s.resumed > 0 ? `sweep runs (${s.resumed} resumed from the journal)` : "sweep runs"),
       ...(killAfter > 0 ? { onRow: (_row, stored) => void (stored >= killAfter && process.kill(process.pid, "SIGKILL")) } : {}),
     });
     const failed = doc.rows.filter((r) => r.error !== null).length;
