@@ -91,6 +91,7 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
   stat: [
     ["cycles", D.cycles],
     ["leaf exits", D.leafExits],
+    ["leaf FP traps", D.leafFpTraps],
     ["L0 traps", D.l0Traps],
     ["level, ec, reason", "the level that took the exit, its exception class (ESR EC name; IRQ for physical interrupts) and the model's reason"],
     ["count, count%", "exits of that kind at that level, and their share of the level's exits"],

@@ -23,6 +23,7 @@ export function statJson(r: RunResult, s: StatSummary, durationMs: number, confi
     cycles: r.cycles,
     seconds: r.seconds,
     leafExits: r.leafExits,
+    leafFpTraps: r.leafFpTraps,
     l0Traps: r.l0Traps,
     levels: s.levels,
     exits: s.exits,
@@ -55,7 +56,7 @@ function statText(r: RunResult, s: StatSummary, durationMs: number, config: Conf
   return [
     `stat ${r.workload}  depth ${r.depth}  seed ${r.seed}  work ${durationMs} ms`,
     ...configText(config),
-    `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}`,
+    `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}`,
     "",
     "exits by level and reason (cycles: from the level's exit until its guest runs again, nested traps included)",
     formatTable(["level", "ec", "reason", "count", "count%", "cycles", "time%", "min", "max", "avg"], exitRows),
