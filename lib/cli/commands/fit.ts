@@ -11,6 +11,7 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { TRACE_MODEL_DEFAULTS } from "./diff";
 import { warn } from "./import";
 import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
@@ -67,7 +68,7 @@ export const fitCommand: Command = {
         "Writes a --costs file; never changes the defaults. The model runs the configuration given, with the\n" +
         "workload derived from the trace unless --workload is given (as nestlab diff).",
       OPTIONS,
-    ),
+    ) + glossaryText("fit"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "fit");
     if (p.flags.get("help")) {

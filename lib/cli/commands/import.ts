@@ -8,6 +8,7 @@ import { helpText, type OptionSpec, parseArgs } from "../args";
 import { TRACE_OPTION } from "./traced";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
@@ -98,7 +99,7 @@ export const importCommand: Command = {
         "exceptions and ERETs, forwarded exits' whole handling, sysreg traps by register, unknown events, and what\n" +
         "an L0 trace cannot show (docs/traces.md).",
       OPTIONS,
-    ),
+    ) + glossaryText("import"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "import");
     if (p.flags.get("help")) {
