@@ -308,6 +308,8 @@ describe("point 9: workload profiles", () => {
       return JSON.parse(r.out) as { fingerprint: string; spec: { profiles: Record<string, Record<string, unknown>> } };
     };
     const first = await run();
+    // results.json names the pinned kernel (issue 14)
+    expect(first).toHaveProperty("kernel", KERNEL.name);
     expect(first.spec.profiles[w]).toMatchObject({ ioRate: 900, ipiRate: PROFILES["io-heavy"]!.ipiRate });
     expect(first.spec.profiles[w]).not.toHaveProperty("base");
     writeFileSync(w, JSON.stringify({ base: "io-heavy", ioRate: 901 }));
