@@ -144,6 +144,8 @@ export function main(argv: readonly string[]): Promise<number> {
   return runCli(argv, {
     out: (t) => {
       if (closed) throw new OutputClosed();
+      // a terminal's progress line left open (work that ended short of its total) is ended before the output
+      printer.interrupt();
       process.stdout.write(t);
     },
     err: (t) => {
