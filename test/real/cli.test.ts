@@ -110,6 +110,8 @@ describe("nestlab diff and fit", () => {
     expect(fitted).toEqual(j.costsFile);
     expect(Math.abs(fitted.sysregEmulCode! - 150) / 150).toBeLessThan(0.05);
     expect(j.costs.find((c) => c.name === "neonWork")?.status).toBe("unidentifiable");
+    // the configuration the model ran under: the pinned kernel, the workload derived from the trace
+    expect((JSON.parse(r.out) as { config: unknown; kernel: string }).config).toMatchObject({ kernel: "Linux 7.3-rc7", depth: 2, durationMs: 5, workload: { file: trace }, costs: {} });
     expect((await cli("run", "--depth", "2", "--duration-ms", "1", "--costs", out)).code).toBe(0);
     expect(existsSync(out + ".tmp")).toBe(false);
   });
