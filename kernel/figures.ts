@@ -21,6 +21,9 @@ import {
   runMicro,
   sensitivity,
   UNSOURCED_COSTS,
+  EXIT_WINDOW_MS,
+  exitAttribution,
+  exitChartRows,
 } from "../lib/index";
 import { type Summary, summarize } from "./format";
 
@@ -90,6 +93,18 @@ export interface Figures {
   readonly amplification: readonly { readonly depth: number; readonly nv2: boolean; readonly l0Traps: number; readonly cycles: number }[];
   /** depth-1 micro benchmarks against Altra */
   readonly calibration: readonly { readonly op: MicroOp; readonly cycles: number; readonly altraNs: number; readonly altraCycles: number; readonly gap: number }[];
+  /**
+   * One io-heavy leaf exit at the claims' depth (FPSIMD, seed 1), by the code that raised its traps, before and after
+   * the change; `fpShare`: FP work's share of the baseline run's cycles (what bounds any FP elision).
+   */
+  readonly exit: {
+    readonly depth: number;
+    readonly leafEvents: number;
+    readonly baseline: { readonly cycles: number; readonly l0Traps: number };
+    readonly patched: { readonly cycles: number; readonly l0Traps: number };
+    readonly components: readonly { readonly component: string; readonly baseline: number; readonly patched: number }[];
+    readonly fpShare: number;
+  };
   /** FP/SVE integrity: random schedules per policy and configuration */
   readonly safety: {
     readonly steps: number;
@@ -186,6 +201,26 @@ export function computeFigures(o: FigureOptions = {}): Figures {
     }
   }
 
+  log("figures: one leaf exit, before and after");
+  const exitDepth = CLAIMS.find((c) => c.workload === "io-heavy")?.depth ?? 3;
+  const exitOpts = { ...base, model: defaultModelConfig({ depth: exitDepth }), profile: PROFILES["io-heavy"]!, seed: seeds[0]! };
+  const exitBefore = exitAttribution({ ...exitOpts, model: { ...exitOpts.model, patch: [] } }, Math.min(durationMs, EXIT_WINDOW_MS));
+  const exitAfter = exitAttribution(exitOpts, Math.min(durationMs, EXIT_WINDOW_MS));
+  const afterRows = exitChartRows(exitAfter, "patched");
+  const baseRun = runCompare(exitOpts).baseline;
+  const fpi = baseRun.fpInclusive;
+  const fpCycles = Number(fpi.trap + fpi.save + fpi.restore + fpi.zcr);
+  const exit: Figures["exit"] = {
+    depth: exitDepth,
+    leafEvents: exitBefore.leafEvents,
+    baseline: exitBefore.perExit,
+    patched: exitAfter.perExit,
+    components: exitChartRows(exitBefore, "baseline")
+      .map((r) => ({ component: r.component, baseline: r.cycles, patched: afterRows.find((a) => a.component === r.component)?.cycles ?? 0 }))
+      .sort((a, b) => b.baseline - a.baseline),
+    fpShare: fpCycles / Number(baseRun.cycles),
+  };
+
   log("figures: micro benchmarks");
   const amplification: Figures["amplification"][number][] = [];
   for (let depth = 1; depth <= 6; depth++) {
@@ -233,6 +268,7 @@ export function computeFigures(o: FigureOptions = {}): Figures {
     adoption,
     amplification,
     calibration,
+    exit,
     safety: { steps, seeds: safetySeeds, rows: safetyRows },
   };
 }

@@ -94,6 +94,24 @@ export function readmeBlocks(f: Figures): Map<string, string> {
     ].join("\n"),
   );
 
+  // why the gap: one leaf exit taken apart, and what bounds any FP elision
+  const x = f.exit;
+  const top = x.components.slice(0, 4);
+  b.set(
+    "gap",
+    [
+      `In the model one io-heavy leaf exit at depth ${x.depth} (the mean over ${formatCount(x.leafEvents)} leaf events) costs ${formatCount(x.baseline.cycles)} cycles and ${x.baseline.l0Traps.toFixed(1)} L0 traps before the change and ${formatCount(x.patched.cycles)} cycles after it (${formatPercent(1 - x.patched.cycles / x.baseline.cycles)} less). ${x.fpShare < 0.5 ? "Most of an exit is not FP work: the guest hypervisors' vcpu put and load and their trapped system-register accesses are." : "Most of an exit is FP work."} The largest parts, by the code that raised the traps:`,
+      "",
+      table(
+        ["part of one leaf exit", "cycles before", "cycles after"],
+        top.map((c) => [c.component, formatCount(c.baseline), formatCount(c.patched)]),
+        ["l", "r", "r"],
+      ),
+      "",
+      `FP work (saves, restores, ZCR writes and FP traps with all their nested handling) is ${formatPercent(x.fpShare)} of the unpatched run's cycles: that bounds what any FP elision can save at this depth. For the claimed figures to hold, FP work would have to be a much larger share of a nested exit than the kernel's code paths make it; [docs/explain.md](docs/explain.md) (\`nestlab explain\`) searches which inputs, alone or in pairs, would have to change for the claims to be reached, and what each would imply about the machine.`,
+    ].join("\n"),
+  );
+
   const outputs = new Map<string, string>();
   for (const [name, args] of Object.entries(TOUR)) {
     const out = cli(args);

@@ -25,6 +25,7 @@ import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { COSTS, COST_NAMES, defaultCosts, defaultModelConfig, type MicroOp, runMicro } from "../lib/index";
 import { version } from "../lib/cli/main";
+import { KERNEL, kernelLine } from "../lib/kvm/kernel";
 import { quick as quickFromEnv } from "./env";
 import { computeFigures, type Figures } from "./figures";
 import { formatDuration, formatPercent } from "./format";
@@ -331,7 +332,7 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
 
   // 2. the headline figures, for the summary
   const figures = o.figures ?? computeFigures({ quick, log });
-  writeFileSync(join(tmp, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  writeFileSync(join(tmp, "figures.json"), JSON.stringify({ kernel: KERNEL, ...figures }, null, 2) + "\n");
 
   // 3. micro table
   const rows = microTable((done, total) => {
@@ -368,6 +369,7 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
   // 4. record and page
   const record = {
     nestlab: version(),
+    kernel: KERNEL,
     commit: gitCommit(),
     quick,
     node: process.version,
@@ -398,7 +400,7 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
 <style>${STYLE}</style>
 </head><body>
 <h1>nestlab report: the FP-elision patch under nested virtualization</h1>
-<p class="nbinfo">nestlab ${esc(record.nestlab)}, commit ${esc(record.commit)}${quick ? ", <strong>quick mode</strong> (smaller grids and fewer seeds)" : ""}. Every number comes from the model's mechanism and the unit-cost table in the appendix; nothing is fitted to a nested measurement. Configurations and seeds: <a href="record.json">record.json</a>; the summary's figures: <a href="figures.json">figures.json</a>.</p>
+<p class="nbinfo">nestlab ${esc(record.nestlab)}, commit ${esc(record.commit)}${quick ? ", <strong>quick mode</strong> (smaller grids and fewer seeds)" : ""}. The model follows ${esc(kernelLine())} (source: ${esc(KERNEL.source)}; docs/fidelity.md). Every number comes from the model's mechanism and the unit-cost table in the appendix; nothing is fitted to a nested measurement. Configurations and seeds: <a href="record.json">record.json</a>; the summary's figures: <a href="figures.json">figures.json</a>.</p>
 <section class="summary" id="summary">
 ${summary.head}
 ${chartFigure(0, await toSvg(main.spec), '<p class="data"><a href="summary-wall-clock-by-depth.csv">summary-wall-clock-by-depth.csv</a></p>')}

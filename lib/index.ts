@@ -89,10 +89,16 @@ export {
 export { type ChromeTrace, chromeTrace, type ChromeTraceOptions, formatFtrace, FTRACE_HEADER, ftraceText } from "./trace/export";
 export { runTraced, TRACE_DEFAULTS } from "./trace/run";
 
+// kernel changes as data (docs/changes.md): shipped changes, validation, and the candidates ranking
+export { ACTIONS, type Action, type Adopted, type Change, type Condition, CONDITIONS, defaultLevels, type Edit, touchesFp, validateChange } from "./changes/change";
+export { BUILTIN_CHANGES, BUILTIN_NAMES, FP_ELISION } from "./changes/builtin";
+export { type Candidate, candidates, type CandidatesResult, PUTLOAD_COMPONENTS, UPPER_BOUND_NOTE } from "./changes/candidates";
+
 // charts: Vega-Lite v5 spec builders, returning vega-lite's TopLevelSpec
 export {
   adoptionChart,
   attributionChart,
+  candidatesChart,
   claimsChart,
   exitAttributionChart,
   tornadoChart,

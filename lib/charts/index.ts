@@ -1,5 +1,6 @@
 /** Vega-Lite v5 chart builders: pure functions from rows (or arquero tables) to vega-lite TopLevelSpecs; render with kernel/display. */
 export { type AdoptionChartOptions, adoptionChart } from "./adoption";
+export { type CandidatesChartOptions, candidatesChart } from "./candidates";
 export { type AttributionChartOptions, attributionChart, MECHANISM_TITLES } from "./attribution";
 export { claimsChart, type ExitChartOptions, exitAttributionChart, tornadoChart, type TornadoOptions } from "./explain";
 export { type ClaimRange, type SensitivityBandOptions, sensitivityBandChart } from "./bands";

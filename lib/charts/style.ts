@@ -47,6 +47,10 @@ export const FIELD_TITLES: { readonly [column: string]: string } = {
   speedup: "speedup (baseline ÷ patched time)",
   speedupMean: "speedup (baseline ÷ patched time), mean over seeds",
   wallReduction: "wall-clock time saved (%)",
+  wallSaving: "wall-clock time saved, upper bound (%)",
+  component: "component",
+  kind: "kind",
+  change: "kernel change",
   wallReductionMean: "wall-clock time saved (%), mean over seeds",
   reduction: "wall-clock time saved (%)",
   reductionMean: "wall-clock time saved (%), mean over seeds",
@@ -73,5 +77,5 @@ export function fieldTitle(column: string): string {
 
 /** Columns that hold a fraction read as a percentage (wall-clock reductions and their bands and intervals). */
 export function isPercentColumn(column: string): boolean {
-  return /(^|[a-z])(r|R)eduction/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column);
+  return /(^|[a-z])(r|R)eduction/.test(column) || /^wallSaving(Ci95)?$/.test(column) || /^(band(Min|Max)|ci(Low|High)|claim(Min|Max))$/.test(column) || /(^s|[a-z]S)hare$/.test(column) || /(^r|[a-z]R)elativeError$/.test(column);
 }

@@ -2,6 +2,9 @@ import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_NAMES, COSTS, type CostName, type Costs, costValue, defaultCosts } from "../costs/table";
 import { type GuestHypFlavour, MAX_DEPTH, MAX_HELD_LRS, type ModelConfig, validateModelConfig } from "../kvm/config";
 import { RUN_VALUES } from "../run/run";
+import type { Adopted } from "../changes/change";
+import { BUILTIN_NAMES, FP_ELISION } from "../changes/builtin";
+import { parseChangeArgs } from "../changes/load";
 import { ConfigError, LimitError } from "../util/errors";
 import { readJsonInput } from "../util/files";
 import { didYouMean, echo, nearest } from "../util/text";
@@ -16,6 +19,8 @@ export interface OptionSpec {
   readonly help: string;
   /** what a value option accepts: parsing, help, error lines and the fuzz suite read it */
   readonly value?: ValueSpec;
+  /** the option may be given more than once (its values, in order: ParsedArgs.repeated) */
+  readonly repeatable?: boolean;
 }
 
 /** What an option accepts, as help and errors print it. */
@@ -62,6 +67,8 @@ export interface ParsedArgs {
   readonly values: Map<string, string>;
   readonly flags: Map<string, boolean>;
   readonly specs: ReadonlyMap<string, OptionSpec>;
+  /** every value of a repeatable option, in order (`values` holds the first) */
+  readonly repeated: Map<string, string[]>;
 }
 
 /** "depth" and "no-nv2" for every option: what a mistyped name is compared with. */
@@ -100,7 +107,7 @@ const looksLikeOption = (a: string): boolean => a.length > 1 && a.startsWith("-"
  */
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: ParsedArgs = { command, positionals: [], values: new Map(), flags: new Map(), specs: byName };
+  const out: ParsedArgs = { command, positionals: [], values: new Map(), flags: new Map(), specs: byName, repeated: new Map() };
   const seen = new Map<string, string>();
   /** `shown`: the value given, or the flag itself for a boolean */
   const once = (name: string, shown: string): void => {
@@ -143,6 +150,13 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       else i++;
     }
     if (v === undefined) throw new ConfigError(name, "", "", `--${name} needs a value: accepted ${accepted(spec)}`);
+    if (spec.repeatable) {
+      const all = out.repeated.get(name) ?? [];
+      all.push(v);
+      out.repeated.set(name, all);
+      if (!out.values.has(name)) out.values.set(name, v);
+      continue;
+    }
     once(name, v);
     out.values.set(name, v);
   }
@@ -242,8 +256,33 @@ export function jsonKind(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** `--change`, taken by micro, run, compare, trace, stat and check (sweep has a `change` axis instead) */
+export const CHANGE_OPTION: OptionSpec = {
+  name: "change",
+  kind: "value",
+  repeatable: true,
+  value: { type: "name-or-file", values: BUILTIN_NAMES, what: "a change file (FILE.json, docs/changes.md), optionally NAME@LEVELS (all, none, or levels like 0,1)", content: "change" },
+  help: "adopt a kernel change (repeatable): a shipped one by name or a JSON change file, at its default levels or NAME@LEVELS; nv-fp-elision is --patch's change",
+};
+
+/** the listed changes as outputs print them: name, origin and the levels that adopt them */
+export function changesJson(listed: readonly Adopted[]): { name: string; origin: string; levels: number[] }[] {
+  return listed.map((a) => ({ name: a.change.name, origin: a.change.origin, levels: [...a.levels] }));
+}
+
+/** `  change nv-pmu-elision@0,1` for text headers ("" without --change) */
+export function changesText(listed: readonly Adopted[]): string {
+  return listed.map((a) => `  change ${a.change.name}@${a.levels.length ? a.levels.join(",") : "none"}`).join("");
+}
+
 export interface CommonOptions {
   readonly model: ModelConfig;
+  /**
+   * The changes given with --change (nv-fp-elision among them when listed), and the model without them: compare's
+   * baseline (without --change: the model with --patch none).
+   */
+  readonly listed: readonly Adopted[];
+  readonly baseline: ModelConfig;
   readonly seed: number;
   readonly clockGhz: number;
   readonly hostPreemptRate: number;
@@ -253,12 +292,18 @@ export interface CommonOptions {
 
 export function commonOptions(p: ParsedArgs): CommonOptions {
   const depth = num(p, "depth", 1);
+  const listed = p.specs.has("change") ? parseChangeArgs(p.repeated.get("change") ?? [], depth) : [];
+  const fp = listed.find((a) => a.change === FP_ELISION);
+  if (fp && p.values.has("patch")) {
+    throw new ConfigError("change", `${FP_ELISION.name}`, `nv-fp-elision or --patch, not both (--patch LEVELS is --change nv-fp-elision@LEVELS)`);
+  }
+  const others = listed.filter((a) => a !== fp);
   const model: ModelConfig = {
     depth,
     nv2: p.flags.get("nv2") ?? true,
     ecv: p.flags.get("ecv") ?? true,
     guestHyp: oneOf(p, "guest-hyp", "vhe") as GuestHypFlavour,
-    patch: parsePatch(p.values.get("patch"), depth),
+    patch: fp ? [...fp.levels] : parsePatch(p.values.get("patch"), depth),
     sveVl: Number(oneOf(p, "sve-vl", "0")),
     el2Vtimer: p.flags.get("el2-vtimer") ?? false,
     physOffset: p.flags.get("phys-offset") ?? false,
@@ -267,10 +312,14 @@ export function commonOptions(p: ParsedArgs): CommonOptions {
     vpmu: p.flags.get("vpmu") ?? true,
     lrs: num(p, "lrs", 0),
     costs: loadCosts(p.values.get("costs")),
+    ...(others.length > 0 ? { changes: others } : {}),
   };
   validateModelConfig(model);
+  const { changes: _listed, ...withoutChanges } = model;
   return {
     model,
+    listed,
+    baseline: listed.length === 0 ? { ...model, patch: [] } : { ...withoutChanges, patch: fp ? [] : model.patch },
     seed: num(p, "seed", 1),
     clockGhz: num(p, "clock-ghz", 3.0),
     hostPreemptRate: num(p, "host-preempt-rate", 0),

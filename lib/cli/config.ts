@@ -57,6 +57,8 @@ export interface ConfigBlock {
   readonly hostNeonRate?: number;
   /** the unit costs that differ from the defaults (--costs), by name; {} when none */
   readonly costs: Readonly<Partial<Record<CostName, number>>>;
+  /** kernel changes adopted besides the FP-elision change of `patch` (--change), with their levels; absent when none */
+  readonly changes?: readonly { readonly name: string; readonly levels: readonly number[] }[];
 }
 
 /** The unit costs of `costs` that differ from the table's defaults, in the table's order. */
@@ -99,6 +101,7 @@ export function configBlock(c: ConfigInputs): ConfigBlock {
         }
       : {}),
     costs: costOverrides(m.costs),
+    ...(m.changes && m.changes.length > 0 ? { changes: m.changes.map((a) => ({ name: a.change.name, levels: [...a.levels] })) } : {}),
   };
 }
 
@@ -133,6 +136,7 @@ export function configText(b: ConfigBlock, indent = "  ", width = 118): string[]
     ...(b.hypHz !== undefined ? [`hyp-hz ${b.hypHz}`] : []),
     ...(b.hostPreemptRate !== undefined ? [`host-preempt-rate ${b.hostPreemptRate} Hz`] : []),
     ...(b.hostNeonRate !== undefined ? [`host-neon-rate ${b.hostNeonRate} Hz`] : []),
+    ...(b.changes ?? []).map((c) => `change ${c.name}@${levels(c.levels)}`),
   ];
   const lines: string[] = [];
   let line = `${indent}config:`;

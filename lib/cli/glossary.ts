@@ -124,6 +124,12 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["machine, model", "the figure from the trace, and from the model run for the configuration given"],
     ["model/machine", "the ratio; - when either is missing or the machine's is 0"],
   ],
+  candidates: [
+    ["baseline", "the configuration's run: its cycles, leaf exits (the leaf's FP traps included) and L0 traps"],
+    ["rank, kind, component", "the rank by wall saving; put/load (a component of kvm_arch_vcpu_put/load dropped under IN_NESTED_* at every level, the run repeated) or per-exit traps (the guest hypervisors' trapping accesses of one purpose in their exit and handler code)"],
+    ["wall saving", "an upper bound of the wall-clock reduction eliding it would give: 1 - cycles without it / cycles with it (per-exit traps: their self cycles' share of the exit window's run)"],
+    ["cycles/exit, L0 traps/exit", "cycles and L0 traps saved per leaf exit: for put/load rows per leaf exit of the baseline run (FP traps included), for per-exit traps rows per leaf event of the exit window"],
+  ],
   import: [
     ["kvm exits (timed)", "kvm_exit events in the recording (those with a following kvm_entry, whose time is known)"],
     ["nested exceptions, direct injects, nested ERETs, userspace exits", "kvm_inject_nested_exception (into a nested context / into the hyp context), kvm_nested_eret and kvm_userspace_exit events"],

@@ -17,6 +17,7 @@ import { diffCommand } from "./commands/diff";
 import { fitCommand } from "./commands/fit";
 import { explainCommand } from "./commands/explain";
 import { profileCommand } from "./commands/profile";
+import { candidatesCommand } from "./commands/candidates";
 
 /**
  * The nestlab command line. Contract (docs/cli.md): `--json` prints exactly one JSON object on stdout; bad input prints
@@ -28,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   ...[microCommand, runCommand, compareCommand, traceCommand, statCommand, sweepCommand, mergeCommand, checkCommand],
   // what it would take to reach a target (docs/explain.md)
   explainCommand,
+  // what eliding each part of a nested transition would save, and kernel changes as data (docs/changes.md)
+  candidatesCommand,
   // real machines' L0 traces (docs/traces.md)
   ...[importCommand, diffCommand, fitCommand],
   // the workload profiles (docs/runs.md "Workload profiles")

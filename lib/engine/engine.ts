@@ -58,6 +58,9 @@ export interface Engine {
   /** ERET by level j's software: into its guest, or (InHost) to its own userspace */
   eret(j: number, to: "guest" | "inhost"): void;
 
+  /** whether an adopted change skips step `step` (an index into STEP_NAMES) at level j in its current state (lib/changes) */
+  stepSkipped(j: number, step: number): boolean;
+
   /** opens an inclusive FP frame: returns its start (or -1 when nested in another frame) */
   fpBegin(): number;
   /** closes it, adding its cycles to the inclusive FP slot (layout FP_*) and to level j's FP detail */

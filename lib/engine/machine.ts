@@ -9,6 +9,9 @@ import type { Op } from "../kvm/ops";
 import * as paths from "../kvm/paths";
 import type { Path, PathName } from "../kvm/paths";
 import * as steps from "../kvm/steps";
+import * as opsMod from "../kvm/ops";
+import * as changeTables from "../changes/tables";
+import type { LevelEdits } from "../changes/tables";
 import * as errors from "../util/errors";
 import * as accessMod from "./access";
 import type { SysregAccess } from "./access";
@@ -60,6 +63,7 @@ import * as typesMod from "./types";
 const { ACCESS, featureIndex, RES_NATIVE, RES_TRAP, RES_VNCR } = accessMod;
 const { CLS_GUEST_HYP, CLS_HARDWARE, CLS_NVHE_HOST, CLS_NVHE_HYP, compiledCache, compilePath, SEG_CALL, SEG_MMIO, SEG_SR, SEG_STEP, SEG_TRAP } = compileMod;
 const { EV_ERET_GUEST, EV_ERET_INHOST, EV_IRQ_IPI, EV_IRQ_TIMER, EV_MMIO_KERNEL, Trap: TrapClass, trapEvent } = eventsMod;
+const { F_FP_LOADS_ELIDED, F_FP_SAVES_ELIDED } = layout;
 const { COUNTER_INDEX, F_EXITS, F_L0TRAPS, F_VNCR, FP_MOVES, FP_RESTORE, FP_SAVE, FP_TRAP, FP_TRAPS, FP_ZCR, FPD_OF_SLOT, FPD_PUTFP, FPD_TRAP, FPD_TRAPS, MECH_EXCEPTION, MECH_EXIT, MECH_GUEST, NC, NM } = layout;
 const { flatLayout, fpDetailIndex, readAttribution, readCounters, readFpDetail, readFpInclusive } = layout;
 const { packLevel, replayTape, TrapMemo: TrapMemoClass, touchedLevels, unpackLevel } = memoMod;
@@ -70,6 +74,10 @@ const { forward, HANDLER_BY_REASON } = handlers;
 const { armWindowNeon } = nested;
 const { PATHS } = paths;
 const { STEP_BY_INDEX, STEPS } = steps;
+const { STEP_INDEX } = opsMod;
+const { levelEdits } = changeTables;
+const STEP_PUT_FP = STEP_INDEX.putFp;
+const STEP_LOAD_FP = STEP_INDEX.loadFp;
 const { TraceState } = tracingMod;
 const { traceHandleBegin, traceHandleEnd, traceSysregTrap, traceTrapBegin, traceTrapEnd, traceVncrAccess } = emit;
 const TP_VNCR_ACCESS = tracepoints.TRACEPOINT_INDEX.vncr_access;
@@ -130,6 +138,8 @@ export class Machine implements Engine {
   private readonly compiledPaths: CompiledPaths;
   /** the level of an nVHE guest hypervisor (only L1, only at depth 2), or -1 */
   private readonly nvheLevel: number;
+  /** adopted changes' per-level edit tables (lib/changes/tables.ts); undefined when no level carries an edit */
+  private readonly edits: readonly (LevelEdits | undefined)[] | undefined;
   /** the fast engine's memo (undefined: exact) */
   private readonly memo: TrapMemo | undefined;
 
@@ -190,6 +200,7 @@ export class Machine implements Engine {
     this.resSel = featureIndex(cfg.nv2, cfg.ecv, cfg.nv2p1 === true);
     this.noFgt = cfg.fgt === false;
     this.nvheLevel = cfg.guestHyp === "nvhe" ? 1 : -1;
+    this.edits = levelEdits(cfg);
     this.levels = [];
     for (let j = 0; j < cfg.depth; j++) this.levels.push(initialLevel(j, cfg));
     this.lay = flatLayout(cfg.depth);
@@ -355,6 +366,10 @@ export class Machine implements Engine {
    * record). The two give identical counts and cycles (tested).
    */
   run(k: number, p: Path): void {
+    if (this.edits !== undefined) {
+      const t = this.edits[k];
+      if (t !== undefined && (t.pathSkip[p.id]! & this.stateBit(k)) !== 0) return;
+    }
     if (this.trace.active && this.trace.on[TP_VNCR_ACCESS] !== 0) {
       const opsOf = p.ops;
       for (let i = 0; i < opsOf.length; i++) this.exec(k, opsOf[i]!);
@@ -378,7 +393,8 @@ export class Machine implements Engine {
           this.trap(k, EV_MMIO_KERNEL);
           break;
         case SEG_STEP:
-          STEP_BY_INDEX[seg.step]!(this, k);
+          if (this.edits === undefined) STEP_BY_INDEX[seg.step]!(this, k);
+          else this.editedStep(k, seg.step);
           break;
         case SEG_CALL:
           this.run(k, seg.path!);
@@ -388,6 +404,38 @@ export class Machine implements Engine {
           break;
       }
     }
+  }
+
+  /** level k's state as a CONDITION_MASK bit (lib/changes/tables.ts stateBit) */
+  private stateBit(k: number): number {
+    const lv = this.levels[k];
+    return lv === undefined ? 4 : lv.inNestedEret ? 1 : lv.inNestedException ? 2 : 4;
+  }
+
+  stepSkipped(j: number, step: number): boolean {
+    const t = this.edits?.[j];
+    return t !== undefined && (t.stepSkip[step]! & this.stateBit(j)) !== 0;
+  }
+
+  /**
+   * A step under adopted changes: replaced, skipped (the FP-elision change's skips of put_fp / load_fp are counted
+   * as fpSavesElided / fpLoadsElided), or run.
+   */
+  private editedStep(k: number, step: number): void {
+    const t = this.edits![k];
+    if (t !== undefined) {
+      const bit = this.stateBit(k);
+      if ((t.stepReplace[step]! & bit) !== 0) {
+        STEP_BY_INDEX[t.stepWith[step]!]!(this, k);
+        return;
+      }
+      if ((t.stepSkip[step]! & bit) !== 0) {
+        if (step === STEP_PUT_FP) this.bump(k, F_FP_SAVES_ELIDED);
+        else if (step === STEP_LOAD_FP) this.bump(k, F_FP_LOADS_ELIDED);
+        return;
+      }
+    }
+    STEP_BY_INDEX[step]!(this, k);
   }
 
   private compile(cls: CodeClass, p: Path): Segment[] {
@@ -415,7 +463,8 @@ export class Machine implements Engine {
         this.mmioGicr(k);
         return;
       case "step":
-        STEPS[op.step](this, k);
+        if (this.edits === undefined) STEPS[op.step](this, k);
+        else this.editedStep(k, STEP_INDEX[op.step]);
         return;
       case "call":
         this.run(k, PATHS[op.path as PathName]);

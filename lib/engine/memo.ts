@@ -54,6 +54,7 @@ export const CONFIG_IN_MEMO_KEY: ConfigKeyClassification<ModelConfig> = {
   lrs: "key",
   costs: "key",
   fpPolicy: "key",
+  changes: "key",
 };
 const CONFIG_KEY_FIELDS = (Object.keys(CONFIG_IN_MEMO_KEY) as (keyof ModelConfig)[]).filter((f) => CONFIG_IN_MEMO_KEY[f] === "key");
 

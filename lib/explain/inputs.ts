@@ -123,11 +123,13 @@ export const MODEL_INPUTS: { readonly [K in keyof ModelConfig]-?: InputSpec | No
   lrs: among([0, 1, 2, 3], (o) => o.model.lrs ?? 0, (o, v) => withModel(o, { lrs: v }), "list registers held across exits at every level"),
   costs: { notAnInput: "each unit cost is its own scaled input (COST_INPUTS)" },
   fpPolicy: { notAnInput: "the unsound FP policies exist for check's oracle, not as configurations" },
+  changes: { notAnInput: "a kernel change is what compare --change measures, not an input of the explained run" },
 };
 
 /** Every run option: an input, or why not. */
 export const RUN_INPUTS: { readonly [K in keyof RunOptions]-?: InputSpec | NotAnInput } = {
   model: { notAnInput: "its fields are classified in MODEL_INPUTS" },
+  compareBaseline: { notAnInput: "compare's baseline (--change), not a property of the system" },
   profile: { notAnInput: "its fields are classified in PROFILE_INPUTS" },
   ioRate: scaled((o) => o.ioRate ?? o.profile.ioRate, (o, v) => ({ ...o, ioRate: v }), "I/O exits per second of work time", false),
   timerHz: among([0, 100, 250, 1000], (o) => o.timerHz ?? o.profile.timerHz, (o, v) => ({ ...o, timerHz: v }), "the leaf's tick (Hz; 0: tickless)"),

@@ -1,5 +1,6 @@
 import { isSveVectorLength } from "../arch/sve";
 import { type CostName, COSTS, type Costs, defaultCosts } from "../costs/table";
+import type { Adopted } from "../changes/change";
 import type { FpPolicy } from "./policy";
 import { ConfigError } from "../util/errors";
 
@@ -62,6 +63,11 @@ export interface ModelConfig {
   readonly costs: Costs;
   /** the FP save/restore policy of the levels in `patch` (default nv-fp-elision, the change); see FP_POLICIES */
   readonly fpPolicy?: FpPolicy;
+  /**
+   * Kernel changes adopted besides the FP-elision change of `patch` (`--change`, lib/changes): each with the levels
+   * whose KVM carries it. Default none.
+   */
+  readonly changes?: readonly Adopted[];
 }
 
 export const MAX_DEPTH = 8;
@@ -106,6 +112,13 @@ export function validateModelConfig(cfg: ModelConfig): void {
     if (unit === undefined) throw new ConfigError("costs", name, `unit-cost names: ${Object.keys(COSTS).join(", ")}`);
     const ok = unit === "bytes/cycle" ? v > 0 && Number.isFinite(v) : Number.isInteger(v) && v >= 0;
     if (!ok) throw new ConfigError("costs", `${name}=${v}`, unit === "bytes/cycle" ? "a number > 0" : "an integer >= 0 (cycles)");
+  }
+  for (const a of cfg.changes ?? []) {
+    for (const l of a.levels) {
+      if (!Number.isInteger(l) || l < 0 || l >= cfg.depth) {
+        throw new ConfigError("change", `${a.change.name}@${a.levels.join(",")}`, `a change at none, all, or hypervisor levels 0..${cfg.depth - 1} at depth ${cfg.depth}`);
+      }
+    }
   }
   for (const l of cfg.patch) {
     if (!Number.isInteger(l) || l < 0 || l >= cfg.depth) {

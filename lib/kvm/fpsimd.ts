@@ -5,6 +5,7 @@ import * as layout from "../engine/layout";
 import * as observe from "../engine/observe";
 import type { Trap } from "../engine/events";
 import * as emit from "../trace/emit";
+import * as ops from "./ops";
 import type { Op } from "./ops";
 import type { FpPolicy } from "./policy";
 
@@ -18,7 +19,7 @@ import type { FpPolicy } from "./policy";
 // hot imports bound to module-local constants (see test/engine/hot-imports.test.ts)
 const { R, W } = access;
 const { EV_FP, EV_SVE } = events;
-const { F_FP_BYTES, F_FP_LOADS_ELIDED, F_FP_RESTORES, F_FP_SAVES, F_FP_SAVES_ELIDED, F_FP_TRAPS, F_HOST_FP_RESTORES, F_HOST_FP_SAVES } = layout;
+const { F_FP_BYTES, F_FP_RESTORES, F_FP_SAVES, F_FP_SAVES_ELIDED, F_FP_TRAPS, F_HOST_FP_RESTORES, F_HOST_FP_SAVES } = layout;
 const { FP_RESTORE, FP_SAVE, FP_ZCR, MECH_FP } = layout;
 const { traceFpMove, traceFpTrap } = emit;
 const { OBS_RESTORE, OBS_SAVE, OBS_USE, WHO_LEAF, WHO_NEON, WHO_OTHER, WHO_VMM } = observe;
@@ -34,6 +35,7 @@ const A_ZCR_EL12_W = W("ZCR_EL12");
 const A_ZCR_EL2_R = R("ZCR_EL2");
 const A_DAIF_W = W("DAIF");
 const ISB: Op = { kind: "isb" };
+const STEP_PUT_FP = ops.STEP_INDEX.putFp;
 
 /** the FP save/restore policy level j's KVM runs */
 export function policyAt(m: Engine, j: number): FpPolicy {
@@ -47,10 +49,9 @@ export function policyAt(m: Engine, j: number): FpPolicy {
  * elide-save-only variant does not return early: its put flushes without saving; see putFp.)
  */
 export function fpPutLoadElided(m: Engine, j: number): boolean {
-  const pol = policyAt(m, j);
-  if (pol === "elide-always") return true;
-  const lv = m.levels[j]!;
-  return (lv.inNestedEret || lv.inNestedException) && (pol === "nv-fp-elision" || pol === "no-zcr-reset");
+  // the edits of the change (lib/changes/builtin.ts nv-fp-elision) and of the policy variants, at the levels that
+  // carry them, applied where steps are dispatched (lib/changes/tables.ts)
+  return m.stepSkipped(j, STEP_PUT_FP);
 }
 
 /**
@@ -258,13 +259,12 @@ export function ctxsyncFp(m: Engine, j: number): void {
   }
 }
 
-/** fpsimd.c kvm_arch_vcpu_put_fp (+ the change's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION). */
+/**
+ * fpsimd.c kvm_arch_vcpu_put_fp. The change's early return under IN_NESTED_ERET / IN_NESTED_EXCEPTION is an edit
+ * applied where steps are dispatched (lib/changes: the engine skips this step and counts fpSavesElided).
+ */
 export function putFp(m: Engine, j: number): void {
   const lv = m.levels[j]!;
-  if (fpPutLoadElided(m, j)) {
-    m.bump(j, F_FP_SAVES_ELIDED);
-    return;
-  }
   let c0 = m.cycles;
   m.sr(j, A_DAIF_W); // local_irq_save
   m.fpOutside(j, m.cycles - c0);
@@ -281,13 +281,12 @@ export function putFp(m: Engine, j: number): void {
   m.fpOutside(j, m.cycles - c0);
 }
 
-/** fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE. */
+/**
+ * fpsimd.c kvm_arch_vcpu_load_fp: save and flush the host task's FP state, fp_owner = FREE (the change's early return:
+ * see putFp; the engine counts fpLoadsElided).
+ */
 export function loadFp(m: Engine, j: number): void {
   const lv = m.levels[j]!;
-  if (fpPutLoadElided(m, j)) {
-    m.bump(j, F_FP_LOADS_ELIDED);
-    return;
-  }
   fpsimdSaveAndFlush(m, j);
   lv.guestOwnsFp = false;
 }

@@ -8,14 +8,14 @@ import * as kvmstat from "./kvmstat";
 import * as parse from "./parse";
 
 // hot imports bound to module-local constants (test/engine/hot-imports.test.ts)
-const { closeSync, constants, fstatSync, openSync, readSync } = fs;
+const { closeSync, fstatSync, readSync } = fs;
 const { ConfigError } = errors;
 type ConfigError = errors.ConfigError;
 const { TraceImporter, TraceLineError } = importer;
 type TraceLineError = importer.TraceLineError;
 const { isKvmStatLine, KvmStatImporter } = kvmstat;
 const { isNoiseLine } = parse;
-const { fileKind, reason } = files;
+const { openInputFile } = files;
 const { echo } = textUtil;
 
 /**
@@ -78,22 +78,8 @@ function badLine(source: string, e: TraceLineError, field = "file"): ConfigError
 
 /** Imports a recording from a file (streaming). Bad input is a ConfigError naming the file and line. */
 export function importTraceFile(file: string, opts: ImportOptions = {}): ImportSummary {
-  let fd: number;
   const field = opts.field ?? "file";
-  const what = "trace-cmd report text, perf script output or a perf kvm stat report";
-  try {
-    // O_NONBLOCK: a FIFO without a writer does not hold the open; it is then refused for what it is
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw new ConfigError(field, file, `a readable file: ${what} (${reason(e)})`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new ConfigError(field, file, `a regular file: ${what} (this is ${fileKind(st)}; save a stream to a file first)`);
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
+  const { fd } = openInputFile(file, field, "trace-cmd report text, perf script output or a perf kvm stat report", "save a stream to a file first");
   const d = new Dispatch(file);
   try {
     const total = fstatSync(fd).size;

@@ -137,11 +137,16 @@ export function savingBuckets(baseline: RunResult, patched: RunResult, totalSave
   return out;
 }
 
+/** compare's baseline model: o.compareBaseline (the model without the --change list), else the model with --patch none */
+export function compareBaseline(o: RunOptions): RunOptions["model"] {
+  return o.compareBaseline ?? { ...o.model, patch: [] };
+}
+
 /** Both runs; progress (when asked for) covers the two: the baseline's work is the first half, the patched run's the second. */
 export function runCompare(o: RunOptions): CompareResult {
   const p = o.progress;
   const half = (i: number, label: string): RunOptions["progress"] => p && ((d, t) => p(i * t + d, 2 * t, `compare ${label}`));
-  const baseline = runWorkload({ ...o, model: { ...o.model, patch: [] }, progress: half(0, "baseline run") });
+  const baseline = runWorkload({ ...o, model: compareBaseline(o), progress: half(0, "baseline run") });
   const patched = runWorkload({ ...o, progress: half(1, "patched run") });
   return compareRuns(baseline, patched);
 }

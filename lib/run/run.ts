@@ -45,6 +45,8 @@ export const RUN_VALUES = {
 
 export interface RunOptions {
   readonly model: ModelConfig;
+  /** the model compare runs as its baseline (lib/run/compare.ts); default: `model` with the FP-elision change at no level */
+  readonly compareBaseline?: ModelConfig;
   readonly profile: WorkloadProfile;
   /** overrides profile.ioRate */
   readonly ioRate?: number;

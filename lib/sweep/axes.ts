@@ -1,6 +1,7 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_MAX, COST_NAMES, COSTS, type CostName } from "../costs/table";
 import { MAX_DEPTH, MAX_HELD_LRS } from "../kvm/config";
+import { BUILTIN_NAMES, FP_ELISION } from "../changes/builtin";
 import { RUN_DEFAULTS, RUN_VALUES } from "../run/run";
 import { PROFILE_NAMES } from "../workload/profiles";
 import { describeValue, type NumberSpec, numberFrom, type ValueSpec } from "../util/values";
@@ -149,6 +150,27 @@ export const AXES: readonly Axis[] = [
 
 const LRS: NumberSpec = { type: "integer", min: 0, max: MAX_HELD_LRS };
 
+/** shipped changes a sweep's change axis takes (the FP-elision change has its own axis: patch) */
+const SWEPT_CHANGES = BUILTIN_NAMES.filter((n) => n !== FP_ELISION.name);
+
+/**
+ * A kernel change (lib/changes): `none`, or a shipped change's name at its default levels, or NAME@LEVELS with
+ * LEVELS `all`, `none` or levels joined by + (`nv-pmu-elision@0+1`). Canonical form: levels sorted. Whether the
+ * levels exist at the point's depth is a combination rule (checked per point).
+ */
+function parseChangeValue(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  if (v === "none") return v;
+  const at = v.indexOf("@");
+  const name = at < 0 ? v : v.slice(0, at);
+  if (!SWEPT_CHANGES.includes(name)) return undefined;
+  if (at < 0) return v;
+  const levels = v.slice(at + 1);
+  if (levels === "all" || levels === "none") return v;
+  const p = parsePatchValue(levels);
+  return p === undefined || p === "none" || p === "all" ? undefined : `${name}@${p}`;
+}
+
 /**
  * Hardware and VM inputs (docs/fidelity.md "Hardware and VM inputs"): axes whose columns appear only when swept, so
  * the results of sweeps that leave them at their defaults keep the columns they always had.
@@ -173,6 +195,14 @@ export const HW_AXES: readonly Axis[] = [
   {
     name: "lrs", column: "lrs", type: "integer", fallback: 0,
     description: "list registers held across exits at every level", accepted: describeValue(LRS, true), value: LRS, parse: numeric(LRS),
+  },
+  // not hardware, but alike in that its column appears only when swept
+  {
+    name: "change", column: "change", type: "string", fallback: "none",
+    description: "a kernel change adopted besides --patch's FP-elision change (docs/changes.md)",
+    accepted: `none, ${SWEPT_CHANGES.join(", ")}, or NAME@LEVELS (LEVELS: all, none, or levels joined by +)`,
+    value: { type: "syntax", accepted: `none, ${SWEPT_CHANGES.join(", ")}, or NAME@LEVELS (levels joined by +)`, examples: ["none", ...SWEPT_CHANGES, `${SWEPT_CHANGES[0]}@0+1`] },
+    parse: parseChangeValue,
   },
 ];
 

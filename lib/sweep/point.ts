@@ -1,5 +1,7 @@
 import { COST_NAMES, COSTS, type CostName, type Costs } from "../costs/table";
 import type { GuestHypFlavour, ModelConfig } from "../kvm/config";
+import { BUILTIN_CHANGES } from "../changes/builtin";
+import { type Adopted, defaultLevels } from "../changes/change";
 import { type RunOptions, runWorkload } from "../run/run";
 import { ConfigError, LimitError } from "../util/errors";
 import { namedProfile, type WorkloadProfile } from "../workload/profiles";
@@ -30,6 +32,15 @@ export function patchLevels(patch: string, depth: number): number[] {
   if (patch === "all") return Array.from({ length: depth }, (_, i) => i);
   if (patch === "none") return [];
   return patch.split("+").map(Number);
+}
+
+/** the change axis's value at a depth (`none`, NAME, NAME@LEVELS; lib/sweep/axes.ts) -> the adopted changes */
+export function pointChanges(value: string, depth: number): Adopted[] {
+  if (value === "none") return [];
+  const at = value.indexOf("@");
+  const change = BUILTIN_CHANGES.get(at < 0 ? value : value.slice(0, at));
+  if (!change) throw new ConfigError("change", value, "a shipped change's name (lib/changes/builtin.ts)");
+  return [{ change, levels: at < 0 ? defaultLevels(change, depth) : patchLevels(value.slice(at + 1), depth) }];
 }
 
 /** Unit costs of a point: the base costs, then `cost.NAME` values, then `cost-scale.NAME` factors. */
@@ -63,6 +74,7 @@ export function pointRunOptions(p: RunParams, base: Costs, profiles: Profiles = 
     ...(p.nv2p1 !== undefined ? { nv2p1: bool(p, "nv2p1") } : {}),
     ...(p.vpmu !== undefined ? { vpmu: bool(p, "vpmu") } : {}),
     ...(p.lrs !== undefined ? { lrs: num(p, "lrs") } : {}),
+    ...(p.change !== undefined && p.change !== "none" ? { changes: pointChanges(String(p.change), depth) } : {}),
     costs: pointCosts(p, base),
   };
   return {

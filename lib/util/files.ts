@@ -85,20 +85,33 @@ export function fileKind(st: Stats): string {
 }
 
 /**
- * Reads an input file as UTF-8 text: a regular file of at most `maxBytes`. Anything else is a ConfigError on `field`
- * saying what the path is; nothing ever blocks (the file is opened with O_NONBLOCK, so a FIFO without a writer does not
- * hold the open, and is then refused for what it is).
+ * Opens an input file for reading: a regular file, opened with O_NONBLOCK so that a FIFO without a writer does not
+ * hold the open (it is then refused for what it is). Anything else is a ConfigError on `field` saying what the path
+ * is; `hint` follows that (e.g. "save a stream to a file first"). The caller closes the descriptor.
  */
-export function readInputFile(file: string, field: string, what: string, maxBytes = INPUT_MAX_BYTES): string {
+export function openInputFile(file: string, field: string, what: string, hint = ""): { fd: number; st: Stats } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new ConfigError(field, file, `a readable file: ${what} (${reason(e)})`);
   }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new ConfigError(field, file, `a regular file: ${what} (this is ${fileKind(st)}${hint ? `; ${hint}` : ""})`);
+  }
+  return { fd, st };
+}
+
+/**
+ * Reads an input file as UTF-8 text: a regular file of at most `maxBytes`. Anything else is a ConfigError on `field`
+ * saying what the path is; nothing ever blocks (the file is opened with O_NONBLOCK, so a FIFO without a writer does not
+ * hold the open, and is then refused for what it is).
+ */
+export function readInputFile(file: string, field: string, what: string, maxBytes = INPUT_MAX_BYTES): string {
+  const { fd, st } = openInputFile(file, field, what);
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new ConfigError(field, file, `a regular file: ${what} (this is ${fileKind(st)})`);
     const tooBig = (): ConfigError => new ConfigError(field, file, `a file of at most ${maxBytes} bytes: ${what}`);
     if (st.size > maxBytes) throw tooBig();
     // read to the end, whatever the size says (files under /proc say 0)

@@ -14,7 +14,7 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const MODEL_DIRS = ["lib/arch", "lib/kvm", "lib/engine", "lib/costs", "lib/workload", "lib/run", "lib/micro", "lib/oracle"];
+const MODEL_DIRS = ["lib/arch", "lib/changes", "lib/kvm", "lib/engine", "lib/costs", "lib/workload", "lib/run", "lib/micro", "lib/oracle"];
 const MODEL_FILES = [
   "lib/sweep/axes.ts",
   "lib/sweep/grid.ts",

@@ -51,8 +51,8 @@ export type ValueSpec =
   /** a comma list of items */
   | { readonly type: "list"; readonly item: ValueSpec };
 
-/** what an input file holds: JSON (costs, grid, workload) or a machine's L0 recording as text (trace) */
-export type InputContent = "costs" | "grid" | "workload" | "trace";
+/** what an input file holds: JSON (costs, grid, workload, a kernel change) or a machine's L0 recording as text (trace) */
+export type InputContent = "costs" | "grid" | "workload" | "trace" | "change";
 
 /** Big round bounds read better as powers of ten. */
 export function formatBound(n: number): string {

@@ -242,7 +242,7 @@ describe("point 8: progress", () => {
     expect(quiet.code).toBe(0);
     expect(quiet.calls).toEqual([]);
     expect(quiet.out).toBe(loud.out);
-    for (const name of ["micro", "run", "compare", "trace", "stat", "sweep", "check", "explain", "import", "diff", "fit"]) {
+    for (const name of ["micro", "run", "compare", "trace", "stat", "sweep", "check", "explain", "candidates", "import", "diff", "fit"]) {
       const c = COMMANDS.find((x) => x.name === name)!;
       expect(c.options.some((o) => o.name === "quiet" && o.kind === "bool"), name).toBe(true);
     }

@@ -1,3 +1,4 @@
+import { BUILTIN_CHANGES } from "../../lib/changes/builtin";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -86,6 +87,7 @@ describe("the memo key, derived from the types", () => {
       lrs: { ...base, lrs: 2 },
       costs: { ...base, costs: { ...base.costs, hvcHandler: 61 } },
       fpPolicy: { ...base, fpPolicy: "elide-always" },
+      changes: { ...base, changes: [{ change: BUILTIN_CHANGES.get("nv-pmu-elision")!, levels: [0] }] },
     };
     for (const [f, cfg] of Object.entries(changed) as [keyof ModelConfig, ModelConfig][]) {
       if (CONFIG_IN_MEMO_KEY[f] === "key") expect(configMemoKey(cfg), f).not.toBe(configMemoKey(base));

@@ -74,7 +74,7 @@ describe("explain on the model", () => {
   const o = { model: defaultModelConfig({ depth: 2 }), profile: PROFILES["io-heavy"]!, durationMs: 5, seed: 1, clockGhz: 3, hostPreemptRate: 0, hostNeonRate: 0 };
 
   it("declares every structural input of ModelConfig, and never changes the configuration it is given", async () => {
-    expect(Object.keys(MODEL_INPUTS).sort()).toEqual(Object.keys(defaultModelConfig({ depth: 2, physOffset: false, fpPolicy: "nv-fp-elision" })).sort());
+    expect(Object.keys(MODEL_INPUTS).sort()).toEqual(Object.keys(defaultModelConfig({ depth: 2, physOffset: false, fpPolicy: "nv-fp-elision", changes: [] })).sort());
     const names = explainInputs(o).map((i) => i.name);
     for (const n of ["nv2", "ecv", "el2Vtimer", "physOffset", "sveVl", "patch", "hypHz", "timerHz", "fpUse", "ioUserFraction", "cost.vmmMmio", "cost.fpBytesPerCycle"]) expect(names).toContain(n);
     const before = JSON.stringify(o);

@@ -123,6 +123,7 @@ const VALID: Record<Exclude<InputContent, "trace">, unknown> = {
   costs: { vmmMmio: 2000, fpBytesPerCycle: 32 },
   grid: { axes: { depth: [1, 2], "duration-ms": [0.2] }, seeds: 2, costs: { isb: 30 } },
   workload: { name: "fuzz", ioRate: 8000, ioUserFraction: 0.5, ioIrqFraction: 0.5, ipiRate: 100, s2FaultRate: 10, wfiRate: 10, fpUse: 0.5, timerHz: 250 },
+  change: { name: "fuzz-change", title: "drop the PMU switch", origin: "hypothetical", rationale: "fuzzing", levels: "all", edits: [{ step: "pmuTrapsPut", action: "drop", when: "IN_NESTED" }] },
 };
 
 /** text of each hostile trace file: the JSON classes' names, read as what they mean for a text recording */
@@ -151,8 +152,10 @@ function hostileTexts(c: Exclude<InputContent, "trace">): Record<string, string>
     "proto-key": valid.replace("{", '{"__proto__":{"polluted":1},'),
     "unknown-key": valid.replace("{", '{"nosuchkey":1,'),
     "wrong-value-type": valid.replace(new RegExp(`"${firstKey}":[^,}\\]]+`), `"${firstKey}":"7"`).replace(`"${firstKey}":{`, `"${firstKey}":"{`),
-    "out-of-range": c === "costs" ? '{"vmmMmio":-5}' : c === "grid" ? '{"axes":{"depth":[9]}}' : valid.replace('"fpUse":0.5', '"fpUse":1.5'),
-    "huge-literal": c === "costs" ? '{"vmmMmio":1e309}' : c === "grid" ? '{"axes":{"io-rate":[1e309]}}' : valid.replace('"ioRate":8000', '"ioRate":1e309'),
+    "out-of-range":
+      c === "costs" ? '{"vmmMmio":-5}' : c === "grid" ? '{"axes":{"depth":[9]}}' : c === "change" ? valid.replace('"levels":"all"', '"levels":[9]') : valid.replace('"fpUse":0.5', '"fpUse":1.5'),
+    "huge-literal":
+      c === "costs" ? '{"vmmMmio":1e309}' : c === "grid" ? '{"axes":{"io-rate":[1e309]}}' : c === "change" ? valid.replace('"levels":"all"', '"levels":[1e309]') : valid.replace('"ioRate":8000', '"ioRate":1e309'),
   };
 }
 
@@ -166,7 +169,7 @@ export function makeFixtures(root: string): Fixtures {
   mkdirSync(join(inputs, "dir.json"));
   symlinkSync(join(inputs, "missing", "x.json"), join(inputs, "dangling.json"));
   const files = {} as Record<InputContent, Record<string, string>>;
-  for (const c of ["costs", "grid", "workload", "trace"] as InputContent[]) {
+  for (const c of ["costs", "grid", "workload", "trace", "change"] as InputContent[]) {
     const f: Record<string, string> = {};
     const put = (cls: string, text: string): void => {
       const p = join(inputs, `${c}-${cls}.json`);

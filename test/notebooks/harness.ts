@@ -36,17 +36,21 @@ export const EXPECTED: Record<string, { tables: string[]; charts: string[]; same
   "03-io-exception-rate": { tables: ["speedup-io-rate"], charts: ["speedup-heatmap"] },
   "04-sve-vector-length": { tables: ["speedup-sve"], charts: ["speedup-sve"] },
   "05-what-if": { tables: ["adoption", "knobs"], charts: ["adoption"] },
-  "06-patch-claims": { tables: ["claims", "where-saved", "fp-mechanism"], charts: ["claims-band", "where-saved"] },
+  "06-patch-claims": { tables: ["claims", "where-saved", "exit", "sensitivity", "explain"], charts: ["claims", "where-saved", "exit", "tornado"] },
   "07-fp-safety": { tables: ["fp-safety", "fp-safety-deep", "fp-exhaustive"], charts: ["fp-safety"] },
-  "08-real-trace": { tables: ["exit-kinds", "windows", "machine-vs-model", "fit"], charts: ["machine-vs-model"] },
+  "08-real-trace": { tables: ["exit-kinds", "windows", "machine-vs-model", "fit", "fit-seeds"], charts: ["machine-vs-model"] },
+  "09-candidates": {
+    tables: ["candidates", "examples"],
+    charts: ["candidates", "examples-by-depth"],
+    same: [["candidates", "wallSaving"]],
+  },
 };
 
 /**
  * Notebooks written as experiments (question, method, assumptions; variance over seeds; a conclusion from their own
- * numbers). 06-patch-claims belongs to the claims work, which rewrites it; 08-real-trace (merged beside this rule)
- * is being rewritten to it; the rest are held to it.
+ * numbers).
  */
-export const EXPERIMENTS = Object.keys(EXPECTED).filter((n) => n !== "06-patch-claims" && n !== "08-real-trace");
+export const EXPERIMENTS = Object.keys(EXPECTED);
 
 /** The experiment notebooks in notebooks/ (01..09), by name without .ipynb. */
 export function experimentNotebooks(): string[] {

@@ -1,7 +1,8 @@
 import { FP_POLICIES, type FpPolicy } from "../../kvm/policy";
 import { checkExhaustive, checkRandom, stepAlphabet } from "../../oracle/check";
 import { ConfigError } from "../../util/errors";
-import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
+import { touchesFp } from "../../changes/change";
+import { CHANGE_OPTION, COMMON_OPTIONS, changesText, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import { configBlock, configText } from "../config";
 import { glossaryText } from "../glossary";
 import type { Command } from "../command";
@@ -13,6 +14,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "max-len", kind: "value", value: { type: "integer", min: 0, max: 6 }, help: "exhaustive mode: longest schedule; default 4" },
   { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized handling replaying the FP observer calls it recorded; exact: every operation stepped (up to 3 million L0 traps per schedule)" },
   ...COMMON_OPTIONS,
+  CHANGE_OPTION,
 ];
 
 export const checkCommand: Command = {
@@ -51,14 +53,27 @@ export const checkCommand: Command = {
     );
     // exit 3: a violation was found (docs/cli.md "Exit codes"), so scripts and CI can gate on the status
     const status = r.violations > 0 ? 3 : 0;
+    // the oracle follows FP/SVE register contents: it judges a change that alters FP state handling, and says so of one it cannot
+    const judged = common.listed.map((a) => {
+      const fp = touchesFp(a.change);
+      return {
+        name: a.change.name,
+        levels: [...a.levels],
+        judged: fp,
+        note: fp
+          ? "alters FP/SVE state handling: judged by the FP/SVE oracle (the violations above count for it)"
+          : "not judged: it alters no FP/SVE state handling, and the oracle checks FP/SVE state only (its correctness needs an argument of its own: docs/changes.md)",
+      };
+    });
     const config = configBlock({ model: common.model, clockGhz: common.clockGhz, seed: common.seed });
     if (common.json) {
-      io.out(JSON.stringify({ ...r, config }) + "\n");
+      io.out(JSON.stringify({ ...r, config, ...(judged.length > 0 ? { changes: judged } : {}) }) + "\n");
       return status;
     }
     const lines = [
       `check ${r.policy}  depth ${r.depth}  patch ${r.patch.length ? r.patch.join(",") : "none"}  sve-vl ${r.sveVl}  ${r.mode}  engine ${r.engine}` +
-        (r.maxLen !== undefined ? ` up to ${r.maxLen} steps` : ""),
+        (r.maxLen !== undefined ? ` up to ${r.maxLen} steps` : "") +
+        changesText(common.listed),
       `  ${r.schedules.toLocaleString("en-US")} schedules, ${r.steps.toLocaleString("en-US")} steps over ${stepAlphabet(r.depth, r.sveVl).length} kinds of event`,
       ...configText(config),
       `  violations: ${r.violations}`,
@@ -66,6 +81,7 @@ export const checkCommand: Command = {
     if (r.firstViolation) {
       lines.push("  first violation (shrunk):", `    ${r.firstViolation.text}`);
     }
+    for (const c of judged) lines.push(`  change ${c.name}: ${c.note}`);
     io.out(lines.join("\n") + "\n");
     return status;
   },

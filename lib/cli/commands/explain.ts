@@ -19,7 +19,7 @@ const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
   { name: "top", kind: "value", value: { type: "integer", min: 1, max: 1000 }, help: `how many of the smallest changes to list; default ${EXPLAIN_DEFAULTS.top}` },
   { name: "pair-inputs", kind: "value", value: { type: "integer", min: 0, max: 100 }, help: `how many inputs to pair (those whose single change helps most); default ${EXPLAIN_DEFAULTS.pairInputs}, 0: singles only` },
   { name: "workers", kind: "value", value: WORKERS, help: `worker threads; default the core count (${defaultWorkers()} here); 0 runs in the main thread` },
-  ...RUN_OPTIONS.filter((o) => o.name !== "engine"),
+  ...RUN_OPTIONS.filter((o) => o.name !== "engine" && o.name !== "change"),
 ];
 
 const pct = (v: number | null): string => (v === null ? "-" : `${(100 * v).toFixed(2)}%`);

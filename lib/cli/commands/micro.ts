@@ -1,7 +1,7 @@
 import { isMicroOp, MICRO_DEFAULT_ITERATIONS, MICRO_OPS, MICRO_WARMUP, runMicro } from "../../micro/micro";
 import { ConfigError } from "../../util/errors";
 import { didYouMean, echo, nearest } from "../../util/text";
-import { COMMON_OPTIONS, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
+import { CHANGE_OPTION, COMMON_OPTIONS, changesJson, changesText, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
 import { glossaryText } from "../glossary";
@@ -12,6 +12,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "leaf-fp", kind: "bool", help: "the leaf uses FP/SIMD between iterations (where the FP-elision patch shows)" },
   { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized trap handling, any depth; exact: every operation stepped" },
   ...COMMON_OPTIONS,
+  CHANGE_OPTION,
 ];
 
 export const microCommand: Command = {
@@ -46,6 +47,7 @@ export const microCommand: Command = {
       ns,
       // the shared configuration block (lib/cli/config.ts): micro uses no seed, duration or workload
       config: configBlock({ model: common.model, clockGhz: common.clockGhz }),
+      ...(common.listed.length > 0 ? { changes: changesJson(common.listed) } : {}),
     };
     if (common.json) {
       io.out(JSON.stringify(result) + "\n");
@@ -53,7 +55,7 @@ export const microCommand: Command = {
     }
     const head = `micro ${r.op}  depth ${r.depth}  ${common.model.nv2 ? "NV2" : "NV only"}  patch ${
       common.model.patch.length ? common.model.patch.join(",") : "none"
-    }  sve-vl ${common.model.sveVl}${r.leafFp ? "  leaf-fp" : ""}  (${r.iterations} iterations)`;
+    }  sve-vl ${common.model.sveVl}${r.leafFp ? "  leaf-fp" : ""}${changesText(common.listed)}  (${r.iterations} iterations)`;
     const fields = ["exits", "fullExits", "fastExits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "fpSavesElided", "cycles"] as const;
     const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => fmt(l[f]))]);
     io.out(

@@ -1,12 +1,13 @@
-import { type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
+import { compareBaseline, type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { SENSITIVITY_CASES, sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
+import type { Adopted } from "../../changes/change";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
 import { isProfileFile, loadProfile } from "../../workload/load";
 import { PROFILE_NAMES } from "../../workload/profiles";
-import { COMMON_OPTIONS, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
+import { CHANGE_OPTION, COMMON_OPTIONS, changesJson, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
 import { glossaryText } from "../glossary";
@@ -26,6 +27,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: "duration-ms", kind: "value", value: RUN_VALUES.durationMs, help: `length of the leaf's work stream in native work time; default ${RUN_DEFAULTS.durationMs.value}` },
   { name: "engine", kind: "value", value: { type: "enum", values: ["fast", "exact"] }, help: "fast (default): memoized trap handling; exact: every operation stepped" },
   ...COMMON_OPTIONS,
+  CHANGE_OPTION,
 ];
 
 const COMPARE_OPTIONS: readonly OptionSpec[] = [
@@ -39,7 +41,7 @@ const COMPARE_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number = RUN_DEFAULTS.durationMs.value): RunOptions & { json: boolean } {
+export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number = RUN_DEFAULTS.durationMs.value): RunOptions & { json: boolean; listed?: readonly Adopted[] } {
   const common = commonOptions(p);
   const engine = p.specs.has("engine") ? (oneOf(p, "engine", "fast") as "fast" | "exact") : "fast";
   return {
@@ -56,6 +58,7 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number =
     engine,
     ...(io.progress ? { progress: io.progress } : {}),
     json: common.json,
+    ...(common.listed.length > 0 ? { compareBaseline: common.baseline, listed: common.listed } : {}),
   };
 }
 
@@ -132,7 +135,7 @@ export interface CompareExit {
 export function compareExit(o: RunOptions, windowMs: number): CompareExit {
   const pr = o.progress;
   const half = (i: number): RunOptions["progress"] => pr && ((d, t) => pr(i * t + d, 2 * t, "compare exit window"));
-  const b = exitAttribution({ ...o, model: { ...o.model, patch: [] }, progress: half(0) }, windowMs);
+  const b = exitAttribution({ ...o, model: compareBaseline(o), progress: half(0) }, windowMs);
   const p = exitAttribution({ ...o, progress: half(1) }, windowMs);
   return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
 }
@@ -249,7 +252,7 @@ export const compareCommand: Command = {
     }
     noPositionals(p);
     const o = runOptionsFrom(p, io);
-    if (o.model.patch.length === 0) {
+    if (o.model.patch.length === 0 && o.listed === undefined) {
       // the baseline is --patch none: comparing it with itself says nothing
       throw new ConfigError("patch", p.values.get("patch") ?? "none", `all, or a comma list of levels 0..${o.model.depth - 1}: compare runs --patch none as its baseline, so --patch none would compare the baseline with itself`);
     }
@@ -268,10 +271,11 @@ export const compareCommand: Command = {
     const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit({ ...quiet, ...at(1, "exit window, exact engine") }, windowMs)) : undefined;
     const band = withBand ? withCostsNamed(p, () => sensitivity(o, stage(weights.length - 1, "sensitivity band"))) : undefined;
     if (o.json) {
-      io.out(exactJson({ ...(compareJson(c, config) as object), ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      const changes = o.listed ? { changes: changesJson(o.listed) } : {};
+      io.out(exactJson({ ...(compareJson(c, config) as object), ...changes, ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;
     }
-    let text = compareText(c, o.model.patch, config) + "\n";
+    let text = (o.listed ? `baseline: without --change ${o.listed.map((a) => `${a.change.name}@${a.levels.join(",") || "none"}`).join(" ")}\n` : "") + compareText(c, o.model.patch, config) + "\n";
     if (exit) text += "\n" + exitText(exit) + "\n";
     if (band) {
       const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

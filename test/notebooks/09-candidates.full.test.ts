@@ -1,0 +1,3 @@
+import { notebookTests } from "./harness";
+
+notebookTests("09-candidates");
