@@ -8,6 +8,7 @@ import { parseChangeArgs } from "../changes/load";
 import { ConfigError, LimitError } from "../util/errors";
 import { readJsonInput } from "../util/files";
 import { didYouMean, echo, nearest } from "../util/text";
+import { QUIET_OPTION } from "./progress";
 import { describeValue, type NumberSpec, numberFrom, type ValueSpec } from "../util/values";
 
 /** One command-line option: its name, what it takes, and the help line. */
@@ -56,6 +57,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "seed", kind: "value", value: RUN_VALUES.seed, help: "random seed; default 1" },
   { name: "clock-ghz", kind: "value", value: RUN_VALUES.clockGhz, help: "clock used to convert cycles to time; default 3.0" },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  QUIET_OPTION,
   { name: "help", kind: "bool", help: "show help" },
 ];
 

@@ -18,6 +18,13 @@ export interface PositionalSpec {
   readonly value: ValueSpec;
 }
 
+/** A command's sub-command (`profile show NAME`): its word, what it does, and its own positional arguments. */
+export interface SubcommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly positionals?: PositionalSpec;
+}
+
 /**
  * One command of the registry (lib/cli/main.ts COMMANDS). Its options and positionals are declared data: parsing,
  * help and the command-line fuzz suite (test/fuzz) all read them, so a new command is covered by declaring them.
@@ -29,6 +36,8 @@ export interface Command {
   readonly options: readonly OptionSpec[];
   /** positional arguments; none when absent */
   readonly positionals?: PositionalSpec;
+  /** sub-commands: the first positional argument is one of their names, the rest are that sub-command's positionals */
+  readonly subcommands?: readonly SubcommandSpec[];
   help(): string;
   /** the exit code: 0 ran, 2 bad input (thrown as ConfigError/LimitError), 3 `check` found a violation */
   run(argv: readonly string[], io: CommandIO): number | Promise<number>;

@@ -6,6 +6,7 @@ import { projectRoot } from "../util/root";
 import { ConfigError, LimitError, OutputClosed } from "../util/errors";
 import { didYouMean, echo, nearest, printable } from "../util/text";
 import type { Command, CommandIO } from "./command";
+import { type ProgressPrinter, progressPrinter, QUIET_OPTION } from "./progress";
 import { microCommand } from "./commands/micro";
 import { compareCommand, runCommand } from "./commands/run";
 import { statCommand, traceCommand } from "./commands/trace";
@@ -15,6 +16,7 @@ import { importCommand } from "./commands/import";
 import { diffCommand } from "./commands/diff";
 import { fitCommand } from "./commands/fit";
 import { explainCommand } from "./commands/explain";
+import { profileCommand } from "./commands/profile";
 import { candidatesCommand } from "./commands/candidates";
 
 /**
@@ -31,6 +33,8 @@ export const COMMANDS: readonly Command[] = [
   candidatesCommand,
   // real machines' L0 traces (docs/traces.md)
   ...[importCommand, diffCommand, fitCommand],
+  // the workload profiles (docs/runs.md "Workload profiles")
+  profileCommand,
 ];
 
 export function version(): string {
@@ -69,22 +73,19 @@ function nothingMore(what: string, rest: readonly string[]): void {
   if (extra !== undefined) throw new ConfigError("command", extra, "", `unexpected argument '${echo(extra)}' after ${what} (it takes none)`);
 }
 
-export function stderrProgress(): CommandIO["progress"] {
-  const started = Date.now();
-  let last = 0;
-  let shown = false;
-  return (done, total, what) => {
-    const now = Date.now();
-    if (now - started < 500 && done < total) return;
-    if (now - last < 200 && done < total) return;
-    if (done >= total && !shown) return;
-    last = now;
-    shown = true;
-    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-    const elapsed = (now - started) / 1000;
-    const eta = done > 0 && done < total ? ` eta ${((elapsed * (total - done)) / done).toFixed(1)}s` : "";
-    process.stderr.write(`nestlab: ${what} ${done}/${total} (${pct}%)${eta}\n`);
-  };
+/** The progress printer on this process's stderr (lib/cli/progress.ts): one updating line on a terminal, else lines. */
+export function stderrProgress(): ProgressPrinter {
+  return progressPrinter({ tty: process.stderr.isTTY === true, write: (t) => void process.stderr.write(t) });
+}
+
+/**
+ * `--quiet` silences progress. Every command that reports progress declares it (QUIET_OPTION); whether it is on is read
+ * from argv: a literal `--quiet` there is the flag (as a would-be value it is refused as a missing value, `--quiet=X`
+ * and a repeat are refused by the parser), so a command that runs has it on exactly when argv holds it.
+ */
+function quietIo(command: Command, argv: readonly string[], io: CommandIO): CommandIO {
+  if (!command.options.some((o) => o.name === QUIET_OPTION.name) || !argv.includes(`--${QUIET_OPTION.name}`)) return io;
+  return { out: io.out, err: io.err };
 }
 
 export async function runCli(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -117,7 +118,7 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
     }
     const command = findCommand(cmd);
     if (!command) throw badCommand(cmd);
-    return await command.run(rest, io);
+    return await command.run(rest, quietIo(command, rest, io));
   } catch (e) {
     // the reader of stdout went away (`| head`): stop quietly, as the pipeline asked
     if (e instanceof OutputClosed) return 0;
@@ -142,12 +143,19 @@ export function main(argv: readonly string[]): Promise<number> {
     closed = true;
   });
   process.stderr.on("error", () => undefined);
+  const printer = stderrProgress();
   return runCli(argv, {
     out: (t) => {
       if (closed) throw new OutputClosed();
+      // a terminal's progress line left open (work that ended short of its total) is ended before the output
+      printer.interrupt();
       process.stdout.write(t);
     },
-    err: (t) => void process.stderr.write(t),
-    progress: stderrProgress(),
+    err: (t) => {
+      // an error or warning after a terminal's progress line starts a line of its own
+      printer.interrupt();
+      process.stderr.write(t);
+    },
+    progress: printer.progress,
   });
 }

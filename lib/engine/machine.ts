@@ -148,6 +148,8 @@ export class Machine implements Engine {
   leafTimerTicks = 0;
   /** exceptions taken from the leaf's own context (its exits, incl. FP traps and interrupts while it runs) */
   leafExits = 0;
+  /** of leafExits, the FP/SIMD and SVE access traps (the leaf's other exits are its stream's events and its ticks) */
+  leafFpTraps = 0;
   /** cycle count when L0 last sent a physical SGI (the IPI micro benchmark's send point) */
   lastSgiAt = -1;
   /** preempt_disable() depth (nested put/loads, preempt notifiers) */
@@ -532,7 +534,10 @@ export class Machine implements Engine {
   /** A hardware exception taken from software at level k (k >= 1). */
   trap(k: number, event: TrapEvent): void {
     const ev = event instanceof TrapClass ? event : trapEvent(event);
-    if (k === this.depth) this.leafExits++;
+    if (k === this.depth) {
+      this.leafExits++;
+      if (ev.reason === "fp") this.leafFpTraps++;
+    }
     // migration reads per-CPU state outside the memo key: always stepped
     if (this.memo !== undefined && !this.trace.active && this.watcher === undefined && ev.hostWork !== "migrate") this.trapMemo(this.memo, k, ev);
     else this.trapExact(k, ev);

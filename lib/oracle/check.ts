@@ -184,7 +184,8 @@ export function checkRandom(c: CheckConfig, o: CheckOptions): CheckResult {
       violations++;
       if (!first) first = shrink(c, sched);
     }
-    if (o.progress && schedules % 256 === 0) o.progress(done, o.steps, "check steps");
+    // after every schedule: the printer decides what to show (lib/cli/progress.ts), so deep schedules report too
+    o.progress?.(done, o.steps, "check steps");
   }
   o.progress?.(done, o.steps, "check steps");
   return result(c, "random", done, schedules, violations, first);
@@ -209,7 +210,7 @@ export function checkExhaustive(c: CheckConfig, maxLen: number, progress?: Check
       if (!first || sched.length < first.length) first = shrink(c, sched);
       return; // its extensions violate too; they are not counted again
     }
-    if (progress && schedules % 512 === 0) progress(schedules, total, "check schedules");
+    progress?.(schedules, total, "check schedules");
     if (depthLeft === 0) return;
     for (const s of alphabet) {
       sched.push(s);

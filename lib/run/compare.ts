@@ -49,8 +49,17 @@ export interface Attribution {
   /** per hypervisor level: FP saves, restores, FP traps and bytes avoided */
   readonly fpByLevel: readonly { level: number; fpSavesAvoided: bigint; fpRestoresAvoided: bigint; fpTrapsAvoided: bigint; fpBytesAvoided: bigint; nestedTransitions: bigint }[];
   readonly l0TrapsAvoided: bigint;
-  /** outermost FP traps avoided, and the average inclusive cost of one such trap in the baseline */
+  /**
+   * outermost FP traps avoided (FP traps raised outside any other FP work: a first FP use by the leaf, a VMM or a
+   * guest hypervisor's kernel), and the average inclusive cost of one such trap in the baseline
+   */
   readonly fpTrapsAvoided: bigint;
+  /**
+   * every FP trap avoided, summed over the levels that handled them (fpByLevel's fpTrapsAvoided): the outermost ones and
+   * those raised inside other FP work (a guest hypervisor's put_fp saving its guest's registers, the restore of an FP
+   * trap it handles), so it is at least fpTrapsAvoided
+   */
+  readonly fpTrapsHandledAvoided: bigint;
   readonly cyclesPerFpTrap: number;
   /** inclusive cycles of FP traps / saves / restores / ZCR switching saved */
   readonly fpTrapCyclesSaved: bigint;
@@ -96,6 +105,7 @@ export function compareRuns(baseline: RunResult, patched: RunResult): CompareRes
       fpByLevel,
       l0TrapsAvoided: baseline.l0Traps - patched.l0Traps,
       fpTrapsAvoided: bf.traps - pf.traps,
+      fpTrapsHandledAvoided: fpByLevel.reduce((t, l) => t + l.fpTrapsAvoided, 0n),
       cyclesPerFpTrap: bf.traps > 0n ? Number(bf.trap) / Number(bf.traps) : 0,
       fpTrapCyclesSaved: bf.trap - pf.trap,
       fpSaveCyclesSaved: bf.save - pf.save,
@@ -132,8 +142,11 @@ export function compareBaseline(o: RunOptions): RunOptions["model"] {
   return o.compareBaseline ?? { ...o.model, patch: [] };
 }
 
+/** Both runs; progress (when asked for) covers the two: the baseline's work is the first half, the patched run's the second. */
 export function runCompare(o: RunOptions): CompareResult {
-  const baseline = runWorkload({ ...o, model: compareBaseline(o) });
-  const patched = runWorkload(o);
+  const p = o.progress;
+  const half = (i: number, label: string): RunOptions["progress"] => p && ((d, t) => p(i * t + d, 2 * t, `compare ${label}`));
+  const baseline = runWorkload({ ...o, model: compareBaseline(o), progress: half(0, "baseline run") });
+  const patched = runWorkload({ ...o, progress: half(1, "patched run") });
   return compareRuns(baseline, patched);
 }

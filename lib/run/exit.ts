@@ -187,7 +187,8 @@ export const EXIT_WINDOW_MS = 50;
  */
 export function exitAttribution(o: RunOptions, windowMs = EXIT_WINDOW_MS): ExitAttribution {
   let watcher: ExitWatcher | undefined;
-  const { progress: _p, instrument: _i, ...rest } = o;
+  // progress goes on to the run (the window's work); an instrument is replaced by the exit watcher
+  const { instrument: _i, ...rest } = o;
   const durationMs = Math.min(o.durationMs, windowMs);
   const run = runWorkload({
     ...rest,

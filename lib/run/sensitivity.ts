@@ -25,6 +25,9 @@ export const UNSOURCED_COSTS: readonly CostName[] = COST_NAMES.filter((n) => {
   return (b === "assumed" || b === "calibrated") && COSTS[n].default > 0;
 });
 
+/** the band's cases besides the base: all unsourced costs x0.5 and x2, each one x0.5 and x2, and two clocks */
+export const SENSITIVITY_CASES = 2 + 2 * UNSOURCED_COSTS.length + 2;
+
 function scaled(costs: Costs, names: readonly CostName[], factor: number): Costs {
   const out = { ...costs } as { [K in CostName]: number };
   // cycle costs stay integers (run totals are exact integers): scaled values are rounded
@@ -49,10 +52,11 @@ export function sensitivity(o: RunOptions, progress?: (done: number, total: numb
     return { name, wallReduction: c.wallReduction, speedup: c.speedup };
   };
   const base = one("base", o);
+  progress?.(1, variants.length + 1, "sensitivity cases");
   const cases: SensitivityCase[] = [];
   variants.forEach((v, i) => {
     cases.push(one(v.name, v.opts));
-    progress?.(i + 1, variants.length, "sensitivity cases");
+    progress?.(i + 2, variants.length + 1, "sensitivity cases");
   });
   let min = base;
   let max = base;

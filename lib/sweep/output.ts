@@ -32,6 +32,8 @@ export interface ResultsDocument {
   readonly fingerprint: string;
   /** the model's identity (lib/sweep/identity.ts) */
   readonly model: string;
+  /** the kernel release the model pins, as outputs name it (lib/kvm/kernel.ts; also the first part of `model`) */
+  readonly kernel: string;
   readonly spec: SweepSpec;
   /** runs of the whole sweep (all shards) */
   readonly runs: number;

@@ -1,3 +1,4 @@
+import { KERNEL } from "../kvm/kernel";
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../util/errors";
@@ -213,6 +214,7 @@ export async function runSweep(plan: SweepPlan, o: SweepOptions = {}): Promise<R
     format: RESULTS_FORMAT,
     fingerprint: plan.fingerprint,
     model: plan.model,
+    kernel: KERNEL.name,
     spec: plan.spec,
     runs: plan.runs,
     ...(shard ? { shard } : {}),

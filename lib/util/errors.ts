@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 }
 
 /** fields given as positional arguments rather than --options */
-const POSITIONAL = new Set(["command", "op", "directory", "file"]);
+const POSITIONAL = new Set(["command", "op", "directory", "file", "profile"]);
 
 /** Input that is well-formed but beyond what an engine can do (e.g. too many traps for the exact engine). */
 export class LimitError extends Error {

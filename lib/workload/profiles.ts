@@ -1,4 +1,5 @@
 import { ConfigError } from "../util/errors";
+import { didYouMean, nearest } from "../util/text";
 
 /**
  * A leaf guest's workload: rates of the events its work causes, per second of its WORK time (native execution), and
@@ -117,37 +118,68 @@ export function namedProfile(name: string): WorkloadProfile | undefined {
 
 const TEXT_FIELDS = ["name", "description", "reasoning"] as const;
 
-/** Validates a custom profile object; unknown keys, missing fields and values of the wrong type or range are named errors. */
-export function validateProfile(obj: unknown, source: string): WorkloadProfile {
+/** The key of a profile file that names the named profile it starts from (docs/runs.md "Workload profiles"). */
+export const BASE_FIELD = "base";
+
+/**
+ * Validates a custom profile object; unknown keys, missing fields and values of the wrong type or range are named errors.
+ * With `"base": NAME` (a named profile) the object starts from that profile and overrides the fields it gives (a
+ * missing field is the base's); without it every numeric field is required. The result is the resolved profile: the
+ * base leaves no trace in it but its values (and, unless the file gives its own, the description).
+ */
+export function validateProfile(obj: unknown, source: string, field = "workload"): WorkloadProfile {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new ConfigError("workload", source, "a JSON object with the profile fields " + Object.keys(PROFILE_FIELDS).join(", "));
+    throw new ConfigError(field, source, "a JSON object with the profile fields " + Object.keys(PROFILE_FIELDS).join(", ") + ` (or "${BASE_FIELD}": a named profile and some of them)`);
   }
   const o = obj as Record<string, unknown>;
-  const allowed = [...TEXT_FIELDS, ...Object.keys(PROFILE_FIELDS)];
+  const allowed = [BASE_FIELD, ...TEXT_FIELDS, ...Object.keys(PROFILE_FIELDS)];
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ConfigError("workload", `${source}: ${k}`, `profile fields: ${allowed.join(", ")}`);
+    if (!allowed.includes(k)) throw new ConfigError(field, `${source}: ${k}`, `profile fields: ${allowed.join(", ")}`);
+  }
+  let base: WorkloadProfile | undefined;
+  if (Object.hasOwn(o, BASE_FIELD)) {
+    const b = o[BASE_FIELD];
+    base = typeof b === "string" ? namedProfile(b) : undefined;
+    if (!base) {
+      const shown = typeof b === "string" ? JSON.stringify(b.slice(0, 80)) : typeof b === "number" && !Number.isFinite(b) ? "a number beyond the double range" : (JSON.stringify(b)?.slice(0, 80) ?? String(b));
+      throw new ConfigError(field, `${source}: ${BASE_FIELD}=${shown}`, `${BASE_FIELD}: the name of a named profile (${PROFILE_NAMES.join(", ")})${typeof b === "string" ? didYouMean(nearest(b, PROFILE_NAMES)) : ""}`);
+    }
   }
   const text = (k: (typeof TEXT_FIELDS)[number], def: string): string => {
     const v = Object.hasOwn(o, k) ? o[k] : undefined;
     if (v === undefined) return def;
     if (typeof v !== "string" || v.length > 10_000) {
-      throw new ConfigError("workload", `${source}: ${k}=${JSON.stringify(v)?.slice(0, 80) ?? String(v)}`, `${k}: a string (at most 10000 characters)`);
+      throw new ConfigError(field, `${source}: ${k}=${JSON.stringify(v)?.slice(0, 80) ?? String(v)}`, `${k}: a string (at most 10000 characters)`);
     }
     return v;
   };
   const out: Record<string, unknown> = {
     name: text("name", source),
-    description: text("description", "custom profile"),
-    reasoning: text("reasoning", "custom profile"),
+    description: text("description", base ? `${base.name} with fields overridden by ${source}` : "custom profile"),
+    reasoning: text("reasoning", base ? base.reasoning : "custom profile"),
   };
   for (const [k, spec] of Object.entries(PROFILE_FIELDS)) {
     const v = Object.hasOwn(o, k) ? o[k] : undefined;
-    if (v === undefined) throw new ConfigError("workload", `${source}: ${k} missing`, `${k}: ${spec.help}, ${spec.min}..${spec.max}`);
+    if (v === undefined) {
+      if (base) {
+        out[k] = base[k as Numeric];
+        continue;
+      }
+      throw new ConfigError(field, `${source}: ${k} missing`, `${k}: ${spec.help}, ${spec.min}..${spec.max} (or "${BASE_FIELD}": a named profile whose value it takes)`);
+    }
     if (typeof v !== "number" || !Number.isFinite(v) || v < spec.min || v > spec.max) {
       const shown = typeof v === "number" && !Number.isFinite(v) ? "a number beyond the double range" : JSON.stringify(v);
-      throw new ConfigError("workload", `${source}: ${k}=${shown}`, `${k}: a number ${spec.min}..${spec.max} (${spec.help})`);
+      throw new ConfigError(field, `${source}: ${k}=${shown}`, `${k}: a number ${spec.min}..${spec.max} (${spec.help})`);
     }
     out[k] = v === 0 ? 0 : v;
   }
   return out as unknown as WorkloadProfile;
+}
+
+/** A profile as `nestlab profile show` prints it: the fields in their declared order (text fields first). */
+export function profileJson(p: WorkloadProfile): Record<string, string | number> {
+  const out: Record<string, string | number> = { name: p.name, description: p.description };
+  for (const k of Object.keys(PROFILE_FIELDS) as Numeric[]) out[k] = p[k];
+  out.reasoning = p.reasoning;
+  return out;
 }

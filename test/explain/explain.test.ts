@@ -98,6 +98,8 @@ describe("explain on the model", () => {
     expect(b.out).toBe(a.out);
     const j = JSON.parse(a.out) as { target: number; entries: unknown[]; base: { wallReduction: number } };
     expect(j.target).toBeCloseTo(0.03);
+    // the configuration block (lib/cli/config.ts): the pinned kernel and the inputs explained
+    expect((JSON.parse(a.out) as { config: unknown }).config).toMatchObject({ kernel: "Linux 7.3-rc7", depth: 2, durationMs: 5, patch: [0, 1], workload: { name: "io-heavy" } });
     for (const bad of [["--target", "200%"], ["--target", "x"], []]) {
       const r = await cli("explain", "--depth", "2", ...bad);
       expect(r.code).toBe(2);

@@ -76,6 +76,7 @@ export function catalog(commands: readonly Command[]): string[] {
   for (const c of commands) {
     for (const o of c.options) if (o.value) walk(o.value);
     if (c.positionals) walk(c.positionals.value);
+    for (const sc of c.subcommands ?? []) if (sc.positionals) walk(sc.positionals.value);
   }
   const out: string[] = [];
   const add = (t: string, cs: readonly string[]): void => {
@@ -521,9 +522,17 @@ export function drawCase(g: G, f: Fixtures, outDir: string): Case {
   /** the chance that a value is drawn from a hostile class: higher for paths and files, which have more classes */
   const isHostile = (type?: string): boolean => g(fc.integer, { min: 0, max: 999 }) < (PATHLIKE.has(type ?? "") ? 300 : 120);
   let allValid = true;
-  // positionals
-  if (cmd.positionals) {
-    const p = cmd.positionals;
+  // a sub-command's word (now and then a hostile one), then its positionals; or the command's own positionals
+  let positionals = cmd.positionals;
+  if (cmd.subcommands && cmd.subcommands.length > 0) {
+    const h = isHostile("enum");
+    allValid &&= !h;
+    const sub = g(fc.constantFrom, ...cmd.subcommands);
+    argv.push(h ? drawEnum(g, cmd.subcommands.map((s) => s.name), true, cls) : sub.name);
+    positionals = h ? undefined : sub.positionals;
+  }
+  if (positionals) {
+    const p = positionals;
     const h = isHostile(p.value.type);
     allValid &&= !h;
     const words = drawValue(g, p.field, p.value, f, outDir, h, cls, out).split("\u0000");
@@ -632,7 +641,7 @@ export function checkContract(
     const named =
       c.argv.some((a) => a.startsWith("--") && r.err.includes(a.replace(/=.*$/s, "").replace(/^--no-/, "--"))) ||
       c.argv.slice(1).some((a) => !a.startsWith("--") && a.length > 0 && r.err.includes(`'${echo(a)}'`)) ||
-      /\b(command|op|director(y|ies)|argument|option|merge needs|micro needs)\b|^nestlab: nestlab \w+ needs (--\w|a FILE)/.test(r.err);
+      /\b(command|op|profile|director(y|ies)|argument|option|merge needs|micro needs)\b|^nestlab: nestlab \w+ needs (--\w|a FILE)/.test(r.err);
     expect(named, what).toBe(true);
     // nothing created or changed
     expect(snap.outAfter, what).toEqual(snap.outBefore);

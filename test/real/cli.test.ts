@@ -91,7 +91,12 @@ describe("nestlab diff and fit", () => {
     // the machine's sysreg emulation is 50 cycles dearer: the model (defaults) is faster there
     expect(row("time per exit kind", "hyp SYS64 ICH_MISR_EL2 R handled")!.ratio!).toBeLessThan(0.97);
     expect(j.workload.fromTrace.length).toBeGreaterThan(0);
+    // the configuration block (lib/cli/config.ts), its workload the profile derived from the trace
+    const config = (JSON.parse(r.out) as { config: { kernel: string; depth: number; durationMs: number; workload: { file: string; profile: { ioRate: number } } } }).config;
+    expect(config).toMatchObject({ kernel: "Linux 7.3-rc7", depth: 2, durationMs: 5, workload: { file: trace } });
+    expect(config.workload.profile.ioRate).toBeGreaterThanOrEqual(0);
     const t = await cli("diff", "--trace", trace, "--depth", "2", "--duration-ms", "5");
+    expect(t.out).toMatch(/^ {2}config: {2}kernel Linux 7\.3-rc7 {2}depth 2/m);
     expect(t.out).toMatch(/^\[exits per second\]/m);
     expect(t.out).toMatch(/^not compared \(an L0 trace cannot show it\):/m);
   });
@@ -105,6 +110,8 @@ describe("nestlab diff and fit", () => {
     expect(fitted).toEqual(j.costsFile);
     expect(Math.abs(fitted.sysregEmulCode! - 150) / 150).toBeLessThan(0.05);
     expect(j.costs.find((c) => c.name === "neonWork")?.status).toBe("unidentifiable");
+    // the configuration the model ran under: the pinned kernel, the workload derived from the trace
+    expect((JSON.parse(r.out) as { config: unknown; kernel: string }).config).toMatchObject({ kernel: "Linux 7.3-rc7", depth: 2, durationMs: 5, workload: { file: trace }, costs: {} });
     expect((await cli("run", "--depth", "2", "--duration-ms", "1", "--costs", out)).code).toBe(0);
     expect(existsSync(out + ".tmp")).toBe(false);
   });

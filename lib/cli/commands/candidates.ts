@@ -3,7 +3,9 @@ import { EXIT_WINDOW_MS } from "../../run/exit";
 import { helpText, noPositionals, num, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
-import { RUN_OPTIONS, runOptionsFrom } from "./run";
+import { RUN_OPTIONS, runConfig, runOptionsFrom } from "./run";
+import { type ConfigBlock, configText } from "../config";
+import { glossaryText } from "../glossary";
 
 const OPTIONS: readonly OptionSpec[] = [
   ...RUN_OPTIONS,
@@ -18,9 +20,10 @@ const OPTIONS: readonly OptionSpec[] = [
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const n = (x: number, d = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
-function text(r: CandidatesResult): string {
+function text(r: CandidatesResult, config: ConfigBlock): string {
   return [
     `candidates ${r.workload}  depth ${r.depth}  seed ${r.seed}: what eliding each part of the nested transitions' work would save`,
+    ...configText(config),
     `  ${r.upperBound}`,
     `  baseline ${n(r.baseline.cycles)} cycles, ${n(r.baseline.leafExits)} leaf exits, ${n(r.baseline.l0Traps)} L0 traps; per-exit groups from the first ${r.exitWindowMs} ms`,
     "",
@@ -46,7 +49,7 @@ export const candidatesCommand: Command = {
         "of the guest hypervisors (by what the trapping access was for) by the wall-clock saving its elision would give,\n" +
         "with cycles and L0 traps per leaf exit and the correctness argument it needs. Upper bounds. docs/changes.md.",
       OPTIONS,
-    ),
+    ) + glossaryText("candidates"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "candidates");
     if (p.flags.get("help")) {
@@ -57,7 +60,8 @@ export const candidatesCommand: Command = {
     const o = runOptionsFrom(p, io);
     const windowMs = num(p, "exit-window-ms", EXIT_WINDOW_MS);
     const r = withCostsNamed(p, () => candidates(o, windowMs, io.progress));
-    io.out(o.json ? JSON.stringify(r) + "\n" : text(r) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? JSON.stringify({ ...r, config }) + "\n" : text(r, config) + "\n");
     return 0;
   },
 };

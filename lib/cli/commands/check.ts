@@ -3,6 +3,8 @@ import { checkExhaustive, checkRandom, stepAlphabet } from "../../oracle/check";
 import { ConfigError } from "../../util/errors";
 import { touchesFp } from "../../changes/change";
 import { CHANGE_OPTION, COMMON_OPTIONS, changesText, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
+import { configBlock, configText } from "../config";
+import { glossaryText } from "../glossary";
 import type { Command } from "../command";
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -27,7 +29,7 @@ export const checkCommand: Command = {
         "hypervisor model with the FP oracle, and prints violations with a shrunk, minimal counterexample.\n" +
         "Exit status: 0 no violation, 3 a violation found, 2 bad input, 1 internal error.",
       OPTIONS,
-    ),
+    ) + glossaryText("check"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "check");
     if (p.flags.get("help")) {
@@ -63,8 +65,9 @@ export const checkCommand: Command = {
           : "not judged: it alters no FP/SVE state handling, and the oracle checks FP/SVE state only (its correctness needs an argument of its own: docs/changes.md)",
       };
     });
+    const config = configBlock({ model: common.model, clockGhz: common.clockGhz, seed: common.seed });
     if (common.json) {
-      io.out(JSON.stringify(judged.length > 0 ? { ...r, changes: judged } : r) + "\n");
+      io.out(JSON.stringify({ ...r, config, ...(judged.length > 0 ? { changes: judged } : {}) }) + "\n");
       return status;
     }
     const lines = [
@@ -72,6 +75,7 @@ export const checkCommand: Command = {
         (r.maxLen !== undefined ? ` up to ${r.maxLen} steps` : "") +
         changesText(common.listed),
       `  ${r.schedules.toLocaleString("en-US")} schedules, ${r.steps.toLocaleString("en-US")} steps over ${stepAlphabet(r.depth, r.sveVl).length} kinds of event`,
+      ...configText(config),
       `  violations: ${r.violations}`,
     ];
     if (r.firstViolation) {

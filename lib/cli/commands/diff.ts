@@ -5,7 +5,10 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 import { warn } from "./import";
+import { runConfig } from "./run";
+import { type ConfigBlock, configText } from "../config";
 import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 /** the model's default run length for diff and fit (ms of leaf work): long enough for hundreds of forwarded exits */
@@ -31,8 +34,8 @@ export function diffJson(d: DiffResult, config: unknown): unknown {
   };
 }
 
-export function diffText(d: DiffResult): string {
-  const out: string[] = [`diff ${d.machine.source} (machine) vs the model (${d.model.seconds.toFixed(6)} simulated s)`];
+export function diffText(d: DiffResult, config?: ConfigBlock): string {
+  const out: string[] = [`diff ${d.machine.source} (machine) vs the model (${d.model.seconds.toFixed(6)} simulated s)`, ...(config ? configText(config) : [])];
   if (d.workload) {
     out.push(`  workload: ${d.workload.profile.name}`);
     const p = d.workload.profile;
@@ -68,7 +71,7 @@ export const diffCommand: Command = {
         "Without --workload the leaf's rates (I/O, IPIs, WFI, timer) are derived from the trace (io-heavy fills what\n" +
         "L0 cannot see); with it, that profile runs as given.",
       OPTIONS,
-    ),
+    ) + glossaryText("diff"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "diff");
     if (p.flags.get("help")) {
@@ -90,8 +93,10 @@ export const diffCommand: Command = {
     const { json, ...run } = o;
     const d = diffTrace(machine, { run, derive });
     if (json) warn(io, machine);
-    const config = { depth: o.model.depth, nv2: o.model.nv2, ecv: o.model.ecv, guestHyp: o.model.guestHyp, patch: o.model.patch, sveVl: o.model.sveVl, durationMs: o.durationMs, seed: o.seed, clockGhz: o.clockGhz };
-    io.out(json ? exactJson(diffJson(d, config)) + "\n" : diffText(d));
+    // the shared block (lib/cli/config.ts; its keys include the ones diff printed before); a workload derived from
+    // the trace is shown with its fields, as a file's is, the trace being the file it came from
+    const config = runConfig(p, o, d.workload ? { profile: d.workload.profile, name: file, fromFile: true } : undefined);
+    io.out(json ? exactJson(diffJson(d, config)) + "\n" : diffText(d, config));
     return 0;
   },
 };

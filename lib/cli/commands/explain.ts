@@ -6,7 +6,9 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
-import { RUN_OPTIONS, runOptionsFrom } from "./run";
+import { glossaryText } from "../glossary";
+import { RUN_OPTIONS, runConfig, runOptionsFrom } from "./run";
+import { type ConfigBlock, configText } from "../config";
 
 const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
   {
@@ -27,7 +29,7 @@ function implicationCells(i: Implications): string[] {
   return [num(i.l0FpTrapNs), num(i.forwardedFpTrapNs), num(i.fpTrapsPerExit, 2), num(i.l0TrapsPerExit, 1), num(i.hvcL0Traps, 0), num(i.l0PutLoadCycles), pct(i.fpShare)];
 }
 
-export function explainText(r: ExplainResult): string {
+export function explainText(r: ExplainResult, config?: ConfigBlock): string {
   const header = ["#", "change", "inputs", "sum |log2|", "reduction", "L0 FP trap ns", "fwd FP trap ns", "FP traps/exit", "L0 traps/exit", "hvc L0 traps", "L0 put+load cyc", "FP share"];
   const rows = [
     ["0", "(as modelled)", "0", "0", pct(r.base.wallReduction), ...implicationCells(r.base.implications)],
@@ -42,6 +44,7 @@ export function explainText(r: ExplainResult): string {
   ];
   const lines = [
     `explain ${r.workload}  depth ${r.depth}  target ${pct(r.target)}  as modelled ${pct(r.base.wallReduction)}`,
+    ...(config ? configText(config) : []),
     `  ${r.reaching} change(s) reach the target; ${r.evaluations} configurations evaluated; ${r.inputs.length} inputs; paired: ${r.paired.join(", ") || "none"}`,
     "",
     formatTable(header, rows),
@@ -61,7 +64,7 @@ export const explainCommand: Command = {
       "nestlab explain --target 0.10|10% [options]",
       "Searches single inputs and pairs (every unit cost x1/16..x16, every structural input) for the smallest changes that make the wall-clock reduction reach the target, with what each implies at the micro level. Analysis only: no default changes.",
       EXPLAIN_OPTIONS,
-    ),
+    ) + glossaryText("explain"),
   async run(argv, io) {
     const p = parseArgs(argv, EXPLAIN_OPTIONS, "explain");
     if (p.flags.get("help")) {
@@ -77,7 +80,8 @@ export const explainCommand: Command = {
     const workers = numArg(p, "workers", Math.min(defaultWorkers(), WORKERS.max));
     const o = runOptionsFrom(p, io);
     const r = await explain(o, { target, top, pairInputs, workers, ...(io.progress ? { progress: io.progress } : {}) });
-    io.out(o.json ? exactJson(r) + "\n" : explainText(r) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? exactJson({ ...r, config }) + "\n" : explainText(r, config) + "\n");
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { KERNEL } from "../../kvm/kernel";
 import { COST_NAMES, type CostName, COSTS } from "../../costs/table";
 import { deriveWorkload } from "../../real/diff";
 import { type FitResult, fitCosts } from "../../real/fit";
@@ -10,6 +11,9 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, num as numArg, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { type ConfigBlock, configText } from "../config";
+import { runConfig } from "./run";
+import { glossaryText } from "../glossary";
 import { TRACE_MODEL_DEFAULTS } from "./diff";
 import { warn } from "./import";
 import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
@@ -28,13 +32,14 @@ const OPTIONS: readonly OptionSpec[] = [
 
 const num = (v: number, d = 1): string => v.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
-export function fitJson(f: FitResult, out: string | undefined): unknown {
-  return { out: out ?? null, costsFile: f.costsFile, costs: f.costs, residuals: f.residuals, observables: f.observables.length, chi2Default: f.chi2Default, chi2Fitted: f.chi2Fitted, iterations: f.iterations, modelRuns: f.modelRuns };
+export function fitJson(f: FitResult, out: string | undefined, config?: ConfigBlock): unknown {
+  return { ...(config ? { config } : {}), out: out ?? null, costsFile: f.costsFile, costs: f.costs, residuals: f.residuals, observables: f.observables.length, chi2Default: f.chi2Default, chi2Fitted: f.chi2Fitted, iterations: f.iterations, modelRuns: f.modelRuns, kernel: KERNEL.name };
 }
 
-export function fitText(f: FitResult, source: string, out: string | undefined): string {
+export function fitText(f: FitResult, source: string, out: string | undefined, config?: ConfigBlock): string {
   const lines = [
     `fit ${source}: ${f.observables.length} observables (mean time per exit kind and per forwarded exit), ${f.modelRuns} model runs`,
+    ...(config ? configText(config) : []),
     `  chi-square: defaults ${num(f.chi2Default)}, fitted ${num(f.chi2Fitted)} (over ${f.observables.length} observables)`,
     "",
     "fitted unit costs (cycles; sd: posterior standard deviation; shrink: posterior sd / prior sd)",
@@ -66,7 +71,7 @@ export const fitCommand: Command = {
         "Writes a --costs file; never changes the defaults. The model runs the configuration given, with the\n" +
         "workload derived from the trace unless --workload is given (as nestlab diff).",
       OPTIONS,
-    ),
+    ) + glossaryText("fit"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "fit");
     if (p.flags.get("help")) {
@@ -122,7 +127,9 @@ export const fitCommand: Command = {
       }
     }
     if (json) warn(io, machine);
-    io.out(json ? exactJson(fitJson(f, out)) + "\n" : fitText(f, file, out));
+    // the configuration the model ran under (its costs: where the fit started); a derived workload's file is the trace
+    const config = runConfig(p, run, derive ? { profile: run.profile, name: file, fromFile: true } : undefined);
+    io.out(json ? exactJson(fitJson(f, out, config)) + "\n" : fitText(f, file, out, config));
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { QUIET_OPTION } from "../progress";
 import { type ImportSummary, L0_VIEW } from "../../real/importer";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
@@ -7,9 +8,11 @@ import { helpText, type OptionSpec, parseArgs } from "../args";
 import { TRACE_OPTION } from "./traced";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  QUIET_OPTION,
   { name: "help", kind: "bool", help: "show help" },
 ];
 
@@ -96,7 +99,7 @@ export const importCommand: Command = {
         "exceptions and ERETs, forwarded exits' whole handling, sysreg traps by register, unknown events, and what\n" +
         "an L0 trace cannot show (docs/traces.md).",
       OPTIONS,
-    ),
+    ) + glossaryText("import"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "import");
     if (p.flags.get("help")) {

@@ -1,3 +1,4 @@
+import { KERNEL } from "../../kvm/kernel";
 import { join } from "node:path";
 import { mergeDirs } from "../../sweep/merge";
 import { readResultsFile, RESULT_FILES, writeResults } from "../../sweep/output";
@@ -68,7 +69,7 @@ export const mergeCommand: Command = {
     sameMerge(doc.fingerprint);
     makeDirs(out, "out", OUT_ACCEPTED);
     writeResults(out, doc);
-    const summary = { fingerprint: doc.fingerprint, out, rows: doc.rows.length, shards: p.positionals.length };
+    const summary = { fingerprint: doc.fingerprint, out, rows: doc.rows.length, shards: p.positionals.length, kernel: KERNEL.name };
     io.out(p.flags.get("json") ? exactJson(summary) + "\n" : `merged ${p.positionals.length} shard(s) of sweep ${doc.fingerprint}: ${doc.rows.length} runs\n  wrote ${out}/results.csv, results.json, results.arrow\n`);
     return 0;
   },

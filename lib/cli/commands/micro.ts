@@ -4,6 +4,8 @@ import { didYouMean, echo, nearest } from "../../util/text";
 import { CHANGE_OPTION, COMMON_OPTIONS, changesJson, changesText, commonOptions, helpText, num, oneOf, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
+import { configBlock, configText } from "../config";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "iterations", kind: "value", value: { type: "integer", min: 1, max: 1_000_000 }, help: `measured iterations after ${MICRO_WARMUP} warm-up ones; default ${MICRO_DEFAULT_ITERATIONS}` },
@@ -24,7 +26,7 @@ export const microCommand: Command = {
       "Runs one leaf operation in a loop and prints the average per iteration: cycles, time, L0 traps, FP traps,\n" +
         "FP saves/restores, nested exceptions/ERETs, and the same by level.",
       OPTIONS,
-    ),
+    ) + glossaryText("micro"),
   run(argv: readonly string[], io: CommandIO): number {
     const p = parseArgs(argv, OPTIONS, "micro");
     if (p.flags.get("help")) {
@@ -43,15 +45,8 @@ export const microCommand: Command = {
     const result = {
       ...r,
       ns,
-      config: {
-        nv2: common.model.nv2,
-        ecv: common.model.ecv,
-        guestHyp: common.model.guestHyp,
-        patch: common.model.patch,
-        sveVl: common.model.sveVl,
-        el2Vtimer: common.model.el2Vtimer,
-        clockGhz: common.clockGhz,
-      },
+      // the shared configuration block (lib/cli/config.ts): micro uses no seed, duration or workload
+      config: configBlock({ model: common.model, clockGhz: common.clockGhz }),
       ...(common.listed.length > 0 ? { changes: changesJson(common.listed) } : {}),
     };
     if (common.json) {
@@ -66,6 +61,7 @@ export const microCommand: Command = {
     io.out(
       [
         head,
+        ...configText(result.config),
         `  cycles/iteration  ${fmt(r.cycles)}  (${fmt(ns)} ns at ${common.clockGhz} GHz)`,
         `  L0 traps ${fmt(r.l0Traps)}  FP traps ${fmt(r.fpTraps)}  FP saves ${fmt(r.fpSaves)}  FP restores ${fmt(r.fpRestores)}`,
         `  nested exceptions ${fmt(r.nestedExceptions)}  nested ERETs ${fmt(r.nestedErets)}`,

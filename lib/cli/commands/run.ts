@@ -1,15 +1,18 @@
 import { compareBaseline, type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
-import { sensitivity } from "../../run/sensitivity";
+import { SENSITIVITY_CASES, sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
 import type { Adopted } from "../../changes/change";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
-import { loadProfile } from "../../workload/load";
+import { isProfileFile, loadProfile } from "../../workload/load";
 import { PROFILE_NAMES } from "../../workload/profiles";
 import { CHANGE_OPTION, COMMON_OPTIONS, changesJson, commonOptions, helpText, noPositionals, num, oneOf, type OptionSpec, type ParsedArgs, parseArgs, withCostsNamed } from "../args";
 import type { Command, CommandIO } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
+import { type Progress, staged } from "../progress";
+import { type ConfigBlock, configBlock, configText } from "../config";
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   {
@@ -59,6 +62,27 @@ export function runOptionsFrom(p: ParsedArgs, io: CommandIO, defaultMs: number =
   };
 }
 
+/** The configuration block (lib/cli/config.ts) of a command that ran the leaf's stream with these options. */
+export function runConfig(p: ParsedArgs, o: RunOptions, workload?: { profile: RunOptions["profile"]; name: string; fromFile: boolean }): ConfigBlock {
+  const arg = p.values.get("workload") ?? "io-heavy";
+  return configBlock({
+    model: o.model,
+    clockGhz: o.clockGhz,
+    seed: o.seed,
+    run: {
+      profile: workload?.profile ?? o.profile,
+      workload: workload?.name ?? arg,
+      fromFile: workload?.fromFile ?? isProfileFile(arg),
+      durationMs: o.durationMs,
+      ...(o.ioRate !== undefined ? { ioRate: o.ioRate } : {}),
+      ...(o.timerHz !== undefined ? { timerHz: o.timerHz } : {}),
+      ...(o.hypHz !== undefined ? { hypHz: o.hypHz } : {}),
+      hostPreemptRate: o.hostPreemptRate,
+      hostNeonRate: o.hostNeonRate,
+    },
+  });
+}
+
 /** the JSON form of a run: every field of the result (bigints printed exactly by exactJson) */
 export function runJson(r: RunResult): unknown {
   return r;
@@ -66,13 +90,14 @@ export function runJson(r: RunResult): unknown {
 
 const big = (v: bigint): string => v.toLocaleString("en-US");
 
-function runText(r: RunResult): string {
+function runText(r: RunResult, config: ConfigBlock): string {
   const fields = ["exits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "cycles"] as const;
   const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => big(l[f]))]);
   return [
     `run ${r.workload}  depth ${r.depth}  seed ${r.seed}`,
+    ...configText(config),
     `  cycles ${big(r.cycles)}  (${r.seconds.toFixed(4)} s)  useful ${big(r.usefulCycles)}  overhead x${(Number(r.cycles) / Number(r.usefulCycles)).toFixed(3)}`,
-    `  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
+    `  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}  FP traps ${big(r.fpTraps)}  FP saves ${big(r.fpSaves)}  FP restores ${big(r.fpRestores)}`,
     "",
     formatTable(["level", ...fields], rows),
   ].join("\n");
@@ -82,7 +107,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "a fixed-work run of a leaf workload",
   options: RUN_OPTIONS,
-  help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS),
+  help: () => helpText("nestlab run [options]", "Runs the leaf's seeded event stream (fixed work) and prints cycles, time, exits and FP work by level.", RUN_OPTIONS) + glossaryText("run"),
   run(argv, io) {
     const p = parseArgs(argv, RUN_OPTIONS, "run");
     if (p.flags.get("help")) {
@@ -92,7 +117,8 @@ export const runCommand: Command = {
     noPositionals(p);
     const o = runOptionsFrom(p, io);
     const r = withCostsNamed(p, () => runWorkload(o));
-    io.out(o.json ? exactJson(runJson(r)) + "\n" : runText(r) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? exactJson({ ...(runJson(r) as object), config }) + "\n" : runText(r, config) + "\n");
     return 0;
   },
 };
@@ -107,8 +133,10 @@ export interface CompareExit {
 }
 
 export function compareExit(o: RunOptions, windowMs: number): CompareExit {
-  const b = exitAttribution({ ...o, model: compareBaseline(o) }, windowMs);
-  const p = exitAttribution(o, windowMs);
+  const pr = o.progress;
+  const half = (i: number): RunOptions["progress"] => pr && ((d, t) => pr(i * t + d, 2 * t, "compare exit window"));
+  const b = exitAttribution({ ...o, model: compareBaseline(o), progress: half(0) }, windowMs);
+  const p = exitAttribution({ ...o, progress: half(1) }, windowMs);
   return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
 }
 
@@ -138,8 +166,9 @@ export function exitText(x: CompareExit): string {
   ].join("\n");
 }
 
-export function compareJson(c: CompareResult): unknown {
+export function compareJson(c: CompareResult, config?: ConfigBlock): unknown {
   return {
+    ...(config ? { config } : {}),
     baseline: runJson(c.baseline),
     patched: runJson(c.patched),
     speedup: c.speedup,
@@ -165,18 +194,36 @@ export function savingText(c: CompareResult): string {
   ].join("\n");
 }
 
-function compareText(c: CompareResult, patch: readonly number[]): string {
+function compareText(c: CompareResult, patch: readonly number[], config: ConfigBlock): string {
   const a = c.attribution;
   const lines = [
     `compare ${c.baseline.workload}  depth ${c.baseline.depth}  patch none vs ${patch.length ? patch.join(",") : "none"}  seed ${c.baseline.seed}`,
+    ...configText(config),
     `  baseline ${big(c.baseline.cycles)} cycles (${c.baseline.seconds.toFixed(4)} s)   patched ${big(c.patched.cycles)} cycles (${c.patched.seconds.toFixed(4)} s)`,
     `  speedup ${c.speedup.toFixed(4)}   wall-clock reduction ${(100 * c.wallReduction).toFixed(2)}%`,
-    `  L0 traps avoided ${big(a.l0TrapsAvoided)}   FP traps avoided ${big(a.fpTrapsAvoided)} (each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
+    `  leaf exits: baseline ${big(c.baseline.leafExits)} (FP traps ${big(c.baseline.leafFpTraps)}), patched ${big(c.patched.leafExits)} (FP traps ${big(c.patched.leafFpTraps)})`,
+    `  the leaf's other exits: ${big(c.baseline.leafExits - c.baseline.leafFpTraps)} and ${big(c.patched.leafExits - c.patched.leafFpTraps)} ` +
+      `(for its stream's events, identical in both runs, and for the ticks that interrupt it, which follow wall time)`,
+    `  L0 traps avoided ${big(a.l0TrapsAvoided)}`,
+    `  outermost FP traps avoided ${big(a.fpTrapsAvoided)} (raised outside other FP work; each cost ${Math.round(a.cyclesPerFpTrap).toLocaleString("en-US")} cycles inclusive in the baseline)`,
+    `  FP traps handled avoided, all levels ${big(a.fpTrapsHandledAvoided)} (every FP trap a level's KVM handled, those raised inside other FP work included: the table's total)`,
     `  inclusive cycles saved: FP traps ${big(a.fpTrapCyclesSaved)}, FP saves ${big(a.fpSaveCyclesSaved)}, FP restores ${big(a.fpRestoreCyclesSaved)}, ZCR ${big(a.zcrCyclesSaved)}`,
     "",
+    "FP work avoided by the level whose KVM did it (FP traps handled: every lazy FP restore that level performed, the traps raised inside other FP work included;",
+    "nested transitions: the patched run's nested exceptions + nested ERETs at that level):",
     formatTable(
-      ["level", "FP saves avoided", "FP restores avoided", "FP traps avoided", "bytes avoided", "nested transitions"],
-      a.fpByLevel.map((l) => [`L${l.level}`, big(l.fpSavesAvoided), big(l.fpRestoresAvoided), big(l.fpTrapsAvoided), big(l.fpBytesAvoided), big(l.nestedTransitions)]),
+      ["level", "FP saves avoided", "FP restores avoided", "FP traps handled avoided", "bytes avoided", "nested transitions"],
+      [
+        ...a.fpByLevel.map((l) => [`L${l.level}`, big(l.fpSavesAvoided), big(l.fpRestoresAvoided), big(l.fpTrapsAvoided), big(l.fpBytesAvoided), big(l.nestedTransitions)]),
+        [
+          "total",
+          big(a.fpByLevel.reduce((t, l) => t + l.fpSavesAvoided, 0n)),
+          big(a.fpByLevel.reduce((t, l) => t + l.fpRestoresAvoided, 0n)),
+          big(a.fpTrapsHandledAvoided),
+          big(a.fpByLevel.reduce((t, l) => t + l.fpBytesAvoided, 0n)),
+          big(a.fpByLevel.reduce((t, l) => t + l.nestedTransitions, 0n)),
+        ],
+      ],
     ),
     "",
     "cycles saved by the level whose software ran, and mechanism:",
@@ -196,7 +243,7 @@ export const compareCommand: Command = {
       "nestlab compare [options]",
       "Runs the identical leaf stream twice (same seed): without the FP-elision patch and with --patch (default all).",
       COMPARE_OPTIONS,
-    ),
+    ) + glossaryText("compare"),
   run(argv, io) {
     const p = parseArgs(argv, COMPARE_OPTIONS, "compare");
     if (p.flags.get("help")) {
@@ -210,15 +257,25 @@ export const compareCommand: Command = {
       throw new ConfigError("patch", p.values.get("patch") ?? "none", `all, or a comma list of levels 0..${o.model.depth - 1}: compare runs --patch none as its baseline, so --patch none would compare the baseline with itself`);
     }
     const windowMs = num(p, "exit-window-ms", EXIT_WINDOW_MS);
-    const c = withCostsNamed(p, () => runCompare(o));
-    const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit(o, windowMs)) : undefined;
-    const band = p.flags.get("sensitivity") ? withCostsNamed(p, () => sensitivity(o, io.progress)) : undefined;
+    const config = runConfig(p, o);
+    // one progress over the stages, weighted by their runs (the band: its base and every case, two runs each)
+    const withBand = p.flags.get("sensitivity") ?? false;
+    const weights = [2, ...(windowMs > 0 ? [2] : []), ...(withBand ? [2 * (SENSITIVITY_CASES + 1)] : [])];
+    const stage = staged(io.progress, "compare", weights);
+    const at = (i: number, label: string): { progress?: Progress } => {
+      const pr = stage(i, label);
+      return pr ? { progress: pr } : {};
+    };
+    const { progress: _own, ...quiet } = o;
+    const c = withCostsNamed(p, () => runCompare({ ...quiet, ...at(0, "runs") }));
+    const exit = windowMs > 0 ? withCostsNamed(p, () => compareExit({ ...quiet, ...at(1, "exit window, exact engine") }, windowMs)) : undefined;
+    const band = withBand ? withCostsNamed(p, () => sensitivity(o, stage(weights.length - 1, "sensitivity band"))) : undefined;
     if (o.json) {
       const changes = o.listed ? { changes: changesJson(o.listed) } : {};
-      io.out(exactJson({ ...(compareJson(c) as object), ...changes, ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
+      io.out(exactJson({ ...(compareJson(c, config) as object), ...changes, ...(exit ? { exit } : {}), ...(band ? { sensitivity: band } : {}) }) + "\n");
       return 0;
     }
-    let text = (o.listed ? `baseline: without --change ${o.listed.map((a) => `${a.change.name}@${a.levels.join(",") || "none"}`).join(" ")}\n` : "") + compareText(c, o.model.patch) + "\n";
+    let text = (o.listed ? `baseline: without --change ${o.listed.map((a) => `${a.change.name}@${a.levels.join(",") || "none"}`).join(" ")}\n` : "") + compareText(c, o.model.patch, config) + "\n";
     if (exit) text += "\n" + exitText(exit) + "\n";
     if (band) {
       const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

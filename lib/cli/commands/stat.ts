@@ -6,12 +6,16 @@ import { exactJson } from "../../util/json";
 import { helpText, noPositionals, type OptionSpec, parseArgs, withCostsNamed } from "../args";
 import type { Command } from "../command";
 import { formatTable } from "../format";
+import { glossaryText } from "../glossary";
+import { type ConfigBlock, configText } from "../config";
+import { runConfig } from "./run";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 const OPTIONS: readonly OptionSpec[] = tracedRunOptions(TRACE_DEFAULTS.statDurationMs.value);
 
-export function statJson(r: RunResult, s: StatSummary, durationMs: number): unknown {
+export function statJson(r: RunResult, s: StatSummary, durationMs: number, config?: ConfigBlock): unknown {
   return {
+    ...(config ? { config } : {}),
     workload: r.workload,
     depth: r.depth,
     seed: r.seed,
@@ -19,6 +23,7 @@ export function statJson(r: RunResult, s: StatSummary, durationMs: number): unkn
     cycles: r.cycles,
     seconds: r.seconds,
     leafExits: r.leafExits,
+    leafFpTraps: r.leafFpTraps,
     l0Traps: r.l0Traps,
     levels: s.levels,
     exits: s.exits,
@@ -29,7 +34,7 @@ export function statJson(r: RunResult, s: StatSummary, durationMs: number): unkn
 const big = (v: bigint | number): string => v.toLocaleString("en-US");
 const pct = (x: number): string => (100 * x).toFixed(2) + "%";
 
-function statText(r: RunResult, s: StatSummary, durationMs: number): string {
+function statText(r: RunResult, s: StatSummary, durationMs: number, config: ConfigBlock): string {
   const exitRows = s.exits.map((x) => [
     `L${x.level}`,
     x.ec,
@@ -50,7 +55,8 @@ function statText(r: RunResult, s: StatSummary, durationMs: number): string {
   ]);
   return [
     `stat ${r.workload}  depth ${r.depth}  seed ${r.seed}  work ${durationMs} ms`,
-    `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)}  L0 traps ${big(r.l0Traps)}`,
+    ...configText(config),
+    `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}`,
     "",
     "exits by level and reason (cycles: from the level's exit until its guest runs again, nested traps included)",
     formatTable(["level", "ec", "reason", "count", "count%", "cycles", "time%", "min", "max", "avg"], exitRows),
@@ -70,7 +76,7 @@ export const statCommand: Command = {
       "Runs the leaf's work stream with tracing (the exact engine) and prints exits by level and reason (count,\n" +
         "share, cycles, min/max/avg) and every tracepoint's count by level, as kvm_stat and `perf kvm stat` do.",
       OPTIONS,
-    ),
+    ) + glossaryText("stat"),
   run(argv, io) {
     const p = parseArgs(argv, OPTIONS, "stat");
     if (p.flags.get("help")) {
@@ -82,7 +88,8 @@ export const statCommand: Command = {
     const c = new StatCollector();
     const r = withCostsNamed(p, () => runTraced(o, "*", c.add));
     const s = c.summary();
-    io.out(o.json ? exactJson(statJson(r, s, o.durationMs)) + "\n" : statText(r, s, o.durationMs) + "\n");
+    const config = runConfig(p, o);
+    io.out(o.json ? exactJson(statJson(r, s, o.durationMs, config)) + "\n" : statText(r, s, o.durationMs, config) + "\n");
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { QUIET_OPTION } from "../progress";
 import { type Axis, AXES, COST_AXES, HW_AXES, SEED_AXIS } from "../../sweep/axes";
 import { describeParams, FLAG_WHERE, fileWhere, type GridInput, gridSpec, planSpec, readGridFile, SWEEP_LIMITS, sweptAxes } from "../../sweep/grid";
 import { resultsCsv, resultsJson } from "../../sweep/output";
@@ -47,6 +48,7 @@ const SWEEP_OPTIONS: readonly OptionSpec[] = [
     help: "run only the runs with index % N == I (then nestlab merge)",
   },
   { name: "json", kind: "bool", help: "print exactly one JSON object on stdout" },
+  QUIET_OPTION,
   { name: "help", kind: "bool", help: "show help" },
 ];
 const COST_OPTIONS: readonly OptionSpec[] = COST_AXES.map(axisOption);
@@ -168,7 +170,8 @@ export const sweepCommand: Command = {
       ...(shard ? { shard } : {}),
       onStart: listSkipped,
       inputs: { ...(file !== undefined ? { grid: file } : {}), ...(costsFile !== undefined ? { costs: costsFile } : {}) },
-      onProgress: (s) => io.progress?.(s.done, s.total, "sweep runs"),
+      // the runs this invocation does (resumed ones are done already), so the printer's ETA is theirs
+      onProgress: (s) => io.progress?.(s.done - s.resumed, s.total - s.resumed, s.resumed > 0 ? `sweep runs (${s.resumed} resumed from the journal)` : "sweep runs"),
       ...(killAfter > 0 ? { onRow: (_row, stored) => void (stored >= killAfter && process.kill(process.pid, "SIGKILL")) } : {}),
     });
     const failed = doc.rows.filter((r) => r.error !== null).length;
@@ -188,6 +191,7 @@ export const sweepCommand: Command = {
       skipped: plan.skipped.length,
       ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
       errors: failed,
+      kernel: doc.kernel,
     };
     io.out(
       json

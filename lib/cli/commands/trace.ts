@@ -11,6 +11,7 @@ import { exactJson } from "../../util/json";
 import { costsNamed, helpText, noPositionals, num, oneOf, type OptionSpec, parseArgs } from "../args";
 import type { Command } from "../command";
 import { tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+import { runConfig } from "./run";
 
 /** `stat` lives beside `trace` (both are traced runs): one import for the command table. */
 export { statCommand } from "./stat";
@@ -146,6 +147,7 @@ export const traceCommand: Command = {
           seconds: r.seconds,
           l0Traps: r.l0Traps,
           leafExits: r.leafExits,
+          config: runConfig(p, o),
         };
         io.out(
           o.json
