@@ -28,7 +28,7 @@ describe("the compiled build", () => {
     expect(existsSync(join(dir, "dist", "cli.cjs"))).toBe(true);
     const built = JSON.parse(readFileSync(join(dir, "dist", "build.json"), "utf8")) as { hash: string };
 
-    const again = cli(dir, "micro", "hvc", "--json");
+    const again = cli(dir, "micro", "hvc", "--json", "--quiet");
     expect(again.status).toBe(0);
     expect(again.stderr).toBe("");
     expect(again.stdout).toBe(first.stdout);

@@ -142,9 +142,11 @@ describe("#8 no hang: inputs must be regular files; what cannot be is bounded", 
   });
 });
 
+// --quiet: progress lines on stderr are part of the contract for work over half a second (a loaded machine takes
+// that long here); these tests are about what a closed stdout does
 describe("#13 a closed pipe ends the command quietly", () => {
   it("nestlab trace --depth 2 --duration-ms 5 | head -c 10: no stack trace, exit 0", () => {
-    const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" trace --depth 2 --duration-ms 5 | head -c 10; echo " status=\${PIPESTATUS[0]}"`], {
+    const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" trace --depth 2 --duration-ms 5 --quiet | head -c 10; echo " status=\${PIPESTATUS[0]}"`], {
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -152,7 +154,7 @@ describe("#13 a closed pipe ends the command quietly", () => {
     expect(r.stdout).toBe('{"displayT status=0\n');
   });
   it("the same for a sweep's CSV and a run's text", () => {
-    for (const args of ["sweep --depth 1,2,3 --duration-ms 1 --seeds 20 --workers 0", "run --duration-ms 1"]) {
+    for (const args of ["sweep --depth 1,2,3 --duration-ms 1 --seeds 20 --workers 0 --quiet", "run --duration-ms 1 --quiet"]) {
       const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" ${args} | head -c 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: "utf8", timeout: 60_000 });
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe("status=0\n");

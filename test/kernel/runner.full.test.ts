@@ -50,7 +50,7 @@ describe("headless runner", () => {
     expect(nb.cells[1]!.outputs).toEqual([{ output_type: "stream", name: "stdout", text: "first\n" }]);
     expect(nb.cells[2]!.outputs!.some((o) => o.output_type === "error" && /boom at three/.test(o.evalue))).toBe(true);
     expect(nb.cells[3]!.execution_count).toBeNull();
-  }, 30_000);
+  }, 180_000);
 
   it("reports a type error with its cell", async () => {
     const path = join(tmp, "type.ipynb");
@@ -58,5 +58,5 @@ describe("headless runner", () => {
     const r = await runNotebookFile(path);
     expect(r.ok).toBe(false);
     expect(r.stderr).toMatch(/type\.ipynb: cell 2 failed: .*not assignable to type 'string'/);
-  }, 30_000);
+  }, 180_000);
 });
