@@ -16,7 +16,7 @@ const D = {
   fpTraps: "FP/SIMD and SVE access traps this level's KVM handled (each a lazy FP restore), wherever they were raised, inside other FP work included",
   fpSaves: "saves of a vcpu's FP/SVE state by this level's put_fp (or load_fp)",
   fpRestores: "restores of a vcpu's FP/SVE state by this level's lazy FP trap (equal to fpTraps)",
-  fpSavesElided: "put_fp calls that returned early under IN_NESTED_ERET / IN_NESTED_EXCEPTION (the change)",
+  putFpSkipped: "put_fp calls the FP-elision change skipped under IN_NESTED_ERET / IN_NESTED_EXCEPTION, one per nested transition at a patched level, whether or not the vcpu owned the FP registers: a save was avoided only where it did (compare's FP saves avoided); under the unsound elide-save-only policy, the saves it skipped; JSON key fpSavesElided",
   levelCycles: "cycles executed by this level's software (its hypervisor code; at L0 also exception entries and ERETs)",
   cycles: "simulated cycles of the whole run: the leaf's work plus every level's overhead",
   l0Traps: "hardware exceptions taken to L0 from any guest context (fast path or full exit, trapped ERETs included)",
@@ -85,7 +85,7 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["fpTraps", D.fpTraps],
     ["fpSaves", D.fpSaves],
     ["fpRestores", D.fpRestores],
-    ["fpSavesElided", D.fpSavesElided],
+    ["putFpSkipped (JSON fpSavesElided)", D.putFpSkipped],
     ["cycles (level table)", D.levelCycles],
   ],
   stat: [
@@ -103,7 +103,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
   check: [
     ["schedules, steps", "the schedules run and the steps (events) they held"],
     ["kinds of event", "the steps a schedule is drawn from at this depth and vector length"],
-    ["violations", "schedules in which a use found anything but its context's own latest FP/SVE values (exit status 3 when > 0)"],
+    ["violations", "schedules (not reads) in which a use found anything but its context's own latest FP/SVE values, each counted once: a schedule stops at its first wrong read (exit status 3 when > 0); JSON violationUnit says \"schedules\""],
+    ["schedule [...], final leaf-fp", "a counterexample: its steps in order; every schedule ends, after them, with a final leaf-fp (the leaf uses FP/SIMD once more, so state lost by the last step is read): [] is that final step alone; JSON firstViolation.finalStep, firstViolation.atStep (schedule length + 1: the final step)"],
   ],
   explain: [
     ["#, change, inputs", "rank, the change (inputs and their values) and how many inputs it changes; 0 is the model as it stands"],
