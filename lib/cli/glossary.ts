@@ -3,6 +3,9 @@
  * entries (helpText), and docs/cli.md "Glossary of output columns" is generated from them (`glossaryMarkdown`; a
  * test keeps the two equal). Counter fields are defined in full in docs/counters.md; these are the short forms.
  */
+import { EXACT_QUANTILES_UP_TO, QUANTILE_ERROR } from "../real/histogram";
+import { RATE_MIN_EXITS, RATE_MIN_SECONDS } from "../real/importer";
+
 export type Entry = readonly [label: string, definition: string];
 
 /** Definitions shared by several commands. */
@@ -138,6 +141,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["per nested-context exit", "nested exceptions, nested ERETs and hyp-context exits per exit from the nested context"],
     ["reason, count, exits/s, share", "exits by reason: how many, per second per vcpu thread, and their share of all exits"],
     ["mean, median, p90, p99, min, max", "the time of one exit in ns: kvm_exit to kvm_entry (L0's handling), or for a perf kvm stat table entry to exit, as its header says"],
+    ["quantiles, ~", `median, p90 and p99 are exact (linear interpolation between the nearest order statistics) while a row has at most ${EXACT_QUANTILES_UP_TO.toLocaleString("en-US")} timed exits; beyond that they come from a log histogram (16 buckets per doubling) and are within +-${(100 * QUANTILE_ERROR).toFixed(1)}% of the true value, marked ~; JSON: each row's quantiles (exact, histogram, or null when there are none), the summary's quantileNote`],
+    ["warning: the recording spans", `a recording shorter than ${RATE_MIN_SECONDS} s or with fewer than ${RATE_MIN_EXITS.toLocaleString("en-US")} kvm exits: its per-second rates (exits/s, per s) extrapolate a short sample to a second, and mean little`],
     ["kind", "the guest hypervisor's context, the reason, its detail (register, ESR) and how L0 completed the exit"],
     ["forwarded, per s, hyp exits inside", "exits L0 forwarded to a guest hypervisor: their whole handling, from the exit to the entry after the nested ERET, and the hyp-context exits inside it"],
     ["register, encoding, access, L0, context, count, per s", "system register traps: the register, its encoding, read or write, how L0 handled it, the guest hypervisor's context, how many and how often"],
