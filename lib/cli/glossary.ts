@@ -111,7 +111,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
   ],
   explain: [
     ["#, change, inputs", "rank, the change (inputs and their values) and how many inputs it changes; 0 is the model as it stands"],
-    ["sum |log2|", "the size of the change: the sum of |log2 of each scale| (a switch counts 0)"],
+    ["sum |log2|", "the size of the change: the sum over its scaled inputs of |log2 of the scale| (x4 and x1/4 count 2, x1/16 counts 4); a switch (a structural value such as sveVl 2048) counts 0; entries rank by inputs, then by this, smaller first"],
+    ["= #N (reduction)", "an equivalent spelling: the same reduction, speedup and implications as entry N, so the figures are not repeated; its inputs cancel (e.g. sveVl 1024 + fpBytesPerCycle x1/8 moves the same cycles per FP save as sveVl 2048 + x1/4); JSON entries[].equivalentTo"],
     ["reduction", "compare's wall-clock reduction with the change"],
     ["L0 FP trap ns", "mean inclusive ns of an FP trap handled on L0's fast path (baseline); - when none"],
     ["fwd FP trap ns", "mean inclusive ns of an FP trap forwarded to a guest hypervisor, nested round trips included (baseline); - when none"],

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { explainText } from "../../lib/cli/commands/explain";
 import { GLOSSARY } from "../../lib/cli/glossary";
+import { progressPrinter } from "../../lib/cli/progress";
+import type { ExplainEntry, ExplainResult } from "../../lib/explain/explain";
+import { searchChanges } from "../../lib/explain/search";
 import { join } from "node:path";
 import { Distribution, EXACT_QUANTILES_UP_TO, QUANTILE_ERROR, QUANTILE_NOTE } from "../../lib/real/histogram";
 import { cli, ROOT } from "./harness";
@@ -76,5 +80,65 @@ describe("import: exact quantiles while the sample is small; a warning for a sho
     expect(s.reasons.every((r) => r.quantiles === "exact")).toBe(true);
     expect(defs("import")).toContain("quantiles, ~: median, p90 and p99 are exact");
     expect(defs("import")).toContain("warning: the recording spans: a recording shorter than 1 s");
+  });
+});
+
+describe("explain: equivalent spellings and an honest progress total", () => {
+  it("the text prints = #N for an entry whose figures equal an earlier one's, and names the groups", () => {
+    const implications = { l0FpTrapNs: 955, forwardedFpTrapNs: 4957, fpTrapsPerExit: 0.79, l0TrapsPerExit: 28.2, hvcL0Traps: 8, hvcNs: 1000, l0PutLoadCycles: 1597, fpShare: 0.0811, overhead: 1.33 };
+    const entry = (rank: number, vl: string, scale: string, exp: number, equivalentTo?: number): ExplainEntry => ({
+      rank,
+      changes: [{ input: "sveVl", label: vl, exp: 0 }, { input: "cost.fpBytesPerCycle", label: scale, exp }],
+      inputs: 2,
+      log2Sum: Math.abs(exp),
+      wallReduction: 0.0469,
+      speedup: 1.05,
+      implications,
+      ...(equivalentTo !== undefined ? { equivalentTo } : {}),
+    });
+    const r: ExplainResult = {
+      target: 0.03,
+      depth: 2,
+      workload: "io-heavy",
+      base: { wallReduction: 0.0055, speedup: 1.005, implications },
+      entries: [entry(1, "2048", "x1/4", -2), entry(2, "1024", "x1/8", -3, 1), entry(3, "512", "x1/16", -4, 1)],
+      reaching: 3,
+      singles: [],
+      inputs: ["sveVl", "cost.fpBytesPerCycle"],
+      paired: ["sveVl", "cost.fpBytesPerCycle"],
+      evaluations: 10,
+    };
+    const t = explainText(r);
+    expect(t).toMatch(/^1 +sveVl 2048 \+ cost\.fpBytesPerCycle x1\/4 +2 +2 +4\.69% +955/m);
+    expect(t).toMatch(/^2 +sveVl 1024 \+ cost\.fpBytesPerCycle x1\/8 +2 +3 += #1$/m);
+    expect(t).toMatch(/^3 +sveVl 512 \+ cost\.fpBytesPerCycle x1\/16 +2 +4 += #1$/m);
+    expect(t).toContain("equivalent spellings (= #N: the same reduction and implications as entry N");
+    expect(t).toContain("): #1 = #2 = #3");
+    expect(defs("explain")).toContain("sum |log2|: the size of the change: the sum over its scaled inputs of |log2 of the scale|");
+    expect(defs("explain")).toContain("= #N (reduction): an equivalent spelling");
+  });
+
+  it("a provisional total is shown as a lower bound, with the ETA", () => {
+    let now = 0;
+    const lines: string[] = [];
+    const p = progressPrinter({ tty: false, write: (t) => void lines.push(t), now: () => now });
+    now = 600;
+    p.progress(2, 112, "explain evaluations", true);
+    expect(lines).toEqual(["nestlab: explain evaluations 2 of at least 112 (at most 1%) eta at least 33.0s\n"]);
+    now = 2000;
+    p.progress(259, 259, "explain evaluations");
+    expect(lines.at(-1)).toBe("nestlab: explain evaluations 259/259 (100%) done in 2.0s\n");
+  });
+
+  it("explain's search reports its total as provisional until it is done", async () => {
+    const calls: [number, number, boolean | undefined][] = [];
+    const inputs = [
+      { name: "a", kind: "scale" as const, alternatives: [-4, -3, -2, -1, 1, 2, 3, 4].map((exp) => ({ input: "a", label: `x${exp}`, exp })) },
+    ];
+    await searchChanges(inputs, (alts) => Promise.resolve(alts.reduce((s, a) => s + a.exp / 100, 0)), { target: 0.02, progress: (d, t, _w, prov) => void calls.push([d, t, prov]) });
+    expect(calls.slice(0, -1).every(([, , prov]) => prov === true)).toBe(true);
+    const [d, t, prov] = calls.at(-1)!;
+    expect(d).toBe(t);
+    expect(prov).toBeUndefined();
   });
 });
