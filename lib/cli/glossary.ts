@@ -49,6 +49,7 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["L0 traps", D.l0Traps],
     ["FP traps, FP saves, FP restores", "the level table's fpTraps, fpSaves, fpRestores summed over the levels"],
     ...RUN_LEVEL,
+    ["leaf exits vs L(d-1) exits", "the level table counts the exits each level's hypervisor handled (from its own guest), the leaf exits count the exceptions the leaf took: L(d-1)'s exits are the leaf exits forwarded to the leaf's hypervisor, and the rest (printed under the table) were completed by a lower level without reaching it: L0's or a guest hypervisor's own timer tick interrupting the leaf, shadow stage-2 faults"],
   ],
   compare: [
     ["baseline, patched", "the same run (same seed, same leaf stream) with --patch none and with --patch"],
@@ -71,7 +72,9 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["level, mechanism, saved", "cycles saved (baseline - patched) by the level whose software ran them (Ld is the leaf) and the kind of code (docs/counters.md \"Attribution by mechanism\")"],
     ["mechanism, level, saved, share", "the saving split into disjoint mechanisms by the level whose KVM acted; the buckets sum exactly to the total saved (docs/runs.md \"compare\")"],
     ["one leaf exit", "--exit-window-ms: the mean cycles and L0 traps per leaf event over the first MS of the stream, exact engine, before and after"],
-    ["raised by, L0 traps before/after, cycles before/after, saved", "per leaf event: the L0 traps raised by each level's code (Lk phase part) and the handling levels' own work (direct), with their self cycles"],
+    ["raised by, L0 traps before/after, cycles before/after, saved", "per leaf event: the L0 traps raised by each level's code (Lk phase part) and the handling levels' own work (direct), with their self cycles; rows that print as zero in both runs (under 0.005 L0 traps and 0.5 cycles) are omitted from the text (JSON exit.rows keeps them)"],
+    ["Lk eret", "the ERETs guest hypervisor Lk raised returning into its guest at the end of the exits it handled (each trapped, and emulated below it as a nested ERET)"],
+    ["Lk eret (handler)", "the ERETs Lk raised from inside a handler, into its own host context rather than its guest (InHost: e.g. to its userspace VMM for an MMIO exit emulated there); Lk eret (P) in general: raised while running code of phase P"],
     ["case, wall reduction, speedup", "--sensitivity: the comparison with unsourced unit costs x0.5 and x2 (each, and all) and the clock at 2.0 and 3.5 GHz"],
   ],
   micro: [
@@ -133,7 +136,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["baseline", "the configuration's run: its cycles, leaf exits (the leaf's FP traps included) and L0 traps"],
     ["rank, kind, component", "the rank by wall saving; put/load (a component of kvm_arch_vcpu_put/load dropped under IN_NESTED_* at every level, the run repeated) or per-exit traps (the guest hypervisors' trapping accesses of one purpose in their exit and handler code)"],
     ["wall saving", "an upper bound of the wall-clock reduction eliding it would give: 1 - cycles without it / cycles with it (per-exit traps: their self cycles' share of the exit window's run)"],
-    ["cycles/exit, L0 traps/exit", "cycles and L0 traps saved per leaf exit: for put/load rows per leaf exit of the baseline run (FP traps included), for per-exit traps rows per leaf event of the exit window"],
+    ["cycles/leaf exit, L0 traps/leaf exit", "cycles and L0 traps saved per leaf exit (FP traps and ticks included) of the run the figure comes from: the baseline run for put/load rows, the exit window's run for per-exit traps rows; one denominator, so rows compare; JSON cyclesPerLeafExit, l0TrapsPerLeafExit"],
+    ["JSON cyclesPerExit, l0TrapsPerExit", "the earlier figures, kept: two denominators, named by each row's perExitDenominator: baseline leaf exits (put/load rows), exit window leaf events, I/O, IPIs, stage-2 faults and WFIs without FP traps or ticks (per-exit traps rows)"],
   ],
   import: [
     ["kvm exits (timed)", "kvm_exit events in the recording (those with a following kvm_entry, whose time is known)"],

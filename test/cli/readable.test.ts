@@ -142,3 +142,51 @@ describe("explain: equivalent spellings and an honest progress total", () => {
     expect(prov).toBeUndefined();
   });
 });
+
+describe("run: leaf exits vs the leaf's hypervisor's exits", () => {
+  it("the text says how many leaf exits never reached L(d-1), and the numbers add up", async () => {
+    const j = json((await cli("run", "--depth", "3", "--duration-ms", "20", "--json")).out) as { leafExits: number; byLevel: { exits: number }[] };
+    const top = j.byLevel[2]!.exits;
+    expect(j.leafExits).toBeGreaterThan(top);
+    const f = (v: number): string => v.toLocaleString("en-US");
+    const t = (await cli("run", "--depth", "3", "--duration-ms", "20")).out;
+    expect(t).toContain(`  L2 exits ${f(top)} of the leaf's ${f(j.leafExits)}: a level's exits are those that entered its hypervisor from its guest; the other ${f(j.leafExits - top)} leaf exits were completed below L2`);
+    expect((await cli("run", "--depth", "1", "--duration-ms", "5")).out).not.toContain("of the leaf's");
+    expect(defs("run")).toContain("leaf exits vs L(d-1) exits: the level table counts the exits each level's hypervisor handled");
+  });
+});
+
+describe("compare: the exit table omits rows that print as zero; eret rows defined", () => {
+  it("no row of all zeros in the text, all rows in JSON, and the omission said", async () => {
+    const args = ["compare", "--depth", "3", "--duration-ms", "5", "--exit-window-ms", "5"];
+    const t = (await cli(...args)).out;
+    const table = t.slice(t.indexOf("raised by"));
+    expect(table).not.toMatch(/ 0\.00 +0\.00 +0 +0 +0\n/);
+    expect(table).not.toMatch(/ -0\n/);
+    const j = json((await cli(...args, "--json")).out) as { exit: { rows: { baseline: { l0Traps: number; cycles: number }; patched: { l0Traps: number; cycles: number } }[] } };
+    const zeroRows = j.exit.rows.filter((r) => r.baseline.l0Traps < 0.005 && r.patched.l0Traps < 0.005 && r.baseline.cycles < 0.5 && r.patched.cycles < 0.5).length;
+    expect(zeroRows).toBeGreaterThan(0);
+    expect(table).toContain(`(${zeroRows} row(s) omitted: zero in both runs at this precision`);
+    expect(table.split("\n").filter((l) => /^(L\d|direct)/.test(l))).toHaveLength(j.exit.rows.length - zeroRows);
+    expect(defs("compare")).toContain("Lk eret: the ERETs guest hypervisor Lk raised returning into its guest");
+    expect(defs("compare")).toContain("Lk eret (handler): the ERETs Lk raised from inside a handler");
+  });
+});
+
+describe("candidates: one denominator for the per-exit columns", () => {
+  it("text columns per leaf exit for every row; JSON keeps cyclesPerExit and names its denominator", async () => {
+    const t = (await cli("candidates", "--depth", "2", "--duration-ms", "10", "--exit-window-ms", "10")).out;
+    expect(t).toMatch(/wall saving {2}cycles\/leaf exit {2}L0 traps\/leaf exit/);
+    const r = json((await cli("candidates", "--depth", "2", "--duration-ms", "10", "--exit-window-ms", "10", "--json")).out) as {
+      baseline: { cycles: number; leafExits: number };
+      candidates: { kind: string; wallSaving: number; cyclesPerExit: number; cyclesPerLeafExit: number; perExitDenominator: string }[];
+    };
+    for (const c of r.candidates) {
+      expect(c.perExitDenominator).toBe(c.kind === "put/load" ? "baseline leaf exits" : "exit window leaf events");
+      if (c.kind === "put/load") expect(c.cyclesPerLeafExit).toBe(c.cyclesPerExit);
+      // per leaf exit the two kinds compare: wall saving x cycles per leaf exit, within the window's difference
+      else if (c.wallSaving > 0.005) expect(c.cyclesPerLeafExit / (c.wallSaving * (r.baseline.cycles / r.baseline.leafExits))).toBeGreaterThan(0.5);
+    }
+    expect(defs("candidates")).toContain("cycles/leaf exit, L0 traps/leaf exit: cycles and L0 traps saved per leaf exit");
+  });
+});
