@@ -58,8 +58,17 @@ export interface Candidate {
   readonly targets: readonly string[];
   /** upper bound of the wall-clock reduction: 1 - cycles without it / cycles with it */
   readonly wallSaving: number;
+  /** saved per `perExitDenominator`: a put/load row's per leaf exit of the baseline run, a per-exit traps row's per leaf event of the exit window */
   readonly cyclesPerExit: number;
   readonly l0TrapsPerExit: number;
+  /** what cyclesPerExit and l0TrapsPerExit divide by (two denominators: compare rows with cyclesPerLeafExit) */
+  readonly perExitDenominator: "baseline leaf exits" | "exit window leaf events";
+  /**
+   * one denominator for every row: saved per leaf exit (FP traps and ticks included) of the run the figure comes from
+   * (the baseline run for put/load rows, the exit window's run for per-exit traps rows)
+   */
+  readonly cyclesPerLeafExit: number;
+  readonly l0TrapsPerLeafExit: number;
   readonly note: string;
 }
 
@@ -110,6 +119,9 @@ export function candidates(o: RunOptions, exitWindowMs = EXIT_WINDOW_MS, progres
       wallSaving: baseCycles > 0 ? saved / baseCycles : 0,
       cyclesPerExit: exits > 0 ? saved / exits : 0,
       l0TrapsPerExit: exits > 0 ? (Number(base.l0Traps) - Number(r.l0Traps)) / exits : 0,
+      perExitDenominator: "baseline leaf exits",
+      cyclesPerLeafExit: exits > 0 ? saved / exits : 0,
+      l0TrapsPerLeafExit: exits > 0 ? (Number(base.l0Traps) - Number(r.l0Traps)) / exits : 0,
       note:
         c.component === "fp" && o.model.patch.length > 0
           ? `${c.note} (already adopted at levels ${o.model.patch.join(",")} by --patch: the figure is what remains)`
@@ -119,6 +131,7 @@ export function candidates(o: RunOptions, exitWindowMs = EXIT_WINDOW_MS, progres
   const att = exitAttribution(quiet, exitWindowMs);
   tick();
   const windowCycles = Number(att.run.cycles);
+  const windowExits = Number(att.run.leafExits);
   for (const part of EXIT_PARTS) {
     const rows = att.rows.filter((r) => r.kind === "raised" && r.part === part && (r.phase === "exit" || r.phase === "handler"));
     const cycles = rows.reduce((s, r) => s + r.cycles, 0);
@@ -131,6 +144,9 @@ export function candidates(o: RunOptions, exitWindowMs = EXIT_WINDOW_MS, progres
       wallSaving: windowCycles > 0 ? cycles / windowCycles : 0,
       cyclesPerExit: att.leafEvents > 0 ? cycles / att.leafEvents : 0,
       l0TrapsPerExit: att.leafEvents > 0 ? traps / att.leafEvents : 0,
+      perExitDenominator: "exit window leaf events",
+      cyclesPerLeafExit: windowExits > 0 ? cycles / windowExits : 0,
+      l0TrapsPerLeafExit: windowExits > 0 ? traps / windowExits : 0,
       note: PART_NOTES[part],
     });
   }

@@ -6,7 +6,7 @@ export interface CommandIO {
   out(text: string): void;
   err(text: string): void;
   /** progress of long work (done of total), shown on stderr by the CLI */
-  progress?: (done: number, total: number, what: string) => void;
+  progress?: (done: number, total: number, what: string, provisional?: boolean) => void;
 }
 
 /** A command's positional arguments: how many, and what each is (the fuzz suite generates them from this). */

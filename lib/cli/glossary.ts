@@ -3,6 +3,9 @@
  * entries (helpText), and docs/cli.md "Glossary of output columns" is generated from them (`glossaryMarkdown`; a
  * test keeps the two equal). Counter fields are defined in full in docs/counters.md; these are the short forms.
  */
+import { EXACT_QUANTILES_UP_TO, QUANTILE_ERROR } from "../real/histogram";
+import { RATE_MIN_EXITS, RATE_MIN_SECONDS } from "../real/importer";
+
 export type Entry = readonly [label: string, definition: string];
 
 /** Definitions shared by several commands. */
@@ -16,7 +19,7 @@ const D = {
   fpTraps: "FP/SIMD and SVE access traps this level's KVM handled (each a lazy FP restore), wherever they were raised, inside other FP work included",
   fpSaves: "saves of a vcpu's FP/SVE state by this level's put_fp (or load_fp)",
   fpRestores: "restores of a vcpu's FP/SVE state by this level's lazy FP trap (equal to fpTraps)",
-  fpSavesElided: "put_fp calls that returned early under IN_NESTED_ERET / IN_NESTED_EXCEPTION (the change)",
+  putFpSkipped: "put_fp calls the FP-elision change skipped under IN_NESTED_ERET / IN_NESTED_EXCEPTION, one per nested transition at a patched level, whether or not the vcpu owned the FP registers: a save was avoided only where it did (compare's FP saves avoided); under the unsound elide-save-only policy, the saves it skipped; JSON key fpSavesElided",
   levelCycles: "cycles executed by this level's software (its hypervisor code; at L0 also exception entries and ERETs)",
   cycles: "simulated cycles of the whole run: the leaf's work plus every level's overhead",
   l0Traps: "hardware exceptions taken to L0 from any guest context (fast path or full exit, trapped ERETs included)",
@@ -46,6 +49,7 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["L0 traps", D.l0Traps],
     ["FP traps, FP saves, FP restores", "the level table's fpTraps, fpSaves, fpRestores summed over the levels"],
     ...RUN_LEVEL,
+    ["leaf exits vs L(d-1) exits", "the level table counts the exits each level's hypervisor handled (from its own guest), the leaf exits count the exceptions the leaf took: L(d-1)'s exits are the leaf exits forwarded to the leaf's hypervisor, and the rest (printed under the table) were completed by a lower level without reaching it: L0's or a guest hypervisor's own timer tick interrupting the leaf, shadow stage-2 faults"],
   ],
   compare: [
     ["baseline, patched", "the same run (same seed, same leaf stream) with --patch none and with --patch"],
@@ -68,7 +72,9 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["level, mechanism, saved", "cycles saved (baseline - patched) by the level whose software ran them (Ld is the leaf) and the kind of code (docs/counters.md \"Attribution by mechanism\")"],
     ["mechanism, level, saved, share", "the saving split into disjoint mechanisms by the level whose KVM acted; the buckets sum exactly to the total saved (docs/runs.md \"compare\")"],
     ["one leaf exit", "--exit-window-ms: the mean cycles and L0 traps per leaf event over the first MS of the stream, exact engine, before and after"],
-    ["raised by, L0 traps before/after, cycles before/after, saved", "per leaf event: the L0 traps raised by each level's code (Lk phase part) and the handling levels' own work (direct), with their self cycles"],
+    ["raised by, L0 traps before/after, cycles before/after, saved", "per leaf event: the L0 traps raised by each level's code (Lk phase part) and the handling levels' own work (direct), with their self cycles; rows that print as zero in both runs (under 0.005 L0 traps and 0.5 cycles) are omitted from the text (JSON exit.rows keeps them)"],
+    ["Lk eret", "the ERETs guest hypervisor Lk raised returning into its guest at the end of the exits it handled (each trapped, and emulated below it as a nested ERET)"],
+    ["Lk eret (handler)", "the ERETs Lk raised from inside a handler, into its own host context rather than its guest (InHost: e.g. to its userspace VMM for an MMIO exit emulated there); Lk eret (P) in general: raised while running code of phase P"],
     ["case, wall reduction, speedup", "--sensitivity: the comparison with unsourced unit costs x0.5 and x2 (each, and all) and the clock at 2.0 and 3.5 GHz"],
   ],
   micro: [
@@ -85,7 +91,7 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["fpTraps", D.fpTraps],
     ["fpSaves", D.fpSaves],
     ["fpRestores", D.fpRestores],
-    ["fpSavesElided", D.fpSavesElided],
+    ["putFpSkipped (JSON fpSavesElided)", D.putFpSkipped],
     ["cycles (level table)", D.levelCycles],
   ],
   stat: [
@@ -103,11 +109,13 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
   check: [
     ["schedules, steps", "the schedules run and the steps (events) they held"],
     ["kinds of event", "the steps a schedule is drawn from at this depth and vector length"],
-    ["violations", "schedules in which a use found anything but its context's own latest FP/SVE values (exit status 3 when > 0)"],
+    ["violations", "schedules (not reads) in which a use found anything but its context's own latest FP/SVE values, each counted once: a schedule stops at its first wrong read (exit status 3 when > 0); JSON violationUnit says \"schedules\""],
+    ["schedule [...], final leaf-fp", "a counterexample: its steps in order; every schedule ends, after them, with a final leaf-fp (the leaf uses FP/SIMD once more, so state lost by the last step is read): [] is that final step alone; JSON firstViolation.finalStep, firstViolation.atStep (schedule length + 1: the final step)"],
   ],
   explain: [
     ["#, change, inputs", "rank, the change (inputs and their values) and how many inputs it changes; 0 is the model as it stands"],
-    ["sum |log2|", "the size of the change: the sum of |log2 of each scale| (a switch counts 0)"],
+    ["sum |log2|", "the size of the change: the sum over its scaled inputs of |log2 of the scale| (x4 and x1/4 count 2, x1/16 counts 4); a switch (a structural value such as sveVl 2048) counts 0; entries rank by inputs, then by this, smaller first"],
+    ["= #N (reduction)", "an equivalent spelling: the same reduction, speedup and implications as entry N, so the figures are not repeated; its inputs cancel (e.g. sveVl 1024 + fpBytesPerCycle x1/8 moves the same cycles per FP save as sveVl 2048 + x1/4); JSON entries[].equivalentTo"],
     ["reduction", "compare's wall-clock reduction with the change"],
     ["L0 FP trap ns", "mean inclusive ns of an FP trap handled on L0's fast path (baseline); - when none"],
     ["fwd FP trap ns", "mean inclusive ns of an FP trap forwarded to a guest hypervisor, nested round trips included (baseline); - when none"],
@@ -128,7 +136,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["baseline", "the configuration's run: its cycles, leaf exits (the leaf's FP traps included) and L0 traps"],
     ["rank, kind, component", "the rank by wall saving; put/load (a component of kvm_arch_vcpu_put/load dropped under IN_NESTED_* at every level, the run repeated) or per-exit traps (the guest hypervisors' trapping accesses of one purpose in their exit and handler code)"],
     ["wall saving", "an upper bound of the wall-clock reduction eliding it would give: 1 - cycles without it / cycles with it (per-exit traps: their self cycles' share of the exit window's run)"],
-    ["cycles/exit, L0 traps/exit", "cycles and L0 traps saved per leaf exit: for put/load rows per leaf exit of the baseline run (FP traps included), for per-exit traps rows per leaf event of the exit window"],
+    ["cycles/leaf exit, L0 traps/leaf exit", "cycles and L0 traps saved per leaf exit (FP traps and ticks included) of the run the figure comes from: the baseline run for put/load rows, the exit window's run for per-exit traps rows; one denominator, so rows compare; JSON cyclesPerLeafExit, l0TrapsPerLeafExit"],
+    ["JSON cyclesPerExit, l0TrapsPerExit", "the earlier figures, kept: two denominators, named by each row's perExitDenominator: baseline leaf exits (put/load rows), exit window leaf events, I/O, IPIs, stage-2 faults and WFIs without FP traps or ticks (per-exit traps rows)"],
   ],
   import: [
     ["kvm exits (timed)", "kvm_exit events in the recording (those with a following kvm_entry, whose time is known)"],
@@ -137,6 +146,8 @@ export const GLOSSARY: Readonly<Record<string, readonly Entry[]>> = {
     ["per nested-context exit", "nested exceptions, nested ERETs and hyp-context exits per exit from the nested context"],
     ["reason, count, exits/s, share", "exits by reason: how many, per second per vcpu thread, and their share of all exits"],
     ["mean, median, p90, p99, min, max", "the time of one exit in ns: kvm_exit to kvm_entry (L0's handling), or for a perf kvm stat table entry to exit, as its header says"],
+    ["quantiles, ~", `median, p90 and p99 are exact (linear interpolation between the nearest order statistics) while a row has at most ${EXACT_QUANTILES_UP_TO.toLocaleString("en-US")} timed exits; beyond that they come from a log histogram (16 buckets per doubling) and are within +-${(100 * QUANTILE_ERROR).toFixed(1)}% of the true value, marked ~; JSON: each row's quantiles (exact, histogram, or null when there are none), the summary's quantileNote`],
+    ["warning: the recording spans", `a recording shorter than ${RATE_MIN_SECONDS} s or with fewer than ${RATE_MIN_EXITS.toLocaleString("en-US")} kvm exits: its per-second rates (exits/s, per s) extrapolate a short sample to a second, and mean little`],
     ["kind", "the guest hypervisor's context, the reason, its detail (register, ESR) and how L0 completed the exit"],
     ["forwarded, per s, hyp exits inside", "exits L0 forwarded to a guest hypervisor: their whole handling, from the exit to the entry after the nested ERET, and the hyp-context exits inside it"],
     ["register, encoding, access, L0, context, count, per s", "system register traps: the register, its encoding, read or write, how L0 handled it, the guest hypervisor's context, how many and how often"],

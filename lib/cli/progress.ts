@@ -1,7 +1,11 @@
 import type { OptionSpec } from "./args";
 
-/** A progress callback: `done` of `total` units of the work named `what` (lib/cli/command.ts CommandIO.progress). */
-export type Progress = (done: number, total: number, what: string) => void;
+/**
+ * A progress callback: `done` of `total` units of the work named `what` (lib/cli/command.ts CommandIO.progress).
+ * `provisional`: the total is only what is planned so far and may grow (explain's search plans work as it goes), so
+ * the printer shows it as a lower bound: `DONE of at least TOTAL (at most PCT%) eta at least T`.
+ */
+export type Progress = (done: number, total: number, what: string, provisional?: boolean) => void;
 
 /** --quiet: declared by every command that reports progress (so the fuzz suite draws it); runCli applies it. */
 export const QUIET_OPTION: OptionSpec = { name: "quiet", kind: "bool", help: "no progress on stderr (errors are still printed)" };
@@ -38,7 +42,7 @@ export function progressPrinter(opts: { tty: boolean; write: (t: string) => void
   /** the work whose final line was the last shown (a second "done" for it is not repeated) */
   let ended: string | undefined;
   const every = opts.tty ? PROGRESS_TIMING.ttyEveryMs : PROGRESS_TIMING.lineEveryMs;
-  const progress: Progress = (done, total, what) => {
+  const progress: Progress = (done, total, what, provisional = false) => {
     const t = now();
     const finished = done >= total;
     if (!finished && (t - started < PROGRESS_TIMING.firstMs || t - last < every)) return;
@@ -48,8 +52,11 @@ export function progressPrinter(opts: { tty: boolean; write: (t: string) => void
     shown = true;
     const pct = total > 0 ? Math.floor((100 * Math.min(done, total)) / total) : 100;
     const elapsed = (t - started) / 1000;
-    const eta = done > 0 && !finished ? ` eta ${formatSeconds((elapsed * (total - done)) / done)}` : "";
-    const line = `nestlab: ${what} ${done}/${total} (${pct}%)${eta}${finished ? ` done in ${formatSeconds(elapsed)}` : ""}`;
+    // a provisional total may grow: the count, the share and the ETA are bounds, and say so
+    const bound = provisional && !finished;
+    const eta = done > 0 && !finished ? ` eta ${bound ? "at least " : ""}${formatSeconds((elapsed * (total - done)) / done)}` : "";
+    const count = bound ? `${done} of at least ${total} (at most ${pct}%)` : `${done}/${total} (${pct}%)`;
+    const line = `nestlab: ${what} ${count}${eta}${finished ? ` done in ${formatSeconds(elapsed)}` : ""}`;
     if (opts.tty) {
       opts.write(`\r\x1b[K${line}${finished ? "\n" : ""}`);
       open = !finished;

@@ -20,7 +20,8 @@ export interface ExplainOptions {
   readonly top?: number;
   /** worker threads (0: this thread) */
   readonly workers?: number;
-  readonly progress?: (done: number, total: number, what: string) => void;
+  /** `provisional`: the total is what is planned so far (the search plans as it goes), a lower bound */
+  readonly progress?: (done: number, total: number, what: string, provisional?: boolean) => void;
 }
 
 export interface ExplainChange {
@@ -38,6 +39,12 @@ export interface ExplainEntry {
   readonly wallReduction: number;
   readonly speedup: number;
   readonly implications: Evaluation["implications"];
+  /**
+   * the rank of the first (better-ranked) entry whose figures are identical (wallReduction, speedup and every
+   * implication): this entry is another spelling of that change, its inputs cancelling (a longer SVE vector at a
+   * proportionally faster FP transfer rate moves the same cycles); absent when it has no such twin above it
+   */
+  readonly equivalentTo?: number;
 }
 
 export interface ExplainScanRow {
@@ -95,8 +102,13 @@ export async function explain(o: RunOptions, x: ExplainOptions): Promise<Explain
     );
     const base = outcomes.get("")!.ev;
     if (!base) throw new ConfigError("depth", String(o.model.depth), `a configuration that runs: ${outcomes.get("")!.limit ?? ""}`);
-    const entries = res.entries.slice(0, x.top ?? EXPLAIN_DEFAULTS.top).map((e, i) => {
+    // entries whose figures are identical are one change in several spellings: each later one names the first
+    const firstByFigures = new Map<string, number>();
+    const entries = res.entries.slice(0, x.top ?? EXPLAIN_DEFAULTS.top).map((e, i): ExplainEntry => {
       const ev = outcomes.get(key(e.changes))!.ev!;
+      const figures = JSON.stringify([ev.wallReduction, ev.speedup, ev.implications]);
+      const twin = firstByFigures.get(figures);
+      if (twin === undefined) firstByFigures.set(figures, i + 1);
       return {
         rank: i + 1,
         changes: e.changes.map(change),
@@ -105,6 +117,7 @@ export async function explain(o: RunOptions, x: ExplainOptions): Promise<Explain
         wallReduction: ev.wallReduction,
         speedup: ev.speedup,
         implications: ev.implications,
+        ...(twin !== undefined ? { equivalentTo: twin } : {}),
       };
     });
     const singles: ExplainScanRow[] = res.scans.flatMap((s) =>

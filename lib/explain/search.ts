@@ -48,7 +48,8 @@ export interface SearchOptions {
   readonly target: number;
   /** inputs paired (the pruning); default DEFAULT_PAIR_INPUTS */
   readonly pairInputs?: number;
-  readonly progress?: (done: number, total: number, what: string) => void;
+  /** `provisional`: the total is what is planned so far (the search plans as it goes), a lower bound */
+  readonly progress?: (done: number, total: number, what: string, provisional?: boolean) => void;
 }
 
 export interface SearchResult<A extends SearchAlternative> {
@@ -86,7 +87,8 @@ export async function searchChanges<A extends SearchAlternative>(
       planned = Math.max(planned, cache.size + 1);
       p = evaluate(changes).then((v) => {
         done++;
-        o.progress?.(done, Math.max(planned, done + 1), "explain evaluations");
+        // the total is what is planned so far: the pairs are planned only once the singles are known
+        o.progress?.(done, Math.max(planned, done + 1), "explain evaluations", true);
         return v;
       });
       cache.set(k, p);

@@ -93,6 +93,15 @@ function apply(sim: Sim, step: StepName): void {
   else throw new Error(`unknown step ${step}`);
 }
 
+/**
+ * The step every schedule ends with, after its own steps (so a schedule of no steps is this step alone): the leaf uses
+ * FP/SIMD once more, so state lost or leaked by the last step is read and shows.
+ */
+export const FINAL_STEP: StepName = "leaf-fp";
+
+/** What `violations` counts: schedules with at least one wrong read (a schedule stops at its first), not reads. */
+export const VIOLATION_UNIT = "schedules";
+
 /** Runs a schedule; returns the index of the step at which the first violation appeared, or -1. */
 export function runSchedule(c: CheckConfig, schedule: readonly StepName[]): { at: number; violation?: Violation } {
   const sim = newSim(c);
@@ -102,7 +111,7 @@ export function runSchedule(c: CheckConfig, schedule: readonly StepName[]): { at
     if (v) return { at: i, violation: v };
   }
   // a final read by the leaf and by every VMM: state lost at the end must show too
-  apply(sim, "leaf-fp");
+  apply(sim, FINAL_STEP);
   const v = sim.o.violations[0];
   return v ? { at: schedule.length, violation: v } : { at: -1 };
 }
@@ -132,6 +141,10 @@ export interface FirstViolation {
   readonly expected: string;
   readonly got: string;
   readonly text: string;
+  /** the step run after the schedule's own steps (every schedule ends with it): FINAL_STEP */
+  readonly finalStep: StepName;
+  /** 1-based index of the step whose handling read the wrong values; schedule.length + 1 when it was the final step */
+  readonly atStep: number;
 }
 
 export interface CheckResult {
@@ -145,17 +158,22 @@ export interface CheckResult {
   readonly schedules: number;
   readonly maxLen?: number;
   readonly violations: number;
+  /** what `violations` counts: VIOLATION_UNIT, schedules that violated (each once, at its first wrong read) */
+  readonly violationUnit: typeof VIOLATION_UNIT;
+  /** the step every schedule ends with after its own steps */
+  readonly finalStep: StepName;
   readonly firstViolation: FirstViolation | null;
 }
 
 function describe(c: CheckConfig, schedule: readonly StepName[]): FirstViolation {
   const r = runSchedule(c, schedule);
   const v = r.violation!;
-  const where = r.at < schedule.length ? `during step ${r.at + 1} (${schedule[r.at]})` : "at the final leaf-fp";
+  const where = r.at < schedule.length ? `during step ${r.at + 1} (${schedule[r.at]})` : `at the final ${FINAL_STEP}`;
+  const steps = schedule.length === 0 ? `no steps, then the final ${FINAL_STEP}` : `${schedule.join(" -> ")}, then the final ${FINAL_STEP}`;
   const text =
-    `schedule [${schedule.join(" -> ")}]: ${where}, ` +
+    `schedule [${schedule.join(" -> ")}] (${steps} every schedule ends with): ${where}, ` +
     `${v.reader} (L${v.level}) read ${tagText(v.got)} instead of its own ${tagText(v.expected)} on CPU ${v.cpu}`;
-  return { schedule, reader: v.reader, level: v.level, expected: tagText(v.expected), got: tagText(v.got), text };
+  return { schedule, reader: v.reader, level: v.level, expected: tagText(v.expected), got: tagText(v.got), text, finalStep: FINAL_STEP, atStep: r.at + 1 };
 }
 
 export interface CheckOptions {
@@ -234,6 +252,8 @@ function result(c: CheckConfig, mode: "random" | "exhaustive", steps: number, sc
     steps,
     schedules,
     violations,
+    violationUnit: VIOLATION_UNIT,
+    finalStep: FINAL_STEP,
     firstViolation: first ? describe(c, first) : null,
   };
 }

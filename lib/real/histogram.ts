@@ -1,8 +1,17 @@
 /**
- * A duration distribution in bounded memory: count, sum, sum of squares, min and max exactly, and a log-scale
- * histogram (16 buckets per doubling, 1 ns to 2^44 ns) for quantiles, each within +-2.2% of the true value.
- * Deterministic: the same durations in the same order give the same figures.
+ * A duration distribution in bounded memory: count, sum, sum of squares, min and max exactly, and quantiles exact
+ * while the sample is small (up to EXACT_QUANTILES_UP_TO values, kept; linear interpolation between the two nearest
+ * order statistics, so the median of 800 and 1,000 is 900), then from a log-scale histogram (16 buckets per doubling,
+ * 1 ns to 2^44 ns), each within +-QUANTILE_ERROR of the true value. Deterministic: the same durations in the same
+ * order give the same figures.
  */
+export const EXACT_QUANTILES_UP_TO = 4096;
+/** the histogram quantiles' relative error bound: half a bucket, 2^(1/32) - 1 */
+export const QUANTILE_ERROR = 0.022;
+/** how a summary's quantiles were computed */
+export type QuantileMethod = "exact" | "histogram";
+/** one line for headers and docs: how the quantiles are computed */
+export const QUANTILE_NOTE = `median, p90 and p99 exact up to ${EXACT_QUANTILES_UP_TO.toLocaleString("en-US")} exits per row, beyond that from a log histogram within +-${(100 * QUANTILE_ERROR).toFixed(1)}% (marked ~)`;
 const PER_OCTAVE = 16;
 const OCTAVES = 44;
 const BUCKETS = PER_OCTAVE * OCTAVES;
@@ -17,6 +26,8 @@ export interface DistributionSummary {
   readonly p50Ns: number;
   readonly p90Ns: number;
   readonly p99Ns: number;
+  /** exact (the sample was small enough to keep) or histogram (within +-QUANTILE_ERROR) */
+  readonly quantiles: QuantileMethod;
 }
 
 export class Distribution {
@@ -26,9 +37,15 @@ export class Distribution {
   min = Infinity;
   max = -Infinity;
   private readonly buckets = new Float64Array(BUCKETS);
+  /** every value while count <= EXACT_QUANTILES_UP_TO; undefined after */
+  private exact: number[] | undefined = [];
 
   add(ns: number): void {
     this.count++;
+    if (this.exact !== undefined) {
+      if (this.count <= EXACT_QUANTILES_UP_TO) this.exact.push(ns);
+      else this.exact = undefined;
+    }
     this.sum += ns;
     this.sumSq += ns * ns;
     if (ns < this.min) this.min = ns;
@@ -37,9 +54,24 @@ export class Distribution {
     this.buckets[b]!++;
   }
 
-  /** the q-quantile (0 < q < 1) from the histogram: the geometric middle of its bucket, clamped to [min, max] */
+  /** whether quantile() is exact */
+  get quantilesExact(): boolean {
+    return this.exact !== undefined;
+  }
+
+  /**
+   * the q-quantile (0 < q < 1): exact while the values are kept (linear interpolation between order statistics),
+   * otherwise from the histogram: the geometric middle of its bucket, clamped to [min, max]
+   */
   quantile(q: number): number {
     if (this.count === 0) return 0;
+    if (this.exact !== undefined) {
+      const v = Float64Array.from(this.exact).sort();
+      const h = (v.length - 1) * q;
+      const lo = Math.floor(h);
+      const hi = Math.min(v.length - 1, lo + 1);
+      return v[lo]! + (h - lo) * (v[hi]! - v[lo]!);
+    }
     const target = q * this.count;
     let seen = 0;
     for (let b = 0; b < BUCKETS; b++) {
@@ -73,6 +105,7 @@ export class Distribution {
       p50Ns: this.quantile(0.5),
       p90Ns: this.quantile(0.9),
       p99Ns: this.quantile(0.99),
+      quantiles: this.exact !== undefined ? "exact" : "histogram",
     };
   }
 }

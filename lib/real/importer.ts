@@ -8,7 +8,7 @@ import type { EventLine } from "./parse";
 // getter (esbuild's interop, used by tsx, vitest and notebooks) a per-line call through one costs several percent of
 // an import (test/engine/hot-imports.test.ts keeps it so)
 const { SYSREG_BY_ENCODING } = encodings;
-const { Distribution } = histogram;
+const { Distribution, QUANTILE_NOTE } = histogram;
 type Distribution = histogram.Distribution;
 const { exitReason, isNoiseLine, KVM_EVENTS, lostEvents, parseEventLine, parseKvmExit, parseKvmForwardSysregTrap, parseKvmInjectNested, parseKvmMmio, parseKvmNestedEret, parseKvmSysAccess, parseKvmUserspaceExit, parseKvmWfx, TextError } = parse;
 
@@ -24,13 +24,19 @@ const { exitReason, isNoiseLine, KVM_EVENTS, lostEvents, parseEventLine, parseKv
  * to L0 inside.
  */
 
+/** below either, import warns that its per-second rates mean little (a short recording extrapolated to a second) */
+export const RATE_MIN_SECONDS = 1;
+export const RATE_MIN_EXITS = 1000;
+
 export type VcpuCtx = "hyp" | "nested" | "unknown";
 /** how L0 completed an exit: handled itself, forwarded (nested exception), direct inject, nested ERET, via its VMM */
 export type ExitHandling = "handled" | "forward" | "direct" | "eret" | "user";
 export type TraceFormat = "trace-cmd" | "perf-script" | "perf-kvm-stat";
 
 /** A duration distribution whose quantiles may be unknown (perf kvm stat prints none). */
-export type Timing = Omit<DistributionSummary, "p50Ns" | "p90Ns" | "p99Ns"> & {
+export type Timing = Omit<DistributionSummary, "p50Ns" | "p90Ns" | "p99Ns" | "quantiles"> & {
+  /** how p50Ns..p99Ns were computed (histogram: within +-2.2%); null when there are none */
+  readonly quantiles: DistributionSummary["quantiles"] | null;
   readonly p50Ns: number | null;
   readonly p90Ns: number | null;
   readonly p99Ns: number | null;
@@ -125,6 +131,8 @@ export interface ImportSummary {
   /** digits of the timestamps' fraction (6: microseconds, 9: nanoseconds) */
   readonly timestampDigits: number;
   readonly warnings: readonly string[];
+  /** how the rows' median, p90 and p99 are computed (each row's `quantiles` says which applied) */
+  readonly quantileNote: string;
   /** total handled time of a perf kvm stat table, ns */
   readonly totalTimeNs?: number;
 }
@@ -435,6 +443,13 @@ export class TraceImporter {
     if (this.unmatchedExits > 0) warnings.push(`${this.source}: ${this.unmatchedExits} kvm_exit without a following kvm_entry on the same thread: counted, not timed`);
     if (this.digits === 6) warnings.push(`${this.source}: timestamps in microseconds: each exit's time is quantised to 1 us (trace-cmd report -t, perf script --ns print nanoseconds)`);
     if (this.exits === 0) warnings.push(`${this.source}: no kvm_exit events: record with -e kvm (trace-cmd) or -e 'kvm:*' (perf)`);
+    else if (seconds < RATE_MIN_SECONDS || this.exits < RATE_MIN_EXITS) {
+      const span = seconds >= 1 ? `${seconds.toFixed(3)} s` : seconds >= 1e-3 ? `${(seconds * 1e3).toFixed(3)} ms` : `${(seconds * 1e6).toFixed(3)} us`;
+      warnings.push(
+        `${this.source}: the recording spans ${span} with ${this.exits.toLocaleString("en-US")} kvm exits (rates need at least ${RATE_MIN_SECONDS} s and ${RATE_MIN_EXITS.toLocaleString("en-US")} exits): ` +
+          `the per-second rates (exits/s, per s) extrapolate from too little time to mean much`,
+      );
+    }
     const sortRows = <T extends { readonly count: number }>(rows: T[], key: (r: T) => string): T[] =>
       rows.sort((a, b) => b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const reasons = sortRows(
@@ -491,6 +506,7 @@ export class TraceImporter {
       truncated,
       timestampDigits: Math.max(0, this.digits),
       warnings,
+      quantileNote: QUANTILE_NOTE,
     };
   }
 }

@@ -72,6 +72,7 @@ export class KvmStatImporter {
       p50Ns: null,
       p90Ns: null,
       p99Ns: null,
+      quantiles: null,
     });
   }
 
@@ -111,6 +112,7 @@ export class KvmStatImporter {
       truncated: truncated || this.totalSamples === undefined,
       timestampDigits: 0,
       warnings,
+      quantileNote: "none: a perf kvm stat table prints no quantiles",
       ...(this.totalUs !== undefined ? { totalTimeNs: this.totalUs * 1000 } : {}),
     };
   }

@@ -157,7 +157,7 @@ describe("point 6: each figure named for what it counts", () => {
       expect(labels("compare")).toContain(col);
     }
     for (const col of ["count%", "time%", "min, max, avg"]) expect(labels("stat")).toContain(col);
-    for (const col of ["fullExits", "fastExits", "fpSavesElided"]) expect(labels("micro")).toContain(col);
+    for (const col of ["fullExits", "fastExits", "putFpSkipped", "fpSavesElided"]) expect(labels("micro")).toContain(col);
   });
 });
 

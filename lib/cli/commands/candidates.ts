@@ -26,10 +26,11 @@ function text(r: CandidatesResult, config: ConfigBlock): string {
     ...configText(config),
     `  ${r.upperBound}`,
     `  baseline ${n(r.baseline.cycles)} cycles, ${n(r.baseline.leafExits)} leaf exits, ${n(r.baseline.l0Traps)} L0 traps; per-exit groups from the first ${r.exitWindowMs} ms`,
+    "  cycles/leaf exit, L0 traps/leaf exit: saved per leaf exit (FP traps and ticks included) of the run each figure comes from: the baseline run (put/load), the exit window's run (per-exit traps)",
     "",
     formatTable(
-      ["rank", "kind", "component", "wall saving", "cycles/exit", "L0 traps/exit"],
-      r.candidates.map((c) => [String(c.rank), c.kind, c.component, pct(c.wallSaving), n(c.cyclesPerExit), n(c.l0TrapsPerExit, 2)]),
+      ["rank", "kind", "component", "wall saving", "cycles/leaf exit", "L0 traps/leaf exit"],
+      r.candidates.map((c) => [String(c.rank), c.kind, c.component, pct(c.wallSaving), n(c.cyclesPerLeafExit), n(c.l0TrapsPerLeafExit, 2)]),
     ),
     "",
     "what each elision would have to argue:",

@@ -27,6 +27,8 @@ export const checkCommand: Command = {
       "Runs random (or all bounded) schedules of leaf FP use, leaf exits (nested exceptions/ERETs at every level),\n" +
         "host preemption, kernel-mode NEON (also inside the IN_NESTED windows), vcpu migration and VL changes on the\n" +
         "hypervisor model with the FP oracle, and prints violations with a shrunk, minimal counterexample.\n" +
+        "Every schedule starts from a fresh system and, after its own steps, ends with a final leaf-fp (the leaf uses\n" +
+        "FP/SIMD once more), so a schedule printed as [] is that final step alone. violations counts schedules, not reads.\n" +
         "Exit status: 0 no violation, 3 a violation found, 2 bad input, 1 internal error.",
       OPTIONS,
     ) + glossaryText("check"),
@@ -76,10 +78,19 @@ export const checkCommand: Command = {
         changesText(common.listed),
       `  ${r.schedules.toLocaleString("en-US")} schedules, ${r.steps.toLocaleString("en-US")} steps over ${stepAlphabet(r.depth, r.sveVl).length} kinds of event`,
       ...configText(config),
-      `  violations: ${r.violations}`,
+      `  every schedule starts from a fresh system and ends with a final ${r.finalStep} (the leaf uses FP/SIMD once more), so state lost by its last step is read`,
+      `  violations: ${r.violations.toLocaleString("en-US")} of ${r.schedules.toLocaleString("en-US")} schedules` +
+        (r.violations > 0
+          ? ` (counted per schedule: a violating schedule counts once, stopped at its first wrong read` +
+            (r.mode === "exhaustive" ? "; its longer extensions are not run" : "") +
+            ")"
+          : ""),
     ];
     if (r.firstViolation) {
       lines.push("  first violation (shrunk):", `    ${r.firstViolation.text}`);
+      if (r.firstViolation.schedule.length === 0) {
+        lines.push(`    the final ${r.finalStep} alone already violates, so (almost) every schedule does: the count then follows the number of schedules, not the seed`);
+      }
     }
     for (const c of judged) lines.push(`  change ${c.name}: ${c.note}`);
     io.out(lines.join("\n") + "\n");

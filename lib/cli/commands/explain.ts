@@ -38,8 +38,8 @@ export function explainText(r: ExplainResult, config?: ConfigBlock): string {
       e.changes.map((c) => `${c.input} ${c.label}`).join(" + "),
       String(e.inputs),
       String(e.log2Sum),
-      pct(e.wallReduction),
-      ...implicationCells(e.implications),
+      // another spelling of a change above: its figures are that entry's, not repeated
+      ...(e.equivalentTo !== undefined ? [`= #${e.equivalentTo}`, ...implicationCells(e.implications).map(() => "")] : [pct(e.wallReduction), ...implicationCells(e.implications)]),
     ]),
   ];
   const lines = [
@@ -47,9 +47,20 @@ export function explainText(r: ExplainResult, config?: ConfigBlock): string {
     ...(config ? configText(config) : []),
     `  ${r.reaching} change(s) reach the target; ${r.evaluations} configurations evaluated; ${r.inputs.length} inputs; paired: ${r.paired.join(", ") || "none"}`,
     "",
-    formatTable(header, rows),
+    // an equivalent entry's empty figure cells would leave trailing blanks
+    formatTable(header, rows).replace(/ +$/gm, ""),
   ];
   if (r.entries.length === 0) lines.push("", "no single change and no pair among the paired inputs reaches the target");
+  const twins = r.entries.filter((e) => e.equivalentTo !== undefined);
+  if (twins.length > 0) {
+    const groups = [...new Set(twins.map((e) => e.equivalentTo!))].map(
+      (first) => `#${first} = ${r.entries.filter((e) => e.rank === first || e.equivalentTo === first).map((e) => `#${e.rank}`).join(" = ")}`.replace(/^#\d+ = /, ""),
+    );
+    lines.push(
+      "",
+      `equivalent spellings (= #N: the same reduction and implications as entry N, one change written another way; its inputs cancel, e.g. a longer SVE vector at a proportionally faster FP transfer rate moves the same cycles): ${groups.join("; ")}`,
+    );
+  }
   const best = [...r.singles].filter((s) => s.wallReduction !== null).sort((a, b) => b.wallReduction! - a.wallReduction! || (a.input < b.input ? -1 : 1)).slice(0, 8);
   lines.push("", "the single changes that move it most:", formatTable(["input", "value", "reduction"], best.map((s) => [s.input, s.label, pct(s.wallReduction)])));
   return lines.join("\n");

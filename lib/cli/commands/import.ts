@@ -1,5 +1,5 @@
 import { QUIET_OPTION } from "../progress";
-import { type ImportSummary, L0_VIEW } from "../../real/importer";
+import { type ImportSummary, L0_VIEW, type Timing } from "../../real/importer";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
 import { exactJson } from "../../util/json";
@@ -19,6 +19,8 @@ const OPTIONS: readonly OptionSpec[] = [
 const int = (v: number): string => Math.round(v).toLocaleString("en-US");
 const num = (v: number | null, digits = 1): string => (v === null ? "-" : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const pct = (v: number): string => (100 * v).toFixed(2) + "%";
+/** a quantile: exact, or marked ~ when it came from the histogram (within +-2.2%: QUANTILE_NOTE) */
+const q = (t: Timing, v: number | null): string => (v !== null && t.quantiles === "histogram" ? "~" : "") + num(v);
 
 /** import's JSON: the summary and what L0 can and cannot identify */
 export function importJson(s: ImportSummary): unknown {
@@ -43,11 +45,12 @@ export function importText(s: ImportSummary): string {
       out.push(`  per nested-context exit: ${num(p.nestedExceptions, 3)} nested exceptions, ${num(p.nestedErets, 3)} nested ERETs, ${num(p.hypExits, 2)} exits in the hyp context`);
     }
   }
+  out.push("", `quantiles: ${s.quantileNote}`);
   out.push("", s.reasonTimes === "entry-to-exit" ? "exits by reason (time: kvm_entry to kvm_exit, as arm64's perf kvm stat times them: the guest's run up to the exit, not L0's handling; ns)" : "exits by reason (time: kvm_exit to kvm_entry, L0's handling, ns)");
   out.push(
     formatTable(
       ["reason", "count", "exits/s", "share", "mean", "median", "p90", "p99", "min", "max"],
-      s.reasons.map((r) => [r.reason, int(r.count), num(r.perSecond, 0), pct(r.share), num(r.meanNs), num(r.p50Ns), num(r.p90Ns), num(r.p99Ns), num(r.minNs), num(r.maxNs)]),
+      s.reasons.map((r) => [r.reason, int(r.count), num(r.perSecond, 0), pct(r.share), num(r.meanNs), q(r, r.p50Ns), q(r, r.p90Ns), q(r, r.p99Ns), num(r.minNs), num(r.maxNs)]),
     ),
   );
   if (s.kinds.length > 0) {
@@ -55,7 +58,7 @@ export function importText(s: ImportSummary): string {
     out.push(
       formatTable(
         ["kind", "count", "exits/s", "mean", "median", "p90", "p99"],
-        s.kinds.map((k) => [k.kind, int(k.count), num(k.perSecond, 0), num(k.meanNs), num(k.p50Ns), num(k.p90Ns), num(k.p99Ns)]),
+        s.kinds.map((k) => [k.kind, int(k.count), num(k.perSecond, 0), num(k.meanNs), q(k, k.p50Ns), q(k, k.p90Ns), q(k, k.p99Ns)]),
       ),
     );
   }
@@ -64,7 +67,7 @@ export function importText(s: ImportSummary): string {
     out.push(
       formatTable(
         ["forwarded", "count", "per s", "mean", "median", "p90", "p99", "hyp exits inside"],
-        s.windows.map((w) => [w.reason, int(w.count), num(w.perSecond, 0), num(w.meanNs), num(w.p50Ns), num(w.p90Ns), num(w.p99Ns), num(w.hypExitsPerWindow, 2)]),
+        s.windows.map((w) => [w.reason, int(w.count), num(w.perSecond, 0), num(w.meanNs), q(w, w.p50Ns), q(w, w.p90Ns), q(w, w.p99Ns), num(w.hypExitsPerWindow, 2)]),
       ),
     );
   }

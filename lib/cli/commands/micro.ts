@@ -57,6 +57,8 @@ export const microCommand: Command = {
       common.model.patch.length ? common.model.patch.join(",") : "none"
     }  sve-vl ${common.model.sveVl}${r.leafFp ? "  leaf-fp" : ""}${changesText(common.listed)}  (${r.iterations} iterations)`;
     const fields = ["exits", "fullExits", "fastExits", "nestedExceptions", "nestedErets", "fpTraps", "fpSaves", "fpRestores", "fpSavesElided", "cycles"] as const;
+    // the columns are named for what they count: fpSavesElided counts put_fp calls the change skipped (glossary), not saves
+    const headers: Partial<Record<(typeof fields)[number], string>> = { fpSavesElided: "putFpSkipped" };
     const rows = r.byLevel.map((l) => [`L${l.level}`, ...fields.map((f) => fmt(l[f]))]);
     io.out(
       [
@@ -66,7 +68,7 @@ export const microCommand: Command = {
         `  L0 traps ${fmt(r.l0Traps)}  FP traps ${fmt(r.fpTraps)}  FP saves ${fmt(r.fpSaves)}  FP restores ${fmt(r.fpRestores)}`,
         `  nested exceptions ${fmt(r.nestedExceptions)}  nested ERETs ${fmt(r.nestedErets)}`,
         "",
-        formatTable(["level", ...fields], rows),
+        formatTable(["level", ...fields.map((f) => headers[f] ?? f)], rows),
       ].join("\n") + "\n",
     );
     return 0;
