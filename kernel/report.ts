@@ -185,6 +185,8 @@ const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").
 const stemOf = (file: string): string => basename(file).replace(/\.ipynb$/, "");
 
 function outputHtml(o: NotebookOutput, stem: string, parts: PageParts, records: { [name: string]: unknown }): string {
+  // progress bars are for the person waiting on a live kernel, not for a reader of the finished report
+  if (isProgressOutput(o)) return "";
   if (o.output_type === "stream") return `<pre class="stream ${o.name}">${esc(sourceText(o.text))}</pre>`;
   if (o.output_type === "error") return `<pre class="error">${esc(o.traceback.join("\n"))}</pre>`;
   const d = o.data;
@@ -212,6 +214,14 @@ function outputHtml(o: NotebookOutput, stem: string, parts: PageParts, records: 
   if (d["image/png"] !== undefined) return `<img alt="output" src="data:image/png;base64,${esc(text("image/png").replace(/\s/g, ""))}">`;
   if (d["text/plain"] !== undefined) return `<pre class="${meta.kind === "record" ? "record" : "text"}">${esc(text("text/plain"))}</pre>${csvLink}`;
   return "";
+}
+
+/** A progress display (kernel/display progress(): kind "progress", or its HTML from notebooks executed before). */
+export function isProgressOutput(o: NotebookOutput): boolean {
+  if (o.output_type !== "display_data" && o.output_type !== "execute_result") return false;
+  if (((o.metadata?.nestlab ?? {}) as NestlabMeta).kind === "progress") return true;
+  const html = o.data["text/html"];
+  return (typeof html === "string" ? html : Array.isArray(html) ? html.join("") : "").startsWith('<div class="nestlab-progress">');
 }
 
 function chartFigure(id: number, svg: string, csvLink: string): string {
@@ -284,7 +294,7 @@ const EMBED = `(function () {
 const STYLE = `body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}
 h1{font-size:1.7em}h2{margin-top:1.6em}
 table{border-collapse:collapse;margin:1em 0;font-size:88%}td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}
-th{background:#f4f4f4;white-space:normal;font-weight:600}.num{text-align:right}td.num{white-space:nowrap}.text{text-align:left}td.text{overflow-wrap:anywhere}
+th{background:#f4f4f4;white-space:normal;font-weight:600}.num{text-align:right}td.num{white-space:nowrap}.text{text-align:left}td.text,th{overflow-wrap:normal;word-break:normal}
 .nestlab-table-wrap{max-width:100%;overflow-x:auto}table.costs td:nth-child(5),table.costs td:nth-child(6){min-width:14em}
 caption{caption-side:top;text-align:left;font-style:italic;padding:2px 0}
 pre{background:#f6f8fa;padding:6px 10px;overflow-x:auto}pre.stderr,pre.error,p.failed{color:#a00}
