@@ -31,7 +31,7 @@ import { computeFigures, type Figures } from "./figures";
 import { formatDuration, formatPercent } from "./format";
 import { markdownToHtml } from "./markdown";
 import { refreshReadme } from "./readme";
-import { mainChart, summaryHtml } from "./summary";
+import { mainChart, sectionRuns, summaryHtml } from "./summary";
 import { toSvg } from "./svg";
 import { type DisplayDataOutput, errorSummary, type Notebook, type NotebookOutput, PROJECT_ROOT, readNotebook, runNotebookFile, sourceText } from "./runner";
 
@@ -403,7 +403,7 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
     `<li><a href="#micro">Appendix: micro benchmarks</a></li><li><a href="#costs">Appendix: unit costs</a></li>` +
     appendix.map((x) => link({ ...x, title: `Appendix: ${x.title}` })).join("") +
     `</ol></nav>`;
-  const summary = summaryHtml(figures);
+  const summary = summaryHtml(figures, sectionRuns(runs.filter((r) => !r.file.startsWith("00-")).map((r) => r.records)));
   const specsJson = JSON.stringify(parts.specs).replace(/</g, "\\u003c");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nestlab report: the FP-elision patch under nested virtualization</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
