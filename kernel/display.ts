@@ -110,9 +110,21 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
   const kinds: ColumnKind[] = columns.map((c) => ((o.percent ?? []).includes(c) ? "percent" : columnKind(c)));
   // one precision per percent column, so that a column's cells read alike
   const decimals = columns.map((c, i) => (kinds[i] === "percent" ? percentDecimals(shown.map((r) => r[c]).filter((v): v is number => typeof v === "number")) : undefined));
+  // plain columns of non-integers: one number of decimals per column, from its largest value (`digits` significant
+  // digits there, none from a thousand up), so that "12.2" and "101.7" line up instead of "12.226" and "101.7"
+  const plainDecimals = columns.map((c, i) => {
+    if (kinds[i] !== "plain") return undefined;
+    const xs = shown.map((r) => r[c]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    if (xs.length === 0 || xs.every((v) => Number.isInteger(v))) return undefined;
+    const top = Math.max(...xs.map((v) => Math.abs(v)));
+    return top === 0 ? 0 : Math.min(6, Math.max(0, (o.digits ?? 4) - 1 - Math.floor(Math.log10(top))));
+  });
   const fmt = (r: Row, i: number): string => {
     const v = r[columns[i]!];
-    return typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain" ? formatByKind(kinds[i]!, v, decimals[i]) : formatCell(v, o.digits);
+    if (typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain") return formatByKind(kinds[i]!, v, decimals[i]);
+    const pd = plainDecimals[i];
+    if (typeof v === "number" && Number.isFinite(v) && pd !== undefined) return v.toLocaleString("en-US", { minimumFractionDigits: pd, maximumFractionDigits: pd });
+    return formatCell(v, o.digits);
   };
   const titles = columns.map((c) => o.labels?.[c] ?? columnTitle(c));
   const align = (i: number): string => (numeric[i] ? "num" : "text");

@@ -14,6 +14,17 @@ export function formatCount(v: number | bigint): string {
   return typeof v === "bigint" ? v.toLocaleString("en-US") : Math.round(v).toLocaleString("en-US");
 }
 
+/**
+ * What a figure was run with, for a caption: "300 ms of leaf work per run, seeds 1–5" (`seeds`: the seeds, or one
+ * seed). Figures of different run lengths and seeds differ in their last digits: every caption says which it is.
+ */
+export function formatRun(durationMs: number, seeds: readonly number[] | number): string {
+  const list = typeof seeds === "number" ? [seeds] : [...seeds];
+  const consecutive = list.length > 2 && list.every((x, i) => i === 0 || x === list[i - 1]! + 1);
+  const s = list.length === 1 ? `seed ${list[0]}` : consecutive ? `seeds ${list[0]}–${list[list.length - 1]}` : `seeds ${list.join(", ")}`;
+  return `${durationMs.toLocaleString("en-US")} ms of leaf work per run, ${s}`;
+}
+
 /** Mean, 95% confidence interval half-width (Student's t) and range of a sample (NaN interval below two values). */
 export interface Summary {
   readonly n: number;

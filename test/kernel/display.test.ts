@@ -68,6 +68,8 @@ describe("display helpers", () => {
     expect(html).toContain(">mean (time)<");
     expect(html).not.toContain("overflow-wrap:anywhere"); // words are not broken mid-word
     expect(formatCell(90388.3)).toBe("90,388");
+    show([{ trapsPerExit: 12.226 }, { trapsPerExit: 101.7 }]);
+    expect([...String(got[1]!.d.data["text/html"]).matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(["12.2", "101.7"]); // one precision per column
   });
 
   it("formats for people: durations scaled, percentages, intervals over seeds", () => {
