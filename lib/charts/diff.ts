@@ -30,12 +30,12 @@ export function machineModelChart(data: ChartData | readonly MachineModelRow[], 
     .filter((r) => r["section"] === section && typeof r["ratio"] === "number" && (r["ratio"] as number) > 0 && Number.isFinite(r["ratio"] as number))
     .map((r): DataRow => ({ ...r, one: 1, side: (r["ratio"] as number) >= 1 ? "model slower than machine" : "model faster than machine" }));
   const ratios = values.map((r) => r["ratio"] as number);
-  // a domain a little wider than the ratios and 1, in powers of two
-  const lo = Math.min(1, ...ratios);
-  const hi = Math.max(1, ...ratios);
-  const domain = [2 ** Math.floor(Math.log2(lo) - 0.25), 2 ** Math.ceil(Math.log2(hi) + 0.25)];
-  const y = { field: "key", type: "nominal", sort: null, title: null } as const;
-  const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain }, title: "model / machine (log scale; 1 = agree)" } as const;
+  // a domain a little wider than the ratios and 1 (never 0: the log scale has no zero)
+  const lo = Math.min(1, ...ratios) / 1.5;
+  const hi = Math.max(1, ...ratios) * 1.5;
+  const domain = [lo, hi];
+  const y = { field: "key", type: "nominal", sort: null, title: "exit kind (trace)" } as const;
+  const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain, nice: false }, title: "model / machine (log scale; 1 = agree)" } as const;
   const color = {
     field: "side",
     type: "nominal",

@@ -32,7 +32,7 @@ export function exitAttributionChart(data: ChartData, o: ExitChartOptions = {}):
     encoding: {
       // one depth: no facet (a header "depth / 3" says nothing the title does not)
       ...(one ? {} : { column: { field: "depth", type: "ordinal", title: "nesting depth (leaf level)" } }),
-      x: { field: "config", type: "nominal", title: null, sort: ["baseline", "patched"], axis: { labelAngle: 0, labelPadding: 4 } },
+      x: { field: "config", type: "nominal", title: "configuration", sort: ["baseline", "patched"], axis: { labelAngle: 0, labelPadding: 4 } },
       y: { field: field(value), type: "quantitative", aggregate: "sum", stack: "zero", title: `${value} per leaf exit` },
       color: { field: "component", type: "nominal", title: "raised by" },
       tooltip: [{ field: "config", title: "configuration" }, { field: "component", title: "raised by" }, { field: field(value), aggregate: "sum", format: ",.0f", title: `${value} per leaf exit` }],
@@ -68,7 +68,7 @@ export function tornadoChart(data: ChartData, o: TornadoOptions = {}): TopLevelS
       {
         mark: "bar",
         encoding: {
-          y: { field: "input", type: "nominal", sort: { field: "span", order: "descending" }, title: null },
+          y: { field: "input", type: "nominal", sort: { field: "span", order: "descending" }, title: "input changed" },
           x: { field: "low", type: "quantitative", title: SAVED, axis: { format: PERCENT_AXIS } },
           x2: { field: "high" },
         },
@@ -100,7 +100,7 @@ export function claimsChart(data: ChartData, o: ChartOptions & { readonly upTo?:
     lo: Number(r.reductionMean) - Number(r.reductionCi95 ?? 0),
     hi: Number(r.reductionMean) + Number(r.reductionCi95 ?? 0),
   }));
-  const y = { field: "label", type: "nominal" as const, title: null };
+  const y = { field: "label", type: "nominal" as const, title: "claim (workload, levels patched)" };
   return {
     ...frame(values, o, { title: "The claims and the model (95% interval over seeds)", width: 360, height: 40 * values.length }),
     layer: [

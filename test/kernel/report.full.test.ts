@@ -148,7 +148,8 @@ describe("npm run report", () => {
         // outside the drawing
         const overlaps: string[] = [];
         for (const a of svg.querySelectorAll("g.role-axis")) {
-          const texts = [...a.querySelectorAll(".role-axis-label text")].filter((t) => (t.textContent ?? "") !== "");
+          // vega hides labels that would overlap (opacity 0): only the shown ones count
+          const texts = [...a.querySelectorAll(".role-axis-label text")].filter((t) => (t.textContent ?? "") !== "" && getComputedStyle(t).opacity !== "0" && t.getAttribute("opacity") !== "0");
           const boxes = texts.map((t) => t.getBoundingClientRect());
           for (let p = 0; p < boxes.length; p++)
             for (let q = p + 1; q < boxes.length; q++) {
@@ -161,7 +162,7 @@ describe("npm run report", () => {
         }
         const frame = svg.getBoundingClientRect();
         const clipped = [...svg.querySelectorAll("text")]
-          .filter((t) => (t.textContent ?? "") !== "")
+          .filter((t) => (t.textContent ?? "") !== "" && t.getAttribute("opacity") !== "0")
           .filter((t) => {
             const b = t.getBoundingClientRect();
             return (t.textContent ?? "").endsWith("…") || b.left < frame.left - 1 || b.right > frame.right + 1 || b.top < frame.top - 1 || b.bottom > frame.bottom + 1;
@@ -211,7 +212,8 @@ describe("npm run report", () => {
         const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
         for (let n = walker.nextNode(); n; n = walker.nextNode()) {
           const text = n.textContent ?? "";
-          for (const m of text.matchAll(/[^\s]+/g)) {
+          // a break after a hyphen or slash is a line break, not a broken word
+          for (const m of text.matchAll(/[^\s\-/]+/g)) {
             const r = document.createRange();
             r.setStart(n, m.index!);
             r.setEnd(n, m.index! + m[0].length);
