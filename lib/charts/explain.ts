@@ -102,7 +102,7 @@ export function claimsChart(data: ChartData, o: ChartOptions & { readonly upTo?:
   }));
   const y = { field: "label", type: "nominal" as const, title: "claim (workload, levels patched)" };
   return {
-    ...frame(values, o, { title: "The claims and the model (95% interval over seeds)", width: 360, height: 40 * values.length }),
+    ...frame(values, o, { title: "The claims and the model (95% interval over seeds)", width: 360, height: Math.max(200, 40 * values.length) }),
     layer: [
       // every layer titles its x the same: vega-lite joins different titles of a shared axis ("…, lo")
       { mark: { type: "bar", opacity: 0.3 }, encoding: { y, x: { field: "claimLow", type: "quantitative", title: SAVED, axis: { format: PERCENT_AXIS } }, x2: { field: "bandHigh" } } },
