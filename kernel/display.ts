@@ -9,10 +9,10 @@
  * Metadata under `nestlab` (kind, name, csv, record value) is what `npm run report` reads back from executed
  * notebooks to write report/*.csv and report/record.json.
  */
-import * as tslab from "tslab";
+import { randomBytes } from "node:crypto";
 import type { TopLevelSpec } from "vega-lite";
 import { formatFtrace, titleText, type TraceRecord } from "../lib/index";
-import { type ColumnKind, columnKind, columnTitle, formatByKind } from "./format";
+import { type ColumnKind, columnKind, columnTitle, formatByKind, percentDecimals } from "./format";
 import { markdownToHtml } from "./markdown";
 import { toSvg } from "./svg";
 
@@ -41,7 +41,7 @@ function writer(): Writer | null {
 /** Writes one bundle (text/plain to stdout outside a kernel). */
 export function display(bundle: DisplayBundle, update = false): void {
   const w = writer();
-  if (w) w({ transient: {}, ...bundle }, update);
+  if (w) w({ ...bundle, transient: bundle.transient ?? {} }, update);
   else {
     const t = bundle.data["text/plain"];
     process.stdout.write(`${typeof t === "string" ? t : "[display]"}\n`);
@@ -58,7 +58,8 @@ export function formatCell(v: Scalar | object, digits = 4): string {
     if (!Number.isFinite(v)) return String(v);
     if (Number.isInteger(v)) return v.toLocaleString("en-US");
     const a = Math.abs(v);
-    const frac = a >= 100 ? 1 : a >= 1 ? digits - 1 : digits;
+    // thousands and more to the unit ("90,388", not "90,388.3"); otherwise `digits` significant-ish decimals
+    const frac = a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? digits - 1 : digits;
     return v.toLocaleString("en-US", { maximumFractionDigits: Math.min(frac, 20), minimumFractionDigits: 0 });
   }
   if (typeof v === "object") return JSON.stringify(v);
@@ -95,7 +96,9 @@ export interface ShowOptions {
 
 /**
  * A table as HTML (first `limit` rows): headers in words, counts with separators, fractions of reduction columns as
- * percent, durations in a readable unit, numbers right-aligned and text left-aligned, long text wrapped; a text
+ * percent (one precision per column), cycle and byte counts whole, durations in a readable unit (the header names the
+ * quantity, the cell its unit), numbers right-aligned and text left-aligned, long text wrapped at spaces only (a table
+ * wider than the page scrolls in its box); a text
  * fallback; the full table, raw, as CSV for the report.
  */
 export function show(table: TableLike, o: ShowOptions = {}): void {
@@ -105,9 +108,23 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
   const shown = rows.slice(0, limit);
   const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number" || typeof r[c] === "bigint"));
   const kinds: ColumnKind[] = columns.map((c) => ((o.percent ?? []).includes(c) ? "percent" : columnKind(c)));
+  // one precision per percent column, so that a column's cells read alike
+  const decimals = columns.map((c, i) => (kinds[i] === "percent" ? percentDecimals(shown.map((r) => r[c]).filter((v): v is number => typeof v === "number")) : undefined));
+  // plain columns of non-integers: one number of decimals per column, from its largest value (`digits` significant
+  // digits there, none from a thousand up), so that "12.2" and "101.7" line up instead of "12.226" and "101.7"
+  const plainDecimals = columns.map((c, i) => {
+    if (kinds[i] !== "plain") return undefined;
+    const xs = shown.map((r) => r[c]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    if (xs.length === 0 || xs.every((v) => Number.isInteger(v))) return undefined;
+    const top = Math.max(...xs.map((v) => Math.abs(v)));
+    return top === 0 ? 0 : Math.min(6, Math.max(0, (o.digits ?? 4) - 1 - Math.floor(Math.log10(top))));
+  });
   const fmt = (r: Row, i: number): string => {
     const v = r[columns[i]!];
-    return typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain" ? formatByKind(kinds[i]!, v) : formatCell(v, o.digits);
+    if (typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain") return formatByKind(kinds[i]!, v, decimals[i]);
+    const pd = plainDecimals[i];
+    if (typeof v === "number" && Number.isFinite(v) && pd !== undefined) return v.toLocaleString("en-US", { minimumFractionDigits: pd, maximumFractionDigits: pd });
+    return formatCell(v, o.digits);
   };
   const titles = columns.map((c) => o.labels?.[c] ?? columnTitle(c));
   const align = (i: number): string => (numeric[i] ? "num" : "text");
@@ -120,7 +137,7 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
     `<tbody>${shown.map((r) => `<tr>${cellHtml(r)}</tr>`).join("")}</tbody></table></div>${more}`;
   const style =
     `<style>.nestlab-table td.num,.nestlab-table th.num{text-align:right}.nestlab-table td.text,.nestlab-table th.text{text-align:left}.nestlab-table th{white-space:normal}` +
-    `.nestlab-table td.text{white-space:normal;overflow-wrap:anywhere;max-width:40em}</style>`;
+    `.nestlab-table td.text{white-space:normal;overflow-wrap:normal;word-break:normal;max-width:40em}</style>`;
   const cells = shown.map((r) => columns.map((_c, i) => fmt(r, i)));
   const widths = columns.map((_c, i) => Math.max(titles[i]!.length, ...cells.map((r) => r[i]!.length)));
   const line = (xs: readonly string[]): string => xs.map((x, i) => (numeric[i] ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join("  ").trimEnd();
@@ -172,20 +189,26 @@ export interface Progress {
 }
 
 /**
- * An updating display (one output overwritten in place through tslab.newDisplay()), throttled to ~5 updates per
- * second so that a long sweep does not flood the notebook.
+ * An updating display (one output overwritten in place, by display_id, as tslab.newDisplay() does), throttled to ~5
+ * updates per second so that a long sweep does not flood the notebook. It is marked `nestlab.kind: "progress"`: the
+ * report (kernel/report.ts) leaves progress out, since a finished bar tells a reader nothing.
  */
 export function progress(label = "progress"): Progress {
-  const out = writer() ? tslab.newDisplay() : null;
+  const live = writer() !== null;
+  const id = `nestlab-progress-${randomBytes(8).toString("hex")}`;
+  let shown = false;
   const start = Date.now();
   let last = 0;
   const render = (done: number, total: number, note: string): void => {
     const pct = total > 0 ? Math.min(100, (100 * done) / total) : 0;
+    const text = `${label}: ${done}/${total} (${pct.toFixed(0)}%)${note ? ` ${note}` : ""}`;
     const html =
       `<div class="nestlab-progress"><span>${esc(label)}</span> <progress value="${done}" max="${Math.max(total, 1)}"></progress> ` +
       `<span>${done}/${total} (${pct.toFixed(0)}%)${note ? ` ${esc(note)}` : ""}</span></div>`;
-    if (out) out.html(html);
-    else process.stdout.write(`${label}: ${done}/${total}${note ? ` ${note}` : ""}\n`);
+    if (live) {
+      display({ data: { "text/html": html, "text/plain": text }, metadata: { nestlab: { kind: "progress" } }, transient: { display_id: id } }, shown);
+      shown = true;
+    } else process.stdout.write(`${text}\n`);
   };
   const update = (done: number, total: number, what?: string): void => {
     const now = Date.now();

@@ -14,6 +14,17 @@ export function formatCount(v: number | bigint): string {
   return typeof v === "bigint" ? v.toLocaleString("en-US") : Math.round(v).toLocaleString("en-US");
 }
 
+/**
+ * What a figure was run with, for a caption: "300 ms of leaf work per run, seeds 1–5" (`seeds`: the seeds, or one
+ * seed). Figures of different run lengths and seeds differ in their last digits: every caption says which it is.
+ */
+export function formatRun(durationMs: number, seeds: readonly number[] | number): string {
+  const list = typeof seeds === "number" ? [seeds] : [...seeds];
+  const consecutive = list.length > 2 && list.every((x, i) => i === 0 || x === list[i - 1]! + 1);
+  const s = list.length === 1 ? `seed ${list[0]}` : consecutive ? `seeds ${list[0]}–${list[list.length - 1]}` : `seeds ${list.join(", ")}`;
+  return `${durationMs.toLocaleString("en-US")} ms of leaf work per run, ${s}`;
+}
+
 /** Mean, 95% confidence interval half-width (Student's t) and range of a sample (NaN interval below two values). */
 export interface Summary {
   readonly n: number;
@@ -37,22 +48,46 @@ export function formatPercentCi(s: Summary, digits = 2): string {
   return `${formatPercent(s.mean, digits)} (95% CI ${formatPercent(s.mean - s.ci95, digits)} to ${formatPercent(s.mean + s.ci95, digits)}, ${s.n} seeds)`;
 }
 
-/** What kind of value a column holds, from its name: fractions read as percent, durations, or plain. */
-export type ColumnKind = "percent" | "seconds" | "milliseconds" | "nanoseconds" | "plain";
+/** What kind of value a column holds, from its name: fractions read as percent, durations, whole counts, or plain. */
+export type ColumnKind = "percent" | "seconds" | "milliseconds" | "nanoseconds" | "count" | "plain";
 
 export function columnKind(column: string): ColumnKind {
   if (isPercentColumn(column)) return "percent";
+  // cycles and bytes are whole: a mean over exits is shown to the cycle ("301,597", not "301,596.8")
+  if (/(^|[a-z])(cycles|bytes|Cycles|Bytes)([A-Z]|$)/.test(column) && !/Ci95$|(^|[a-z])(Per|per)[A-Z]/.test(column)) return "count";
   if (/([a-z]S|^s)econds$/.test(column)) return "seconds";
   if (/(^ns|Ns)$/.test(column)) return "nanoseconds";
   if (/(^ms|[a-z]Ms)$/.test(column)) return "milliseconds";
   return "plain";
 }
 
-/** A value of a column of that kind, for people (numbers not of a special kind: see kernel/display formatCell). */
-export function formatByKind(kind: ColumnKind, v: number): string {
+/**
+ * Decimals for a column of percentages: the same for every cell of the column (no "0.0090%" above "0.02%"), at least
+ * two, and enough that the smallest non-zero value shows two significant digits (a span of 0.004% is not "0.00%"),
+ * at most six.
+ */
+export function percentDecimals(fractions: readonly number[]): number {
+  const small = fractions.filter((v) => Number.isFinite(v) && v !== 0).map((v) => Math.abs(v * 100));
+  if (small.length === 0) return 2;
+  const least = Math.min(...small);
+  return Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(least))));
+}
+
+/** A fraction as a percentage with exactly `decimals` decimals. */
+export function formatPercentFixed(v: number, decimals: number): string {
+  return Number.isFinite(v) ? `${(v * 100).toFixed(decimals)}%` : String(v);
+}
+
+/**
+ * A value of a column of that kind, for people (numbers not of a special kind: see kernel/display formatCell).
+ * `decimals`: a percent column's decimals (percentDecimals over the column), else formatPercent's own.
+ */
+export function formatByKind(kind: ColumnKind, v: number, decimals?: number): string {
   switch (kind) {
     case "percent":
-      return formatPercent(v);
+      return decimals === undefined ? formatPercent(v) : formatPercentFixed(v, decimals);
+    case "count":
+      return formatCount(v);
     case "seconds":
       return formatDuration(v);
     case "milliseconds":
@@ -90,7 +125,10 @@ export function columnTitle(column: string): string {
   if (ci) return `${columnTitle(ci[1]!)}, 95% CI ±`;
   const mean = /^(.+)Mean$/.exec(column);
   if (mean) return `${columnTitle(mean[1]!)}, mean`;
+  // a duration's cells carry their unit ("1.2 µs"): the header names the quantity, not the unit the data keep
   if (columnKind(column) === "seconds") return columnTitle(column.replace(/Seconds$/, "")) + " (time)";
+  if (columnKind(column) === "nanoseconds" && column !== "ns") return columnTitle(column.replace(/Ns$/, "")) + " (time)";
+  if (columnKind(column) === "milliseconds" && column !== "ms") return columnTitle(column.replace(/Ms$/, "")) + " (time)";
   return column
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .split(/\s+/)

@@ -31,7 +31,7 @@ import { computeFigures, type Figures } from "./figures";
 import { formatDuration, formatPercent } from "./format";
 import { markdownToHtml } from "./markdown";
 import { refreshReadme } from "./readme";
-import { mainChart, summaryHtml } from "./summary";
+import { mainChart, sectionRuns, summaryHtml } from "./summary";
 import { toSvg } from "./svg";
 import { type DisplayDataOutput, errorSummary, type Notebook, type NotebookOutput, PROJECT_ROOT, readNotebook, runNotebookFile, sourceText } from "./runner";
 
@@ -185,6 +185,8 @@ const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").
 const stemOf = (file: string): string => basename(file).replace(/\.ipynb$/, "");
 
 function outputHtml(o: NotebookOutput, stem: string, parts: PageParts, records: { [name: string]: unknown }): string {
+  // progress bars are for the person waiting on a live kernel, not for a reader of the finished report
+  if (isProgressOutput(o)) return "";
   if (o.output_type === "stream") return `<pre class="stream ${o.name}">${esc(sourceText(o.text))}</pre>`;
   if (o.output_type === "error") return `<pre class="error">${esc(o.traceback.join("\n"))}</pre>`;
   const d = o.data;
@@ -212,6 +214,14 @@ function outputHtml(o: NotebookOutput, stem: string, parts: PageParts, records: 
   if (d["image/png"] !== undefined) return `<img alt="output" src="data:image/png;base64,${esc(text("image/png").replace(/\s/g, ""))}">`;
   if (d["text/plain"] !== undefined) return `<pre class="${meta.kind === "record" ? "record" : "text"}">${esc(text("text/plain"))}</pre>${csvLink}`;
   return "";
+}
+
+/** A progress display (kernel/display progress(): kind "progress", or its HTML from notebooks executed before). */
+export function isProgressOutput(o: NotebookOutput): boolean {
+  if (o.output_type !== "display_data" && o.output_type !== "execute_result") return false;
+  if (((o.metadata?.nestlab ?? {}) as NestlabMeta).kind === "progress") return true;
+  const html = o.data["text/html"];
+  return (typeof html === "string" ? html : Array.isArray(html) ? html.join("") : "").startsWith('<div class="nestlab-progress">');
 }
 
 function chartFigure(id: number, svg: string, csvLink: string): string {
@@ -284,7 +294,7 @@ const EMBED = `(function () {
 const STYLE = `body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}
 h1{font-size:1.7em}h2{margin-top:1.6em}
 table{border-collapse:collapse;margin:1em 0;font-size:88%}td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}
-th{background:#f4f4f4;white-space:normal;font-weight:600}.num{text-align:right}td.num{white-space:nowrap}.text{text-align:left}td.text{overflow-wrap:anywhere}
+th{background:#f4f4f4;white-space:normal;font-weight:600}.num{text-align:right}td.num{white-space:nowrap}.text{text-align:left}td.text,th{overflow-wrap:normal;word-break:normal}
 .nestlab-table-wrap{max-width:100%;overflow-x:auto}table.costs td:nth-child(5),table.costs td:nth-child(6){min-width:14em}
 caption{caption-side:top;text-align:left;font-style:italic;padding:2px 0}
 pre{background:#f6f8fa;padding:6px 10px;overflow-x:auto}pre.stderr,pre.error,p.failed{color:#a00}
@@ -393,7 +403,7 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
     `<li><a href="#micro">Appendix: micro benchmarks</a></li><li><a href="#costs">Appendix: unit costs</a></li>` +
     appendix.map((x) => link({ ...x, title: `Appendix: ${x.title}` })).join("") +
     `</ol></nav>`;
-  const summary = summaryHtml(figures);
+  const summary = summaryHtml(figures, sectionRuns(runs.filter((r) => !r.file.startsWith("00-")).map((r) => r.records)));
   const specsJson = JSON.stringify(parts.specs).replace(/</g, "\\u003c");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nestlab report: the FP-elision patch under nested virtualization</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -54,7 +54,31 @@ export interface SummaryHtml {
   readonly tail: string;
 }
 
-export function summaryHtml(f: Figures): SummaryHtml {
+/** The runs the report's sections made (from their recorded parameters): leaf work per run and seeds. */
+export interface SectionRuns {
+  readonly durationMs: readonly number[];
+  readonly seeds: readonly number[];
+}
+
+/** Every `durationMs` and the largest seed count (`seeds` arrays) among the notebooks' records. */
+export function sectionRuns(records: readonly unknown[]): SectionRuns {
+  const durationMs: number[] = [];
+  const seeds: number[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (k === "durationMs" && typeof x === "number") durationMs.push(x);
+        else if (k === "seeds" && Array.isArray(x)) seeds.push(x.length);
+        else walk(x);
+      }
+    }
+  };
+  records.forEach(walk);
+  return { durationMs, seeds };
+}
+
+export function summaryHtml(f: Figures, sections?: SectionRuns): SummaryHtml {
   const head: string[] = [];
   head.push(`<h2 id="question">The question</h2>`);
   head.push(
@@ -105,6 +129,17 @@ export function summaryHtml(f: Figures): SummaryHtml {
     return `${esc(c.claim.workload)} reaches ${pct(c.claim.min, 0)} first at depth ${fig(String(first.depth))} with ${first.sveVl === 0 ? "FPSIMD" : `SVE (vector length ${fig(String(first.sveVl))} bits)`}: ${pct(first.wallReduction!)}`;
   });
   bullets.push(`Where the model does reach the claimed range: ${reach.join("; ")}.`);
+  if (sections && sections.durationMs.length > 0) {
+    // the sections run less leaf work (and sometimes fewer seeds) than these figures: the same figure can differ there
+    const lo = Math.min(...sections.durationMs);
+    const hi = Math.max(...sections.durationMs);
+    const span = lo === hi ? `${fig(formatCount(lo))} ms` : `${fig(formatCount(lo))} ms to ${fig(formatCount(hi))} ms`;
+    const most = sections.seeds.length > 0 ? Math.max(...sections.seeds) : f.run.seeds.length;
+    const shorter = hi < f.run.durationMs;
+    bullets.push(
+      `The sections below run ${span} of leaf work per run${most < f.run.seeds.length ? ` over at most ${fig(String(most))} seeds` : ""}, ${shorter ? "less than" : "against"} the ${fig(formatCount(f.run.durationMs))} ms of these figures, so the same figure there can differ from the one here in its last digits; each section's tables and charts state their runs.`,
+    );
+  }
   const amp = (depth: number, nv2: boolean): string => fig(formatCount(f.amplification.find((a) => a.depth === depth && a.nv2 === nv2)?.l0Traps ?? Number.NaN));
   const d = f.claims[0]!.claim.depth;
   bullets.push(

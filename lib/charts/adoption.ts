@@ -27,10 +27,16 @@ export function adoptionChart(data: ChartData, o: AdoptionChartOptions = {}): To
   const group = o.group ?? "depth";
   const percent = isPercentColumn(y);
   const fmt = percent ? PERCENT_TOOLTIP : ".4f";
-  const xEnc = { field: field(x), type: "nominal", sort: null, title: fieldTitle(x), axis: { labelAngle: 0 } } as const;
+  // room for every bar, and labels that cannot meet: long adoption sets ("L0+L1+L2+L3") are drawn at an angle
+  const sets = [...new Set(values.map((r) => String(r[x])))];
+  const groups = new Set(values.map((r) => String(r[group]))).size;
+  const longest = Math.max(0, ...sets.map((l) => l.length));
+  const width = o.width ?? Math.max(360, sets.length * Math.max(groups * 26, longest * 8 + 12));
+  const angled = sets.length * (longest * 7 + 8) > width;
+  const xEnc = { field: field(x), type: "nominal", sort: null, title: fieldTitle(x), axis: angled ? ({ labelAngle: -35, labelAlign: "right", labelBaseline: "middle" } as const) : ({ labelAngle: 0 } as const) } as const;
   const offset = { field: field(group), type: "nominal", sort: null } as const;
   return {
-    ...frame(values, o, { title: percent ? "Wall-clock time saved by which levels adopt the patch" : "Speedup by which levels adopt the patch" }),
+    ...frame(values, { ...o, width }, { title: percent ? "Wall-clock time saved by which levels adopt the patch" : "Speedup by which levels adopt the patch" }),
     layer: [
       {
         mark: "bar",

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import { type ChartData, type ChartOptions, dataValues, frame } from "./spec";
+import { type ChartData, type ChartOptions, type DataRow, dataValues, frame } from "./spec";
+import { OKABE_ITO } from "./style";
 
 export interface MachineModelChartOptions extends ChartOptions {
   /** only rows of this section (DiffRow.section); default "time per exit kind" */
@@ -18,29 +19,40 @@ export interface MachineModelRow {
 
 /**
  * Machine vs model (the rows of diffTrace / `nestlab diff --json`): for each key of one section, the ratio model /
- * machine as a horizontal bar on a log scale around 1 (a rule marks 1: the model agrees with the machine).
+ * machine on a log scale around 1. A bar on a log scale has no zero to start from: each ratio is a bar drawn from 1
+ * (x2), with a point at its end, and a dashed rule marks 1 (the model agrees with the machine). The scale's domain
+ * is fixed from the ratios and 1, so it never contains zero.
  */
 export function machineModelChart(data: ChartData | readonly MachineModelRow[], o: MachineModelChartOptions = {}): TopLevelSpec {
   const section = o.section ?? "time per exit kind";
   const rows: ChartData = Array.isArray(data) ? (data as readonly MachineModelRow[]).map((r) => ({ ...r })) : (data as ChartData);
-  const values = dataValues(rows).filter((r) => r["section"] === section && typeof r["ratio"] === "number" && (r["ratio"] as number) > 0);
+  const values = dataValues(rows)
+    .filter((r) => r["section"] === section && typeof r["ratio"] === "number" && (r["ratio"] as number) > 0 && Number.isFinite(r["ratio"] as number))
+    .map((r): DataRow => ({ ...r, one: 1, side: (r["ratio"] as number) >= 1 ? "model slower than machine" : "model faster than machine" }));
+  const ratios = values.map((r) => r["ratio"] as number);
+  // a domain a little wider than the ratios and 1 (never 0: the log scale has no zero)
+  const lo = Math.min(1, ...ratios) / 1.5;
+  const hi = Math.max(1, ...ratios) * 1.5;
+  const domain = [lo, hi];
+  const y = { field: "key", type: "nominal", sort: null, title: "exit kind (trace)" } as const;
+  const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain, nice: false }, title: "model / machine (log scale; 1 = agree)" } as const;
+  const color = {
+    field: "side",
+    type: "nominal",
+    title: null,
+    scale: { domain: ["model slower than machine", "model faster than machine"], range: [OKABE_ITO[3], OKABE_ITO[0]] },
+  } as const;
+  const tooltip = [
+    { field: "key", type: "nominal" },
+    { field: "machine", type: "quantitative", format: ",.1f" },
+    { field: "model", type: "quantitative", format: ",.1f" },
+    { field: "ratio", type: "quantitative", format: ".3f", title: "model / machine" },
+  ] as const;
   return {
     ...frame(values, o, { title: `Model / machine: ${section}`, height: Math.max(120, 18 * values.length) }),
     layer: [
-      {
-        mark: { type: "bar" },
-        encoding: {
-          y: { field: "key", type: "nominal", sort: null, title: null },
-          x: { field: "ratio", type: "quantitative", scale: { type: "log" }, title: "model / machine" },
-          color: { condition: { test: "datum.ratio >= 1", value: "#d62728" }, value: "#1f77b4" },
-          tooltip: [
-            { field: "key", type: "nominal" },
-            { field: "machine", type: "quantitative", format: ",.1f" },
-            { field: "model", type: "quantitative", format: ",.1f" },
-            { field: "ratio", type: "quantitative", format: ".3f" },
-          ],
-        },
-      },
+      { mark: { type: "bar", height: 6 }, encoding: { y, x, x2: { field: "one" }, color, tooltip: [...tooltip] } },
+      { mark: { type: "point", filled: true, size: 60, opacity: 1 }, encoding: { y, x, color, tooltip: [...tooltip] } },
       { mark: { type: "rule", strokeDash: [4, 3] }, encoding: { x: { datum: 1, type: "quantitative" } } },
     ],
   };

@@ -1,10 +1,14 @@
 import type { TopLevelSpec } from "vega-lite";
 import { type ChartData, type ChartOptions, type DataRow, dataValues, field, frame } from "./spec";
+import { groupCategories, PERCENT_AXIS } from "./style";
 
 /**
  * Charts of issue 15's analysis: the cost of one leaf exit by what raised its traps (baseline vs patched, per depth),
  * the sensitivity as a tornado, and the claims against the model with the claimed ranges as bands.
  */
+
+/** the x axis of the tornado and the claims chart */
+const SAVED = "wall-clock time saved (%)";
 
 export interface ExitChartOptions extends ChartOptions {
   /** the stacked quantity (default "cycles") */
@@ -17,17 +21,23 @@ export interface ExitChartOptions extends ChartOptions {
  */
 export function exitAttributionChart(data: ChartData, o: ExitChartOptions = {}): TopLevelSpec {
   const value = o.value ?? "cycles";
+  // no two components share a colour: beyond the palette, the smallest become "other"
+  const values = groupCategories(dataValues(data), "component", value);
+  const depths = [...new Set(values.map((r) => r["depth"]))];
+  const one = depths.length === 1;
+  const title = o.title ?? (one ? `One leaf exit at depth ${String(depths[0])}, by what raised its L0 traps` : "One leaf exit, by what raised its L0 traps");
   return {
-    ...frame(dataValues(data), o, { title: "One leaf exit, by what raised its L0 traps", width: 80 }),
+    ...frame(values, { ...o, title }, { title, width: 150 }),
     mark: "bar",
     encoding: {
-      column: { field: "depth", type: "ordinal", title: "depth" },
-      x: { field: "config", type: "nominal", title: null, sort: ["baseline", "patched"], axis: { labelAngle: 0 } },
+      // one depth: no facet (a header "depth / 3" says nothing the title does not)
+      ...(one ? {} : { column: { field: "depth", type: "ordinal", title: "nesting depth (leaf level)" } }),
+      x: { field: "config", type: "nominal", title: "configuration", sort: ["baseline", "patched"], axis: { labelAngle: 0, labelPadding: 4 } },
       y: { field: field(value), type: "quantitative", aggregate: "sum", stack: "zero", title: `${value} per leaf exit` },
       color: { field: "component", type: "nominal", title: "raised by" },
-      tooltip: [{ field: "component" }, { field: field(value), aggregate: "sum", format: ",.0f" }],
+      tooltip: [{ field: "config", title: "configuration" }, { field: "component", title: "raised by" }, { field: field(value), aggregate: "sum", format: ",.0f", title: `${value} per leaf exit` }],
     },
-  };
+  } as TopLevelSpec;
 }
 
 export interface TornadoOptions extends ChartOptions {
@@ -58,8 +68,8 @@ export function tornadoChart(data: ChartData, o: TornadoOptions = {}): TopLevelS
       {
         mark: "bar",
         encoding: {
-          y: { field: "input", type: "nominal", sort: { field: "span", order: "descending" }, title: null },
-          x: { field: "low", type: "quantitative", title: "wall-clock reduction", axis: { format: ".0%" } },
+          y: { field: "input", type: "nominal", sort: { field: "span", order: "descending" }, title: "input changed" },
+          x: { field: "low", type: "quantitative", title: SAVED, axis: { format: PERCENT_AXIS } },
           x2: { field: "high" },
         },
       },
@@ -68,7 +78,7 @@ export function tornadoChart(data: ChartData, o: TornadoOptions = {}): TopLevelS
             {
               data: { values: rules },
               mark: { type: "rule" as const, strokeDash: [4, 3] },
-              encoding: { x: { field: "x", type: "quantitative" as const }, color: { field: "what", type: "nominal" as const, title: null } },
+              encoding: { x: { field: "x", type: "quantitative" as const, title: SAVED }, color: { field: "what", type: "nominal" as const, title: null } },
             },
           ]
         : []),
@@ -90,13 +100,14 @@ export function claimsChart(data: ChartData, o: ChartOptions & { readonly upTo?:
     lo: Number(r.reductionMean) - Number(r.reductionCi95 ?? 0),
     hi: Number(r.reductionMean) + Number(r.reductionCi95 ?? 0),
   }));
-  const y = { field: "label", type: "nominal" as const, title: null };
+  const y = { field: "label", type: "nominal" as const, title: "claim (workload, levels patched)" };
   return {
-    ...frame(values, o, { title: "The claims and the model (95% interval over seeds)", width: 360, height: 40 * values.length }),
+    ...frame(values, o, { title: "The claims and the model (95% interval over seeds)", width: 360, height: Math.max(200, 40 * values.length) }),
     layer: [
-      { mark: { type: "bar", opacity: 0.3 }, encoding: { y, x: { field: "claimLow", type: "quantitative", title: "wall-clock reduction", axis: { format: ".0%" } }, x2: { field: "bandHigh" } } },
-      { mark: { type: "errorbar", ticks: true }, encoding: { y, x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } },
-      { mark: { type: "point", filled: true }, encoding: { y, x: { field: "reductionMean", type: "quantitative" } } },
+      // every layer titles its x the same: vega-lite joins different titles of a shared axis ("…, lo")
+      { mark: { type: "bar", opacity: 0.3 }, encoding: { y, x: { field: "claimLow", type: "quantitative", title: SAVED, axis: { format: PERCENT_AXIS } }, x2: { field: "bandHigh" } } },
+      { mark: { type: "errorbar", ticks: true }, encoding: { y, x: { field: "lo", type: "quantitative", title: SAVED }, x2: { field: "hi" } } },
+      { mark: { type: "point", filled: true }, encoding: { y, x: { field: "reductionMean", type: "quantitative", title: SAVED } } },
     ],
   };
 }

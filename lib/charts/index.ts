@@ -18,7 +18,7 @@ export {
   titleText,
   VEGA_LITE_SCHEMA,
 } from "./spec";
-export { chartConfig, FIELD_TITLES, fieldTitle, isPercentColumn, OKABE_ITO, PALETTE_NAME, SEQUENTIAL_SCHEME } from "./style";
+export { chartConfig, FIELD_TITLES, fieldTitle, groupCategories, isPercentColumn, OKABE_ITO, PALETTE, PALETTE_NAME, SEQUENTIAL_SCHEME, TOL_EXTENSION } from "./style";
 export {
   type TimelineOptions,
   type TimelineRow,

@@ -11,6 +11,7 @@ import {
   defaultModelConfig,
   Machine,
   OKABE_ITO,
+  PALETTE,
   PROFILES,
   runCompare,
   runTraced,
@@ -29,6 +30,7 @@ import {
   trapTreeChart,
   VEGA_LITE_SCHEMA,
 } from "../../lib/index";
+import { renderProblems } from "./render";
 
 const schema = JSON.parse(readFileSync(join(__dirname, "../../node_modules/vega-lite/build/vega-lite-schema.json"), "utf8")) as object;
 const ajv = new Ajv({ strict: false, allowUnionTypes: true, validateFormats: false });
@@ -136,6 +138,10 @@ describe("chart builders", () => {
     expect(svg).toMatch(/<path|<rect|<line/);
   });
 
+  it.each(cases)("%s: no empty layer, warning, shared colour or joined axis title", async (_name, spec) => {
+    expect(await renderProblems(structuredClone(spec))).toEqual([]);
+  });
+
   it("are pure: JSON-serializable, bigint becomes a number, non-finite numbers become null", () => {
     const spec = speedupByDepthChart([{ depth: 1, sveVl: 0, speedup: Number.NaN, cycles: 10n }]);
     const values = (spec.data as { values: Record<string, unknown>[] }).values;
@@ -172,7 +178,8 @@ describe("chart builders", () => {
       expect(def.title).not.toMatch(/^[a-z][a-z0-9]*[A-Z]\w*$/); // not a camelCase field name
     }
     const json = JSON.stringify(spec);
-    expect(json).toContain(JSON.stringify([...OKABE_ITO])); // the palette, by its colours
+    expect(json).toContain(JSON.stringify([...PALETTE])); // the palette, by its colours
+    expect(PALETTE.slice(0, OKABE_ITO.length)).toEqual([...OKABE_ITO]); // Okabe-Ito's eight first
     expect(json).toContain('"tooltip"');
     expect(json).toContain('"labelLimit":480'); // legends are not cut off
   });

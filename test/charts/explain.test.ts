@@ -18,6 +18,7 @@ import {
   tornadoRows,
   type ExplainResult,
 } from "../../lib/index";
+import { renderProblems } from "./render";
 
 const schema = JSON.parse(readFileSync(join(__dirname, "../../node_modules/vega-lite/build/vega-lite-schema.json"), "utf8")) as object;
 const validate = new Ajv({ strict: false, allowUnionTypes: true, validateFormats: false }).compile(schema);
@@ -73,6 +74,10 @@ describe("issue 15 chart builders", () => {
     const ok = validate(spec);
     expect(ok ? [] : validate.errors?.slice(0, 3)).toEqual([]);
     expect(await svgOf(structuredClone(spec))).toMatch(/<path|<rect|<line/);
+  });
+
+  it.each(cases)("%s: no empty layer, warning, shared colour or joined axis title", async (_name, spec) => {
+    expect(await renderProblems(structuredClone(spec))).toEqual([]);
   });
 
   it("rows: the exit chart's components sum to the exit's cost; the tornado spans every input; the explain table starts with the model", () => {

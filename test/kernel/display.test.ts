@@ -3,6 +3,7 @@ import { conclude, type DisplayBundle, formatCell, plot, progress, record, show 
 import { formatDuration, formatPercent, formatPercentCi, summarize } from "../../kernel/format";
 import { pick, quick } from "../../kernel/env";
 import { markdownToHtml } from "../../kernel/markdown";
+import { isProgressOutput } from "../../kernel/report";
 import { speedupByDepthChart } from "../../lib/index";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,6 +54,24 @@ describe("display helpers", () => {
     expect(csv.split("\n")[0]).toBe("depth,wallReduction,baselineSeconds,ns,l0Traps,fpTrapsAvoided");
   });
 
+  it("show: every fraction a percent with one precision per column, small spans not 0, whole cycles, duration headers without a unit", () => {
+    const got = capture();
+    show([
+      { input: "a", reductionLow: 0.0208, reductionHigh: 0.022, reductionSpan: 0.00004, reductionCi95: 0.00009, meanCycles: 301596.8, fpBytesAvoided: 90388.3, meanNs: 1234.5, sdNs: 0 },
+      { input: "b", reductionLow: 0.0201, reductionHigh: 0.0203, reductionSpan: 0.0002, reductionCi95: 0.0002, meanCycles: 12.4, fpBytesAvoided: 0, meanNs: 10, sdNs: 2 },
+    ]);
+    const html = String(got[0]!.d.data["text/html"]);
+    const cells = [...html.matchAll(/<td class="(?:num|text)">([^<]*)<\/td>/g)].map((m) => m[1]!);
+    expect(cells.slice(0, 10)).toEqual(["a", "2.08%", "2.20%", "0.0040%", "0.0090%", "301,597", "90,388", "1.23 µs", "0 s", "b"].slice(0, 10));
+    expect(cells.slice(10)).toEqual(["2.01%", "2.03%", "0.0200%", "0.0200%", "12", "0", "10 ns", "2 ns"]);
+    expect(html).not.toMatch(/>mean ns<|>sd ns</);
+    expect(html).toContain(">mean (time)<");
+    expect(html).not.toContain("overflow-wrap:anywhere"); // words are not broken mid-word
+    expect(formatCell(90388.3)).toBe("90,388");
+    show([{ trapsPerExit: 12.226 }, { trapsPerExit: 101.7 }]);
+    expect([...String(got[1]!.d.data["text/html"]).matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(["12.2", "101.7"]); // one precision per column
+  });
+
   it("formats for people: durations scaled, percentages, intervals over seeds", () => {
     expect(formatDuration(4764.635902604)).toBe("1.32 h");
     expect(formatDuration(34676.33e-9)).toBe("34.7 µs");
@@ -87,6 +106,11 @@ describe("display helpers", () => {
     const id = got[0]!.d.transient?.display_id;
     expect(id).toBeTruthy();
     expect(got.map((g) => [g.d.transient?.display_id, Boolean(g.update)])).toEqual([[id, false], [id, true]]);
+    // marked as progress: the report leaves it out
+    expect(got.map((g) => (g.d.metadata.nestlab as { kind: string }).kind)).toEqual(["progress", "progress"]);
+    expect(isProgressOutput({ output_type: "display_data", data: got[1]!.d.data, metadata: got[1]!.d.metadata as { [k: string]: unknown } })).toBe(true);
+    expect(isProgressOutput({ output_type: "display_data", data: { "text/html": '<div class="nestlab-progress">x</div>' }, metadata: {} })).toBe(true);
+    expect(isProgressOutput({ output_type: "display_data", data: { "text/html": "<table></table>" }, metadata: { nestlab: { kind: "table" } } })).toBe(false);
     record("cfg", { seed: 1n });
     expect(got[2]!.d.metadata.nestlab).toEqual({ kind: "record", name: "cfg", value: { seed: "1" } });
   });

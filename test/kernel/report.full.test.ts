@@ -12,7 +12,7 @@ import { ink } from "./png";
 /**
  * The report as a reader meets it: the whole page built in quick mode (every notebook) and opened in headless
  * Chromium. Screenshots of the top of the page and of every chart are written to $NESTLAB_SCREENSHOTS (default: a
- * scratch folder) and checked: no empty chart, every axis titled, legends not cut off, percentages as %, tooltips,
+ * scratch folder) and checked: no empty chart (data marks alone must show ink), no overlapping axis labels, no text cut off, every axis titled, legends not cut off, percentages as %, tooltips,
  * unavailable points marked; the summary first with every number generated; tables that fit the page.
  */
 const tmp = mkdtempSync(join(tmpdir(), "nestlab-report-"));
@@ -115,6 +115,16 @@ describe("npm run report", () => {
       writeFileSync(file, await chart.locator("div.vega-chart").screenshot());
       const { nonWhite, colours } = ink(readFileSync(file));
       if (nonWhite < 0.01 || colours < 8) found.push(`chart ${i}: blank screenshot (${(nonWhite * 100).toFixed(1)}% ink, ${colours} colours)`);
+      // The ink of the whole chart counts its title, axes, labels and legend: a chart whose marks draw nothing still has
+      // plenty (notebook 08's log-scale bars from zero passed so). Hide everything but the data marks and look again.
+      await chart.evaluate((el) => {
+        for (const e of el.querySelectorAll<SVGElement>("div.vega-chart svg.marks :is(.role-axis, .role-legend, .role-title, .role-header, .role-column-header, .role-row-header, .mark-rule, path.background)")) e.style.visibility = "hidden";
+      });
+      const marksOnly = ink(await chart.locator("div.vega-chart").screenshot());
+      await chart.evaluate((el) => {
+        for (const e of el.querySelectorAll<SVGElement>("div.vega-chart svg.marks [style*='visibility']")) e.style.visibility = "";
+      });
+      if (marksOnly.nonWhite < 0.002) found.push(`chart ${i}: its data marks draw (almost) nothing: ${(marksOnly.nonWhite * 100).toFixed(2)}% ink without axes, legends and titles`);
       const facts = await chart.evaluate((el) => {
         const svg = el.querySelector("div.vega-chart svg.marks")!;
         const title = svg.querySelector(".role-title-text")?.textContent ?? "";
@@ -134,7 +144,31 @@ describe("npm run report", () => {
           labels: [...a.querySelectorAll(".role-axis-label text")].map((t) => t.textContent ?? ""),
         }));
         const legendLabels = [...svg.querySelectorAll(".role-legend-label text, .role-legend-title text")].map((t) => t.textContent ?? "");
-        return { title, empty, axes, legendLabels };
+        // labels of one axis that overlap (glued "baselinepatched"), and text cut off (by vega's limits: "…") or
+        // outside the drawing
+        const overlaps: string[] = [];
+        for (const a of svg.querySelectorAll("g.role-axis")) {
+          // vega hides labels that would overlap (opacity 0): only the shown ones count
+          const texts = [...a.querySelectorAll(".role-axis-label text")].filter((t) => (t.textContent ?? "") !== "" && getComputedStyle(t).opacity !== "0" && t.getAttribute("opacity") !== "0");
+          const boxes = texts.map((t) => t.getBoundingClientRect());
+          for (let p = 0; p < boxes.length; p++)
+            for (let q = p + 1; q < boxes.length; q++) {
+              const b1 = boxes[p]!;
+              const b2 = boxes[q]!;
+              const w = Math.min(b1.right, b2.right) - Math.max(b1.left, b2.left);
+              const h = Math.min(b1.bottom, b2.bottom) - Math.max(b1.top, b2.top);
+              if (w > 1 && h > 1) overlaps.push(`${texts[p]!.textContent} / ${texts[q]!.textContent}`);
+            }
+        }
+        const frame = svg.getBoundingClientRect();
+        const clipped = [...svg.querySelectorAll("text")]
+          .filter((t) => (t.textContent ?? "") !== "" && t.getAttribute("opacity") !== "0")
+          .filter((t) => {
+            const b = t.getBoundingClientRect();
+            return (t.textContent ?? "").endsWith("…") || b.left < frame.left - 1 || b.right > frame.right + 1 || b.top < frame.top - 1 || b.bottom > frame.bottom + 1;
+          })
+          .map((t) => t.textContent ?? "");
+        return { title, empty, axes, legendLabels, overlaps, clipped };
       });
       if (!facts.title) found.push(`chart ${i}: no title`);
       for (const e of facts.empty) found.push(`chart ${i} (${facts.title}): a layer draws nothing visible: ${e}`);
@@ -145,6 +179,9 @@ describe("npm run report", () => {
         if (/saved \(%\)|reduction/i.test(a.title) && a.labels.some((l) => /^0\.\d+$/.test(l))) found.push(`chart ${i}: a reduction shown as a fraction`);
       }
       for (const l of facts.legendLabels) if (l.endsWith("…")) found.push(`chart ${i} (${facts.title}): legend entry cut off: ${l}`);
+      for (const o of facts.overlaps) found.push(`chart ${i} (${facts.title}): axis labels overlap: ${o}`);
+      for (const c of facts.clipped) found.push(`chart ${i} (${facts.title}): text cut off: ${c}`);
+      for (const a of facts.axes) if (/, (lo|hi|x|x2|low|high)$/.test(a.title)) found.push(`chart ${i} (${facts.title}): two axis titles joined: ${a.title}`);
     }
     expect(found).toEqual([]);
   });
@@ -164,16 +201,37 @@ describe("npm run report", () => {
   it("tables: numbers right, text left, reductions in %, times in readable units, and they fit the page", async () => {
     const facts = await page.evaluate(() => {
       const body = document.body.getBoundingClientRect();
-      const wide = [...document.querySelectorAll("table")].filter((t) => t.getBoundingClientRect().right > body.right + 1).map((t) => t.querySelector("caption")?.textContent ?? t.querySelector("th")?.textContent ?? "table");
+      // a table fits the page, or scrolls inside its box (.nestlab-table-wrap) rather than breaking words to fit
+      const wide = [...document.querySelectorAll("table")]
+        .map((t) => t.closest(".nestlab-table-wrap") ?? t)
+        .filter((t) => t.getBoundingClientRect().right > body.right + 1)
+        .map((t) => t.querySelector("caption")?.textContent ?? t.querySelector("th")?.textContent ?? "table");
+      // no word broken inside a cell ("neste d", "sysregWrit e"): each word of a cell's text on one line
+      const broken: string[] = [];
+      for (const cell of document.querySelectorAll("table td, table th")) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const text = n.textContent ?? "";
+          // a break after a hyphen or slash is a line break, not a broken word
+          for (const m of text.matchAll(/[^\s\-/]+/g)) {
+            const r = document.createRange();
+            r.setStart(n, m.index!);
+            r.setEnd(n, m.index! + m[0].length);
+            const lines = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
+            if (lines.size > 1) broken.push(m[0]);
+          }
+        }
+      }
       const cells = [...document.querySelectorAll("table.nestlab-table td")];
       const misaligned = cells.filter((td) => {
         const a = getComputedStyle(td).textAlign;
         return td.classList.contains("num") ? a !== "right" : td.classList.contains("text") ? a !== "left" : true;
       }).length;
       const headers = [...document.querySelectorAll("table.nestlab-table th")].map((th) => th.textContent ?? "");
-      return { wide, misaligned, cells: cells.length, headers, scroll: document.documentElement.scrollWidth - window.innerWidth };
+      return { wide, broken, misaligned, cells: cells.length, headers, scroll: document.documentElement.scrollWidth - window.innerWidth };
     });
     expect(facts.wide).toEqual([]);
+    expect(facts.broken).toEqual([]);
     expect(facts.scroll).toBeLessThanOrEqual(0);
     expect(facts.cells).toBeGreaterThan(100);
     expect(facts.misaligned).toBe(0);
@@ -193,6 +251,15 @@ describe("npm run report", () => {
     });
     expect(reductionCells.length).toBeGreaterThan(10);
     expect(reductionCells.filter((c) => c !== "" && !c.endsWith("%"))).toEqual([]);
+  });
+
+  it("leaves progress bars out; says that the sections run shorter than the summary; headers agree with their cells", async () => {
+    expect(await page.locator(".nestlab-progress, progress").count()).toBe(0);
+    const text = await page.locator("body").innerText();
+    expect(text).not.toMatch(/done in \d+(\.\d+)? s|\d+\/\d+ \(\d+%\)/);
+    expect(await page.locator("section.summary").innerText()).toMatch(/The sections below run .* ms of leaf work per run.* these figures/);
+    const heads = await page.evaluate(() => [...document.querySelectorAll("table.nestlab-table th")].map((th) => th.textContent ?? ""));
+    expect(heads.filter((h) => /\bns$/.test(h))).toEqual([]); // durations carry their unit in the cell
   });
 
   it("loads nothing from the network and logs no errors", () => {

@@ -109,6 +109,19 @@ export function checkExecuted(name: string, file: string, own?: NotebookCheck, r
     expect(csvOf("table", n)[0], `${name}: table ${n} has ${column}`).toContain(column);
     expect(values(csvOf("chart", n)), `${name}: chart ${n} plots the table's ${column}`).toEqual(values(csvOf("table", n)));
   }
+  // a figure of a run says which run: tables and charts of wall-clock savings state their leaf work and seeds (the
+  // same figure differs in its last digits between runs of different lengths and seeds)
+  for (const o of outputs.filter((x) => x.metadata?.nestlab?.kind === "table" || x.metadata?.nestlab?.kind === "chart")) {
+    const head = (o.metadata?.nestlab?.csv ?? "").split("\n")[0] ?? "";
+    if (!/eduction|wallSaving/.test(head)) continue;
+    const html = String(o.data?.["text/html"] ?? "");
+    const spec = o.data?.["application/vnd.vegalite.v5+json"] as { title?: string | { text?: string; subtitle?: string } } | undefined;
+    const caption = o.metadata?.nestlab?.kind === "table" ? (/<caption>(.*?)<\/caption>/.exec(html)?.[1] ?? "") : typeof spec?.title === "object" ? `${spec.title.text ?? ""} ${spec.title.subtitle ?? ""}` : String(spec?.title ?? "");
+    expect(caption, `${name}: ${o.metadata?.nestlab?.kind} ${o.metadata?.nestlab?.name} states its run length`).toMatch(/ms of leaf work|iterations/);
+    expect(caption, `${name}: ${o.metadata?.nestlab?.kind} ${o.metadata?.nestlab?.name} states its seeds`).toMatch(/seed/);
+  }
+  // progress displays are live only: the report leaves them out, and nothing else may look like one
+  for (const o of outputs.filter((x) => String(x.data?.["text/html"] ?? "").includes("nestlab-progress"))) expect(o.metadata?.nestlab?.kind, `${name}: a progress display is marked`).toBe("progress");
   if (!EXPERIMENTS.includes(name)) return;
   // an experiment: variance over seeds, and a conclusion drawn from its own numbers at the end
   const recorded = outputs.flatMap((o) => (o.metadata?.nestlab?.kind === "record" ? [o.metadata.nestlab.value as { seeds?: unknown }] : []));
