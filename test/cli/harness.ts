@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { runCli } from "../../lib/cli/main";
 
 /** Helpers of the command-line tests: in-process runs, runs of the built CLI, and snapshots of directories. */
@@ -77,4 +78,22 @@ export function canMknod(dir: string): boolean {
   const r = spawnSync("mknod", [join(dir, ".probe-mknod"), "c", "1", "3"], { encoding: "utf8" });
   spawnSync("rm", ["-f", join(dir, ".probe-mknod")]);
   return r.status === 0;
+}
+
+/**
+ * Scratch directories for a test file: `base` made now and removed after the file's tests; `tmp()` a fresh numbered
+ * directory under it for each case.
+ */
+export function scratch(prefix: string): { readonly base: string; tmp(): string } {
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  let n = 0;
+  return {
+    base,
+    tmp: () => {
+      const d = join(base, String(n++));
+      mkdirSync(d);
+      return d;
+    },
+  };
 }

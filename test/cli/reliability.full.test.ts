@@ -1,23 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { BIN, cli, expectOneLine, run, start, tree } from "./harness";
+import { describe, expect, it } from "vitest";
+import { BIN, cli, expectOneLine, run, scratch, start, tree } from "./harness";
 
 /**
  * Issue 17, the cases that need whole processes (full tier): signals, pipes, a FIFO with a reader, concurrent
  * writers, another user, and the hang guards (each in a child process with a timeout, so that a regression fails
  * instead of blocking the test runner). The in-process cases are in reliability.test.ts.
  */
-const base = mkdtempSync(join(tmpdir(), "nestlab-rel-full-"));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-const tmp = (): string => {
-  const d = join(base, String(n++));
-  mkdirSync(d);
-  return d;
-};
+const { tmp } = scratch("nestlab-rel-full-");
 const ROOT_USER = process.getuid?.() === 0;
 const SETPRIV = spawnSync("setpriv", ["--help"]).status === 0;
 

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../lib/cli/main";
 import { specFingerprint } from "../../lib/sweep/grid";
 import { modelIdentity } from "../../lib/sweep/identity";
@@ -13,7 +13,7 @@ import { workerLimit } from "../../lib/sweep/pool";
 import type { SweepRow } from "../../lib/sweep/rows";
 import { rowSum } from "../../lib/sweep/verify";
 import { parseJsonNumber } from "../../lib/util/values";
-import { canMknod, cli, expectOneLine, tree } from "./harness";
+import { canMknod, cli, expectOneLine, scratch, tree } from "./harness";
 
 /**
  * Issue 17 ("no file overwritten by mistake, no hang, no silent nonsense"): one describe block per numbered case,
@@ -21,14 +21,7 @@ import { canMknod, cli, expectOneLine, tree } from "./harness";
  * need whole processes (signals, pipes, FIFO readers, concurrent writers, another user, hang guards: #1, #2, #7, #8,
  * #13, #16) continue in reliability.full.test.ts.
  */
-const base = mkdtempSync(join(tmpdir(), "nestlab-rel-"));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-const tmp = (): string => {
-  const d = join(base, String(n++));
-  mkdirSync(d);
-  return d;
-};
+const { base, tmp } = scratch("nestlab-rel-");
 const MKNOD = canMknod(base);
 
 /** a short sweep: 2 depths x 2 seeds, 1 ms each */
