@@ -6,9 +6,9 @@
  * markdown table of both, which docs/fidelity.md embeds; `--el2-timer` prints the EL2 timer table it embeds, `--inputs` the claims' rows under each hardware and VM input.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { defaultModelConfig } from "../lib/kvm/config";
+import { defaultModelConfig, type ModelConfig } from "../lib/kvm/config";
 import { runMicro } from "../lib/micro/micro";
-import { runCompare } from "../lib/run/compare";
+import { type CompareResult, runCompare } from "../lib/run/compare";
 import { loadProfile } from "../lib/workload/load";
 import { LimitError } from "../lib/util/errors";
 
@@ -37,6 +37,11 @@ const OPS = [
   ["hvc", true],
 ] as const;
 
+/** The claims' compare (1 s of the workload's leaf work, seed 1, 3 GHz, no host noise) for one model configuration. */
+function claimCompare(workload: string, model: ModelConfig): CompareResult {
+  return runCompare({ model, profile: loadProfile(workload), durationMs: 1000, seed: 1, clockGhz: 3, hostPreemptRate: 0, hostNeonRate: 0 });
+}
+
 export function measure(): Figures {
   const micro: MicroRow[] = [];
   for (const [op, leafFp] of OPS) {
@@ -53,15 +58,7 @@ export function measure(): Figures {
   const compare: CompareRow[] = [];
   for (const workload of ["debian-install", "io-heavy"]) {
     try {
-      const c = runCompare({
-        model: defaultModelConfig({ depth: 3 }),
-        profile: loadProfile(workload),
-        durationMs: 1000,
-        seed: 1,
-        clockGhz: 3,
-        hostPreemptRate: 0,
-        hostNeonRate: 0,
-      });
+      const c = claimCompare(workload, defaultModelConfig({ depth: 3 }));
       compare.push({ workload, depth: 3, wallReduction: c.wallReduction, baselineCycles: String(c.baseline.cycles) });
     } catch (e) {
       if (!(e instanceof LimitError)) throw e;
@@ -94,15 +91,7 @@ export function measureEl2Timer(): El2TimerRow[] {
     for (const physOffset of [false, true]) {
       for (const ecv of [true, false]) {
         const run = (el2Vtimer: boolean) =>
-          runCompare({
-            model: defaultModelConfig({ depth: 3, physOffset, ecv, el2Vtimer }),
-            profile: loadProfile(workload),
-            durationMs: 1000,
-            seed: 1,
-            clockGhz: 3,
-            hostPreemptRate: 0,
-            hostNeonRate: 0,
-          }).baseline;
+          claimCompare(workload, defaultModelConfig({ depth: 3, physOffset, ecv, el2Vtimer })).baseline;
         const p = run(false);
         const v = run(true);
         rows.push({ workload, physOffset, ecv, physCycles: String(p.cycles), physTraps: Number(p.l0Traps), virtCycles: String(v.cycles), virtTraps: Number(v.l0Traps) });
@@ -152,15 +141,7 @@ export function measureInputs(): InputRow[] {
     for (const value of inp.values) {
       for (const workload of ["debian-install", "io-heavy"]) {
         try {
-          const c = runCompare({
-            model: defaultModelConfig({ depth: 3, [inp.name]: value }),
-            profile: loadProfile(workload),
-            durationMs: 1000,
-            seed: 1,
-            clockGhz: 3,
-            hostPreemptRate: 0,
-            hostNeonRate: 0,
-          });
+          const c = claimCompare(workload, defaultModelConfig({ depth: 3, [inp.name]: value }));
           rows.push({ input: inp.label, value: String(value), isDefault: value === inp.values[0], workload, wallReduction: c.wallReduction, baselineCycles: String(c.baseline.cycles), baselineTraps: Number(c.baseline.l0Traps) });
         } catch (e) {
           if (!(e instanceof LimitError)) throw e;

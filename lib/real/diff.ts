@@ -1,4 +1,4 @@
-import type { RunOptions } from "../run/run";
+import { RUN_DEFAULTS, type RunOptions } from "../run/run";
 import type { WorkloadProfile } from "../workload/profiles";
 import { type ImportSummary, L0_VIEW } from "./importer";
 import { modelL0View } from "./model";
@@ -150,18 +150,22 @@ export interface DiffOptions {
 }
 
 /** Runs the model for the machine's trace and puts both side by side. */
+/**
+ * The model's run for a machine's trace: the leaf's workload derived from the trace, first with wall-time rates, then
+ * corrected by the model's own wall seconds per second of work (one probe run). Used by diff and fit.
+ */
+export function derivedRun(machine: ImportSummary, run: RunOptions): { readonly run: RunOptions; readonly workload: DerivedWorkload } {
+  const hypHz = run.hypHz ?? RUN_DEFAULTS.guestHypHz.value;
+  const first = deriveWorkload(machine, run.profile, hypHz);
+  const probe = modelL0View({ ...run, profile: first.profile, ioRate: first.profile.ioRate, timerHz: first.profile.timerHz });
+  const work = Number(probe.run.usefulCycles) / (run.clockGhz * 1e9);
+  const workload = deriveWorkload(machine, run.profile, hypHz, work > 0 ? probe.run.seconds / work : 1);
+  return { run: { ...run, profile: workload.profile, ioRate: workload.profile.ioRate, timerHz: workload.profile.timerHz }, workload };
+}
+
 export function diffTrace(machine: ImportSummary, o: DiffOptions): DiffResult {
-  const hypHz = o.run.hypHz ?? 250;
-  let workload: DerivedWorkload | undefined;
-  let run: RunOptions = o.run;
-  if (o.derive ?? true) {
-    // first with wall-time rates, then corrected by the model's own wall seconds per second of work
-    const first = deriveWorkload(machine, o.run.profile, hypHz);
-    const probe = modelL0View({ ...o.run, profile: first.profile, ioRate: first.profile.ioRate, timerHz: first.profile.timerHz });
-    const work = Number(probe.run.usefulCycles) / (o.run.clockGhz * 1e9);
-    workload = deriveWorkload(machine, o.run.profile, hypHz, work > 0 ? probe.run.seconds / work : 1);
-    run = { ...o.run, profile: workload.profile, ioRate: workload.profile.ioRate, timerHz: workload.profile.timerHz };
-  }
-  const model = modelL0View(run).summary;
+  const derived = (o.derive ?? true) ? derivedRun(machine, o.run) : undefined;
+  const workload = derived?.workload;
+  const model = modelL0View(derived?.run ?? o.run).summary;
   return { machine, model, workload, rows: diffRows(machine, model), notIdentifiable: L0_VIEW.notIdentifiable };
 }

@@ -9,7 +9,7 @@ import { glossaryText } from "../glossary";
 import { warn } from "./import";
 import { runConfig } from "./run";
 import { type ConfigBlock, configText } from "../config";
-import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+import { deriveFromTrace, missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 /** the model's default run length for diff and fit (ms of leaf work): long enough for hundreds of forwarded exits */
 export const TRACE_MODEL_DEFAULTS = {
@@ -82,10 +82,7 @@ export const diffCommand: Command = {
     const file = p.values.get("trace");
     if (file === undefined) throw missingTrace("diff");
     const o = tracedRunOptionsFrom(p, io, TRACE_MODEL_DEFAULTS.diffDurationMs.value);
-    const derive = !p.values.has("workload");
-    if (derive && (p.values.has("io-rate") || p.values.has("timer-hz"))) {
-      { const n = p.values.has("io-rate") ? "io-rate" : "timer-hz"; throw new ConfigError(n, p.values.get(n)!, "only with --workload (without it the rates come from the trace)"); }
-    }
+    const derive = deriveFromTrace(p);
     const machine = importTraceFile(file, { field: "trace", ...(io.progress ? { progress: io.progress } : {}) });
     if (machine.format === "perf-kvm-stat" && derive) {
       throw new ConfigError("trace", file, "a trace of events to derive the workload from, or --workload with a perf kvm stat table");

@@ -1,8 +1,7 @@
 import { KERNEL } from "../../kvm/kernel";
 import { COST_NAMES, type CostName, COSTS } from "../../costs/table";
-import { deriveWorkload } from "../../real/diff";
+import { derivedRun } from "../../real/diff";
 import { type FitResult, fitCosts } from "../../real/fit";
-import { modelL0View } from "../../real/model";
 import { importTraceFile } from "../../real/read";
 import type { RunOptions } from "../../run/run";
 import { ConfigError } from "../../util/errors";
@@ -16,7 +15,7 @@ import { runConfig } from "./run";
 import { glossaryText } from "../glossary";
 import { TRACE_MODEL_DEFAULTS } from "./diff";
 import { warn } from "./import";
-import { missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
+import { deriveFromTrace, missingTrace, TRACE_OPTION, tracedRunOptions, tracedRunOptionsFrom } from "./traced";
 
 const FITTABLE = COST_NAMES.filter((n) => COSTS[n].basis === "assumed" || COSTS[n].basis === "calibrated");
 
@@ -92,13 +91,10 @@ export const fitCommand: Command = {
       for (const n of raw.split(",")) {
         if (!(FITTABLE as readonly string[]).includes(n)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
         if (costs.includes(n as CostName)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
-        if (!costs.includes(n as CostName)) costs.push(n as CostName);
+        costs.push(n as CostName);
       }
     }
-    const derive = !p.values.has("workload");
-    if (derive && (p.values.has("io-rate") || p.values.has("timer-hz"))) {
-      { const n = p.values.has("io-rate") ? "io-rate" : "timer-hz"; throw new ConfigError(n, p.values.get(n)!, "only with --workload (without it the rates come from the trace)"); }
-    }
+    const derive = deriveFromTrace(p);
     const out = p.values.get("out");
     const target = out !== undefined ? checkOutputFile(out, "out") : undefined;
     const machine = importTraceFile(file, { field: "trace", ...(io.progress ? { progress: io.progress } : {}) });
@@ -106,14 +102,7 @@ export const fitCommand: Command = {
       throw new ConfigError("trace", file, "a trace of events (trace-cmd report or perf script): a perf kvm stat table has no exit kinds or windows to fit");
     }
     const { json, progress: _ignored, ...base } = o;
-    let run: RunOptions = base;
-    if (derive) {
-      const hypHz = base.hypHz ?? 250;
-      const probe = modelL0View({ ...base, profile: deriveWorkload(machine, base.profile, hypHz).profile });
-      const work = Number(probe.run.usefulCycles) / (base.clockGhz * 1e9);
-      const w = deriveWorkload(machine, base.profile, hypHz, work > 0 ? probe.run.seconds / work : 1).profile;
-      run = { ...base, profile: w, ioRate: w.ioRate, timerHz: w.timerHz };
-    }
+    const run: RunOptions = derive ? derivedRun(machine, base).run : base;
     const f = fitCosts(machine, { run, prior, minCount, iterations, ...(costs ? { costs } : {}), ...(io.progress ? { progress: io.progress } : {}) });
     // every input was valid and the fit is done: only now open the output (a temporary file beside it, renamed over it)
     if (out !== undefined) {

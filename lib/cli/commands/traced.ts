@@ -28,3 +28,16 @@ export function missingTrace(command: string): ConfigError {
   return new ConfigError("trace", "", accepted(TRACE_OPTION), `nestlab ${command} needs --trace FILE: ${accepted(TRACE_OPTION)}`);
 }
 
+
+/**
+ * diff and fit: without --workload the leaf's rates come from the trace, so --io-rate and --timer-hz are refused;
+ * true when the workload is to be derived.
+ */
+export function deriveFromTrace(p: ParsedArgs): boolean {
+  if (p.values.has("workload")) return false;
+  for (const n of ["io-rate", "timer-hz"]) {
+    const v = p.values.get(n);
+    if (v !== undefined) throw new ConfigError(n, v, "only with --workload (without it the rates come from the trace)");
+  }
+  return true;
+}
