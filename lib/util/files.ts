@@ -229,11 +229,14 @@ function writeAll(fd: number, buf: Uint8Array): number {
 function createTemp(target: string, mode: number, field: string, shown: string): { fd: number; tmp: string } {
   for (let attempt = 0; ; attempt++) {
     const tmp = tempName(target);
+    // tracked (and the signal handlers installed) before the file exists: a signal that lands just after the open
+    // still finds it to remove (without a handler, Node would die of it at once and leave the file behind)
+    track(tmp);
     try {
       const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-      track(tmp);
       return { fd, tmp };
     } catch (e) {
+      untrack(tmp);
       if (errno(e) === "EEXIST" && attempt < 8) continue;
       throw new ConfigError(field, shown, `a writable file path (${reason(e)} in ${dirname(target)})`);
     }
