@@ -153,8 +153,9 @@ function removeStaleTemps(dir: string): void {
     try {
       process.kill(Number(m[2]), 0);
       continue; // its writer is alive
-    } catch {
-      // gone: remove below
+    } catch (e) {
+      // EPERM: alive, another user's; ESRCH: gone, removed below
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") continue;
     }
     try {
       unlinkSync(join(dir, name));
