@@ -31,13 +31,19 @@ const n0 = (v: number | null): string => (v === null ? "-" : Math.round(v).toLoc
 const n1 = (v: number): string => v.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 export function renderExplain(r: ExplainResult): string {
-  const head = "| # | change | inputs | sum \\|log2\\| | reduction | ns per L0 FP trap | ns per forwarded FP trap | FP traps per exit | L0 traps per exit | L0 traps per hvc | L0 put+load cycles | FP share |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  const head = "| # | change | inputs | sum \\|log2\\| | reduction | ns per L0 FP trap | ns per forwarded FP trap | FP traps per leaf event | L0 traps per leaf event | L0 traps per hvc | L0 put+load cycles | FP share |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   const row = (rank: string, change: string, inputs: number, log2: number, red: number, i: ExplainResult["base"]["implications"]): string =>
     `| ${rank} | ${change} | ${inputs} | ${log2} | ${pct(red)} | ${n0(i.l0FpTrapNs)} | ${n0(i.forwardedFpTrapNs)} | ${i.fpTrapsPerExit.toFixed(2)} | ${n1(i.l0TrapsPerExit)} | ${i.hvcL0Traps} | ${n0(i.l0PutLoadCycles)} | ${pct(i.fpShare)} |\n`;
   let out = head + row("0", "(as modelled)", 0, 0, r.base.wallReduction, r.base.implications);
-  for (const e of r.entries) out += row(String(e.rank), e.changes.map((c) => `${c.input} ${c.label}`).join(" + "), e.inputs, e.log2Sum, e.wallReduction, e.implications);
+  for (const e of r.entries) {
+    const change = e.changes.map((c) => `${c.input} ${c.label}`).join(" + ");
+    // another spelling of an entry above: its figures are that entry's, not repeated
+    if (e.equivalentTo !== undefined) out += `| ${e.rank} | ${change} | ${e.inputs} | ${e.log2Sum} | = #${e.equivalentTo} | | | | | | | |\n`;
+    else out += row(String(e.rank), change, e.inputs, e.log2Sum, e.wallReduction, e.implications);
+  }
+  const twins = r.entries.filter((e) => e.equivalentTo !== undefined).length;
   const best = [...r.singles].filter((s) => s.wallReduction !== null).sort((a, b) => b.wallReduction! - a.wallReduction! || (a.input < b.input ? -1 : 1))[0];
-  out += `\n${r.reaching} change(s) reach ${pct(r.target)}; ${r.evaluations} configurations evaluated over ${r.inputs.length} inputs; paired: ${r.paired.join(", ")}. `;
+  out += `\n${r.reaching} change(s) reach ${pct(r.target)}${twins > 0 ? ` (${r.entries.length - twins} distinct among the ${r.entries.length} listed; = #N: the same change spelled another way, its inputs cancel)` : ""}; ${r.evaluations} configurations evaluated over ${r.inputs.length} inputs; paired: ${r.paired.join(", ")}. `;
   out += best ? `The largest single change: ${best.input} ${best.label}, ${pct(best.wallReduction)}.\n` : "\n";
   return out;
 }
@@ -61,7 +67,7 @@ export function renderExit(rows: readonly ExitDiffRow[], before: { cycles: numbe
   const label = (r: ExitDiffRow): string => (r.kind === "direct" ? `direct work of L${r.level} (${r.phase})` : r.part === "eret" ? `L${r.level}: its ERET${r.phase === "exception" ? "" : ` (from ${r.phase})`}` : `L${r.level}: ${r.phase} ${r.part}`);
   let out = "| raised by | L0 traps before | after | cycles before | after |\n|---|---|---|---|---|\n";
   for (const r of rows) out += `| ${label(r)} | ${r.baseline.l0Traps.toFixed(2)} | ${r.patched.l0Traps.toFixed(2)} | ${n0(r.baseline.cycles)} | ${n0(r.patched.cycles)} |\n`;
-  out += `| **one exit** | **${before.l0Traps.toFixed(1)}** | **${after.l0Traps.toFixed(1)}** | **${n0(before.cycles)}** | **${n0(after.cycles)}** |\n`;
+  out += `| **one leaf event** | **${before.l0Traps.toFixed(1)}** | **${after.l0Traps.toFixed(1)}** | **${n0(before.cycles)}** | **${n0(after.cycles)}** |\n`;
   return out + `\nMean over the ${events} leaf events of the first 50 ms of the io-heavy stream (seed 1), exact engine.\n`;
 }
 

@@ -102,7 +102,7 @@ export function summaryHtml(f: Figures, sections?: SectionRuns): SummaryHtml {
       f.claims
         .map(
           (c) =>
-            `<tr><td class="text">${esc(c.claim.text).replace(/L(\d)/, (_m, d: string) => level(Number(d)))}${c.asWritten ? " (every level patched)" : ""}</td><td class="text">${claimedRange(c.claim)}</td>` +
+            `<tr><td class="text">${esc(c.claim.text).replace(/L(\d)/, (_m, d: string) => level(Number(d)))}${c.asWritten ? ", read as every level patched, L0 included" : ""}</td><td class="text">${claimedRange(c.claim)}</td>` +
             `<td class="num">${pct(c.model.mean)}</td><td class="text">${pct(c.model.mean - c.model.ci95)} to ${pct(c.model.mean + c.model.ci95)} (${fig(String(c.model.n))} seeds)</td>` +
             `<td class="text">${pct(c.band.min)} (${fig(c.band.minCase)}) to ${pct(c.band.max)} (${fig(c.band.maxCase)})</td><td class="num">${pct(c.shareOfClaim, 0)}</td></tr>` +
             (c.asWritten && c.claim.asWritten

@@ -356,7 +356,8 @@ export function costsNamed(p: ParsedArgs, e: unknown): unknown {
 export function helpText(usage: string, summary: string, specs: readonly OptionSpec[]): string {
   const lines = [`usage: ${usage}`, "", summary, "", "options:"];
   for (const s of specs) {
-    const flag = s.kind === "bool" ? `--${s.name}` : `--${s.name} <${accepted(s)}>`;
+    // a bool option also takes --no-NAME (but --help and --json, which have no off form)
+    const flag = s.kind === "bool" ? (s.name === "help" || s.name === "json" ? `--${s.name}` : `--${s.name}, --no-${s.name}`) : `--${s.name} <${accepted(s)}>`;
     lines.push(`  ${flag}`);
     lines.push(`      ${s.help}`);
   }

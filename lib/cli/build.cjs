@@ -164,7 +164,8 @@ if (require.main === module) {
     const why = staleness();
     if (why) {
       const info = build();
-      process.stderr.write(`build: ${why}: dist/ built in ${info.builtMs} ms\n`);
+      // the first build after a clone is the normal case, not a warning
+      process.stderr.write(why === "no build in dist/" ? `build: dist/ built in ${info.builtMs} ms (the command line's compiled bundle)\n` : `build: ${why}: dist/ rebuilt in ${info.builtMs} ms\n`);
     }
   } else {
     process.stderr.write(`build: unknown argument ${arg} (accepted: --check, --force, or none)\n`);

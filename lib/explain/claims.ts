@@ -7,8 +7,9 @@ import { resultsTable, seedSummary, speedupTable } from "../sweep/table";
  * seedSummary), and the compare table the same way (docs/explain.md "Claims, seeds and adoption").
  *
  * Adoption: the second claim says "L1 and L2 have this optimisation". `1+2` is that adoption as stated; at depth 3 L2
- * is the leaf's own hypervisor, whose adoption changes nothing, so it equals `1`. `all` adds L0: the author's host,
- * which ran the patched kernel under test, so the claim most likely meant `all` ("L1 and L2 also").
+ * is the leaf's own hypervisor, whose adoption changes nothing, so it equals `1`. `all` adds L0: the posting does not
+ * say whether its host ran the change; the author's own platform most likely ran the kernel under test, so `all` is
+ * read as most likely meant (an inference, docs/explain.md), and both are computed.
  */
 export interface Claim {
   readonly id: string;

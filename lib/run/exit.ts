@@ -6,7 +6,7 @@ import type { TrapWatcher } from "../engine/types";
 import { type RunOptions, type RunResult, runWorkload } from "./run";
 
 /**
- * What one leaf exit costs, and why (docs/explain.md "The cost of one leaf exit"). A fixed-work run on the exact engine
+ * What one leaf event costs (one exit of the leaf's stream with the FP traps it causes), and why (docs/explain.md "The cost of one leaf event"). A fixed-work run on the exact engine
  * with a trap watcher: every L0 trap is charged to the code whose access raised it, by SELF cycles (the trap's inclusive
  * cycles less those of the traps raised inside its handling, which are charged to their own raisers), so the rows
  * partition the cycles of all traps exactly, and each row's L0 trap count is the number of traps that code raised.
@@ -182,7 +182,7 @@ class ExitWatcher implements TrapWatcher {
 export const EXIT_WINDOW_MS = 50;
 
 /**
- * The cost of one leaf exit of a run's stream, by the code that raised each trap: the first `windowMs` of the run's
+ * The cost of one leaf event of a run's stream, by the code that raised each trap: the first `windowMs` of the run's
  * work (same seed and stream), on the exact engine.
  */
 export function exitAttribution(o: RunOptions, windowMs = EXIT_WINDOW_MS): ExitAttribution {

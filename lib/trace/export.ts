@@ -66,8 +66,9 @@ export function fieldArgs(rec: TraceRecord): { [k: string]: string | number | bo
   return out;
 }
 
+/** a hex field; negative is "none" (an interrupt has no ESR exception class: lib/arch/exceptions.ts IRQ) */
 function hexOf(v: number): string {
-  return v < 0 ? String(v) : "0x" + v.toString(16);
+  return v < 0 ? "none" : "0x" + v.toString(16);
 }
 
 /**

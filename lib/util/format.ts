@@ -3,8 +3,8 @@
  * fraction: durations scaled to a readable unit (ns, µs, ms, s, min, h, days), fractions as percentages.
  */
 
-/** A duration in seconds in the largest unit that keeps it >= 1: ns, µs, ms, s, min, h, days; 3 significant digits. */
-export function formatDuration(seconds: number): string {
+/** A duration in seconds in the largest unit that keeps it >= 1: ns, µs, ms, s, min, h, days; 3 significant digits (or `digits`). */
+export function formatDuration(seconds: number, digits = 3): string {
   if (!Number.isFinite(seconds)) return String(seconds);
   const a = Math.abs(seconds);
   const units: [number, string][] = [
@@ -18,7 +18,7 @@ export function formatDuration(seconds: number): string {
   ];
   if (a === 0) return "0 s";
   const [scale, unit] = units.find(([s]) => a >= s) ?? units[units.length - 1]!;
-  return `${significant(seconds / scale, 3)} ${unit}`;
+  return `${significant(seconds / scale, digits)} ${unit}`;
 }
 
 /** `digits` significant digits, thousands separated, trailing zeros dropped. */

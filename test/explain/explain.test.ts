@@ -104,7 +104,7 @@ describe("explain on the model", () => {
       const r = await cli("explain", "--depth", "2", ...bad);
       expect(r.code).toBe(2);
       expect(r.out).toBe("");
-      expect(r.err).toMatch(/^nestlab: (invalid --target '.*': accepted|nestlab explain needs --target:) .*fraction.*percentage/);
+      expect(r.err).toMatch(/^nestlab: (invalid --target '.*': accepted|explain needs --target:) .*fraction.*percentage/);
       expect(r.err.trim().split("\n")).toHaveLength(1);
     }
   });

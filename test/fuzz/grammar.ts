@@ -641,7 +641,7 @@ export function checkContract(
     const named =
       c.argv.some((a) => a.startsWith("--") && r.err.includes(a.replace(/=.*$/s, "").replace(/^--no-/, "--"))) ||
       c.argv.slice(1).some((a) => !a.startsWith("--") && a.length > 0 && r.err.includes(`'${echo(a)}'`)) ||
-      /\b(command|op|profile|director(y|ies)|argument|option|merge needs|micro needs)\b|^nestlab: nestlab \w+ needs (--\w|a FILE)/.test(r.err);
+      /\b(command|op|profile|director(y|ies)|argument|option|merge needs|micro needs)\b|^nestlab: \w+ needs (--\w|a FILE)/.test(r.err);
     expect(named, what).toBe(true);
     // nothing created or changed
     expect(snap.outAfter, what).toEqual(snap.outBefore);

@@ -62,7 +62,7 @@ describe("nestlab import", () => {
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
     expect(r.err).toMatch(/^nestlab: invalid file '.*malformed\.synthetic\.txt', line 4: kvm_exit: text does not follow the kernel's format "%s: HSR_EC: 0x%04x \(%s\), PC: 0x%016lx"\n$/);
-    expect((await cli("import")).err).toMatch(/^nestlab: nestlab import needs a FILE: an L0 recording/);
+    expect((await cli("import")).err).toMatch(/^nestlab: import needs a FILE: an L0 recording/);
     expect((await cli("import", "a", "b")).code).toBe(2);
   });
 
@@ -123,7 +123,7 @@ describe("nestlab diff and fit", () => {
     expect(a.err).toMatch(/^nestlab: invalid --fit-costs 'excEntry': accepted a comma list of assumed or calibrated unit costs/);
     expect(existsSync(out)).toBe(false);
     const b = await cli("diff", "--depth", "2");
-    expect(b.err).toMatch(/^nestlab: nestlab diff needs --trace FILE: /);
+    expect(b.err).toMatch(/^nestlab: diff needs --trace FILE: /);
     const c = await cli("diff", "--trace", join(FIX, "malformed.synthetic.txt"));
     expect(c.err).toMatch(/^nestlab: invalid --trace '.*malformed\.synthetic\.txt', line 4: /);
     const d = await cli("fit", "--trace", join(FIX, "kvm-stat.synthetic.txt"), "--out", out);

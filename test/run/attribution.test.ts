@@ -62,7 +62,7 @@ describe("compare: the saving by mechanism and level", () => {
   });
 });
 
-describe("the cost of one leaf exit, by the code that raised each trap", () => {
+describe("the cost of one leaf event, by the code that raised each trap", () => {
   it("rows partition every trap cycle and every L0 trap of the run", () => {
     for (const [depth, patch, nv2] of [[2, "all", true], [3, "none", true], [3, "all", true], [2, "all", false]] as const) {
       const p = patch === "all" ? Array.from({ length: depth }, (_, i) => i) : [];

@@ -25,8 +25,8 @@ function text(r: CandidatesResult, config: ConfigBlock): string {
     `candidates ${r.workload}  depth ${r.depth}  seed ${r.seed}: what eliding each part of the nested transitions' work would save`,
     ...configText(config),
     `  ${r.upperBound}`,
-    `  baseline ${n(r.baseline.cycles)} cycles, ${n(r.baseline.leafExits)} leaf exits, ${n(r.baseline.l0Traps)} L0 traps; per-exit groups from the first ${r.exitWindowMs} ms`,
-    "  cycles/leaf exit, L0 traps/leaf exit: saved per leaf exit (FP traps and ticks included) of the run each figure comes from: the baseline run (put/load), the exit window's run (per-exit traps)",
+    `  as configured (patch ${config.patch.length > 0 ? config.patch.join(",") : "none"}${config.changes ? " and the changes named" : ""}: what each elision is measured against; JSON baseline) ${n(r.baseline.cycles)} cycles, ${n(r.baseline.leafExits)} leaf exits, ${n(r.baseline.l0Traps)} L0 traps; per-exit groups from the first ${r.exitWindowMs} ms`,
+    "  cycles/leaf exit, L0 traps/leaf exit: saved per leaf exit (FP traps and ticks included) of the run each figure comes from: the configured run (put/load), the exit window's run (per-exit traps)",
     "",
     formatTable(
       ["rank", "kind", "component", "wall saving", "cycles/leaf exit", "L0 traps/leaf exit"],

@@ -1,3 +1,4 @@
+import { formatDuration } from "../../util/format";
 import { type DiffResult, diffTrace } from "../../real/diff";
 import { importTraceFile } from "../../real/read";
 import { ConfigError } from "../../util/errors";
@@ -35,7 +36,7 @@ export function diffJson(d: DiffResult, config: unknown): unknown {
 }
 
 export function diffText(d: DiffResult, config?: ConfigBlock): string {
-  const out: string[] = [`diff ${d.machine.source} (machine) vs the model (${d.model.seconds.toFixed(6)} simulated s)`, ...(config ? configText(config) : [])];
+  const out: string[] = [`diff ${d.machine.source} (machine) vs the model (${formatDuration(d.model.seconds, 4)} simulated)`, ...(config ? configText(config) : [])];
   if (d.workload) {
     out.push(`  workload: ${d.workload.profile.name}`);
     const p = d.workload.profile;

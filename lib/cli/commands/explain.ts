@@ -29,8 +29,16 @@ function implicationCells(i: Implications): string[] {
   return [num(i.l0FpTrapNs), num(i.forwardedFpTrapNs), num(i.fpTrapsPerExit, 2), num(i.l0TrapsPerExit, 1), num(i.hvcL0Traps, 0), num(i.l0PutLoadCycles), pct(i.fpShare)];
 }
 
+/** ", 1 distinct among the 3 listed (...)" when listed entries are other spellings of one change, else "" */
+function distinctText(r: ExplainResult): string {
+  const twins = r.entries.filter((e) => e.equivalentTo !== undefined).length;
+  if (twins === 0) return "";
+  const distinct = r.entries.length - twins;
+  return ` (${distinct} distinct among the ${r.entries.length} listed: the others are ${distinct === 1 ? "it" : "them"}, spelled another way, = #N)`;
+}
+
 export function explainText(r: ExplainResult, config?: ConfigBlock): string {
-  const header = ["#", "change", "inputs", "sum |log2|", "reduction", "L0 FP trap ns", "fwd FP trap ns", "FP traps/exit", "L0 traps/exit", "hvc L0 traps", "L0 put+load cyc", "FP share"];
+  const header = ["#", "change", "inputs", "sum |log2|", "reduction", "L0 FP trap ns", "fwd FP trap ns", "FP traps/event", "L0 traps/event", "hvc L0 traps", "L0 put+load cyc", "FP share"];
   const rows = [
     ["0", "(as modelled)", "0", "0", pct(r.base.wallReduction), ...implicationCells(r.base.implications)],
     ...r.entries.map((e) => [
@@ -45,7 +53,7 @@ export function explainText(r: ExplainResult, config?: ConfigBlock): string {
   const lines = [
     `explain ${r.workload}  depth ${r.depth}  target ${pct(r.target)}  as modelled ${pct(r.base.wallReduction)}`,
     ...(config ? configText(config) : []),
-    `  ${r.reaching} change(s) reach the target; ${r.evaluations} configurations evaluated; ${r.inputs.length} inputs; paired: ${r.paired.join(", ") || "none"}`,
+    `  ${r.reaching} change(s) reach the target${distinctText(r)}; ${r.evaluations} configurations evaluated; ${r.inputs.length} inputs; paired: ${r.paired.join(", ") || "none"}`,
     "",
     // an equivalent entry's empty figure cells would leave trailing blanks
     formatTable(header, rows).replace(/ +$/gm, ""),
@@ -84,7 +92,7 @@ export const explainCommand: Command = {
     }
     noPositionals(p);
     const raw = p.values.get("target");
-    if (raw === undefined) throw new ConfigError("target", "", "", "nestlab explain needs --target: a fraction in (0, 1) such as 0.10, or a percentage such as 10%");
+    if (raw === undefined) throw new ConfigError("target", "", "", "explain needs --target: a fraction in (0, 1) such as 0.10, or a percentage such as 10%");
     const target = parseTarget(raw);
     const top = numArg(p, "top", EXPLAIN_DEFAULTS.top);
     const pairInputs = numArg(p, "pair-inputs", EXPLAIN_DEFAULTS.pairInputs);

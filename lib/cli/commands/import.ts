@@ -1,3 +1,4 @@
+import { formatDuration } from "../../util/format";
 import { QUIET_OPTION } from "../progress";
 import { type ImportSummary, L0_VIEW, type Timing } from "../../real/importer";
 import { importTraceFile } from "../../real/read";
@@ -33,7 +34,7 @@ export function importText(s: ImportSummary): string {
   out.push(
     kvmstat
       ? `import ${s.source} (perf kvm stat report table)`
-      : `import ${s.source} (${s.format}, ${s.seconds.toFixed(6)} s, ${s.vcpus.length} vcpu thread(s), CPUs ${s.cpus.join(",") || "-"})`,
+      : `import ${s.source} (${s.format}, ${formatDuration(s.seconds, 4)}, ${s.vcpus.length} vcpu thread(s), CPUs ${s.cpus.join(",") || "-"})`,
   );
   out.push(`  lines ${int(s.lines)}  events ${int(s.events)}  kvm exits ${int(s.exits)} (timed ${int(s.timedExits)})`);
   if (!kvmstat) {
@@ -110,7 +111,7 @@ export const importCommand: Command = {
       return 0;
     }
     const [file, ...extra] = p.positionals;
-    if (file === undefined) throw new ConfigError("file", "", "", "nestlab import needs a FILE: an L0 recording (trace-cmd report text, perf script output or a perf kvm stat report)");
+    if (file === undefined) throw new ConfigError("file", "", "", "import needs a FILE: an L0 recording (trace-cmd report text, perf script output or a perf kvm stat report)");
     const more = extra[0];
     if (more !== undefined) throw new ConfigError("command", more, "", `unexpected argument '${echo(more)}': nestlab import takes one FILE`);
     const s = importTraceFile(file, io.progress ? { progress: io.progress } : {});

@@ -1,3 +1,4 @@
+import { formatDuration } from "../../util/format";
 import { isMicroOp, MICRO_DEFAULT_ITERATIONS, MICRO_OPS, MICRO_WARMUP, runMicro } from "../../micro/micro";
 import { ConfigError } from "../../util/errors";
 import { didYouMean, echo, nearest } from "../../util/text";
@@ -64,7 +65,7 @@ export const microCommand: Command = {
       [
         head,
         ...configText(result.config),
-        `  cycles/iteration  ${fmt(r.cycles)}  (${fmt(ns)} ns at ${common.clockGhz} GHz)`,
+        `  cycles/iteration  ${fmt(r.cycles)}  (${formatDuration(ns / 1e9, 4)} at ${common.clockGhz} GHz)`,
         `  L0 traps ${fmt(r.l0Traps)}  FP traps ${fmt(r.fpTraps)}  FP saves ${fmt(r.fpSaves)}  FP restores ${fmt(r.fpRestores)}`,
         `  nested exceptions ${fmt(r.nestedExceptions)}  nested ERETs ${fmt(r.nestedErets)}`,
         "",

@@ -1,3 +1,4 @@
+import { formatDuration } from "../../util/format";
 import type { RunResult } from "../../run/run";
 import { StatCollector, type StatSummary } from "../../trace/collectors";
 import { runTraced, TRACE_DEFAULTS } from "../../trace/run";
@@ -56,7 +57,7 @@ function statText(r: RunResult, s: StatSummary, durationMs: number, config: Conf
   return [
     `stat ${r.workload}  depth ${r.depth}  seed ${r.seed}  work ${durationMs} ms`,
     ...configText(config),
-    `  cycles ${big(r.cycles)} (${r.seconds.toFixed(6)} s)  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}`,
+    `  cycles ${big(r.cycles)} (${formatDuration(r.seconds, 4)})  leaf exits ${big(r.leafExits)} (leaf FP traps ${big(r.leafFpTraps)})  L0 traps ${big(r.l0Traps)}`,
     "",
     "exits by level and reason (cycles: from the level's exit until its guest runs again, nested traps included)",
     formatTable(["level", "ec", "reason", "count", "count%", "cycles", "time%", "min", "max", "avg"], exitRows),

@@ -25,7 +25,7 @@ export const TRACE_OPTION: OptionSpec = {
 
 /** --trace is required: its absence is named like any bad value */
 export function missingTrace(command: string): ConfigError {
-  return new ConfigError("trace", "", accepted(TRACE_OPTION), `nestlab ${command} needs --trace FILE: ${accepted(TRACE_OPTION)}`);
+  return new ConfigError("trace", "", accepted(TRACE_OPTION), `${command} needs --trace FILE: ${accepted(TRACE_OPTION)}`);
 }
 
 
