@@ -41,7 +41,7 @@ export function mainChart(f: Figures): { spec: TopLevelSpec; rows: DataRow[] } {
       at: c.claim.depth,
       min: c.claim.min,
       max: c.claim.max,
-      label: c.claim.max === null ? `claimed ≥ ${formatPercent(c.claim.min, 0)}` : `claimed ${formatPercent(c.claim.min, 0)}–${formatPercent(c.claim.max, 0)}`,
+      label: c.claim.max === null ? `claimed ≥ ${formatPercent(c.claim.min, 0)}, no upper bound` : `claimed ${formatPercent(c.claim.min, 0)}–${formatPercent(c.claim.max, 0)}`,
     })),
   });
   return { spec, rows };
