@@ -163,7 +163,9 @@ export function summaryHtml(f: Figures, sections?: SectionRuns): SummaryHtml {
       formatCount(f.safety.steps * f.safety.seeds.length),
     )} steps in each of ${fig(String(configs.length))} configurations (${configs.map((c) => fig(c)).join("; ")}), mainline and the change lose or leak ${fig(formatCount(soundViolations))} states; ${
       caught.length === policies.length ? "all" : fig(String(caught.length)) + " of the"
-    } ${fig(String(policies.length))} deliberately unsound variants are caught:</p>`,
+    } ${fig(String(policies.length))} deliberately unsound variants are caught. Each count below is the violations found over all ${fig(String(configs.length))} configurations together: ${fig(
+      formatCount(f.safety.steps * f.safety.seeds.length * configs.length),
+    )} random steps (${f.safety.seeds.length === 1 ? "seed" : "seeds"} ${fig(f.safety.seeds.join(", "))}; ${fig(formatCount(f.safety.steps))} steps per seed and configuration); the FP/SVE safety section below states its own step counts and seeds, so its counts differ from these:</p>`,
   );
   tail.push(
     `<ul>${policies
@@ -171,7 +173,8 @@ export function summaryHtml(f: Figures, sections?: SectionRuns): SummaryHtml {
         const rows = unsound.filter((r) => r.policy === p);
         const n = rows.reduce((s, r) => s + r.violations, 0);
         const ex = rows.find((r) => r.counterexample !== "")?.counterexample ?? "";
-        return `<li><code>${esc(p)}</code>: ${fig(formatCount(n))} violations${ex ? `; shortest schedule found: <code>${fig(ex)}</code>` : ""}</li>`;
+        const steps = rows.reduce((s, r) => s + r.steps, 0);
+        return `<li><code>${esc(p)}</code>: ${fig(formatCount(n))} violations in ${fig(formatCount(steps))} steps${ex ? `; shortest schedule found: <code>${fig(ex)}</code>` : ""}</li>`;
       })
       .join("")}</ul>`,
   );
