@@ -234,7 +234,8 @@ export function traceTimelineChart(rows: readonly TimelineRow[] | readonly DataR
   const range = [WORK_COLOUR, ...runs.slice(1).map((c) => CAUSE_COLOUR[c as TrapCause])];
   const title = o.title ?? "Which level runs when: a short trace as one lane per level";
   const note = widened > 0 ? `runs shorter than ${minPx} px (${(minWidth * 1000).toFixed(0)} ns) are drawn ${minPx} px wide (${widened} of them); hover for true times` : "";
-  const subtitle = [o.subtitle, note].filter((t): t is string => t !== undefined && t !== "").join("; ");
+  // one line each: the caller's subtitle and the note (a single line would outgrow the chart)
+  const subtitle = [o.subtitle, note].filter((t): t is string => t !== undefined && t !== "");
   const hasEvents = values.some((r) => r.kind === "event");
   const events: Layer = {
     transform: [{ filter: "datum.kind === 'event'" }],
@@ -252,7 +253,7 @@ export function traceTimelineChart(rows: readonly TimelineRow[] | readonly DataR
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: subtitle ? { text: title, subtitle } : title,
+    title: subtitle.length > 0 ? { text: title, subtitle: subtitle.length === 1 ? subtitle[0]! : subtitle } : title,
     data: { values },
     config: chartConfig(),
     width,
