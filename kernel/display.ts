@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { TopLevelSpec } from "vega-lite";
 import { formatFtrace, titleText, type TraceRecord } from "../lib/index";
-import { type ColumnKind, columnKind, columnTitle, formatByKind, percentDecimals } from "./format";
+import { type ColumnKind, columnKind, columnTitle, formatBoolean, formatByKind, tablePercentDecimals } from "./format";
 import { markdownToHtml } from "./markdown";
 import { toSvg } from "./svg";
 
@@ -108,8 +108,9 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
   const shown = rows.slice(0, limit);
   const numeric = columns.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number" || typeof r[c] === "bigint"));
   const kinds: ColumnKind[] = columns.map((c) => ((o.percent ?? []).includes(c) ? "percent" : columnKind(c)));
-  // one precision per percent column, so that a column's cells read alike
-  const decimals = columns.map((c, i) => (kinds[i] === "percent" ? percentDecimals(shown.map((r) => r[c]).filter((v): v is number => typeof v === "number")) : undefined));
+  // one precision per percent column, so that a column's cells read alike: two decimals for values, as in the prose
+  // (a 95% CI column as many as its smallest half-width needs)
+  const decimals = columns.map((c, i) => (kinds[i] === "percent" ? tablePercentDecimals(c, shown.map((r) => r[c]).filter((v): v is number => typeof v === "number")) : undefined));
   // plain columns of non-integers: one number of decimals per column, from its largest value (`digits` significant
   // digits there, none from a thousand up), so that "12.2" and "101.7" line up instead of "12.226" and "101.7"
   const plainDecimals = columns.map((c, i) => {
@@ -121,6 +122,7 @@ export function show(table: TableLike, o: ShowOptions = {}): void {
   });
   const fmt = (r: Row, i: number): string => {
     const v = r[columns[i]!];
+    if (typeof v === "boolean") return formatBoolean(columns[i]!, v);
     if (typeof v === "number" && Number.isFinite(v) && kinds[i] !== "plain") return formatByKind(kinds[i]!, v, decimals[i]);
     const pd = plainDecimals[i];
     if (typeof v === "number" && Number.isFinite(v) && pd !== undefined) return v.toLocaleString("en-US", { minimumFractionDigits: pd, maximumFractionDigits: pd });

@@ -49,10 +49,11 @@ export function formatPercentCi(s: Summary, digits = 2): string {
 }
 
 /** What kind of value a column holds, from its name: fractions read as percent, durations, whole counts, or plain. */
-export type ColumnKind = "percent" | "seconds" | "milliseconds" | "nanoseconds" | "count" | "plain";
+export type ColumnKind = "percent" | "points" | "seconds" | "milliseconds" | "nanoseconds" | "count" | "plain";
 
 export function columnKind(column: string): ColumnKind {
-  if (isPercentColumn(column)) return "percent";
+  // a difference of two percentages (e.g. reductionSpan, highest - lowest) is in percentage points, not a percent
+  if (isPercentColumn(column)) return /(Span|Pp)$/.test(column) ? "points" : "percent";
   // cycles and bytes are whole: a mean over exits is shown to the cycle ("301,597", not "301,596.8")
   if (/(^|[a-z])(cycles|bytes|Cycles|Bytes)([A-Z]|$)/.test(column) && !/Ci95$|(^|[a-z])(Per|per)[A-Z]/.test(column)) return "count";
   if (/([a-z]S|^s)econds$/.test(column)) return "seconds";
@@ -73,6 +74,43 @@ export function percentDecimals(fractions: readonly number[]): number {
   return Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(least))));
 }
 
+/**
+ * A difference of two fractions in percentage points: "0.25 pp", two decimals as the percentages it is taken from;
+ * a non-zero difference below 0.005 points is "< 0.01 pp" (not "0.00 pp").
+ */
+export function formatPoints(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const pp = v * 100;
+  if (pp !== 0 && Math.abs(pp) < 0.005) return pp > 0 ? "< 0.01 pp" : "> -0.01 pp";
+  return `${pp.toFixed(2)} pp`;
+}
+
+/** Columns holding a hardware or model switch: shown as on/off (other true/false columns as yes/no). */
+const SWITCH_COLUMNS = /^(nv2|nv|ecv|vhe|fgt|sve|el2Vtimer|e2h|[a-z]+Enabled)$/;
+
+/** A boolean cell for people: "on"/"off" for switches such as NV2, else "yes"/"no" (never "true"/"false"). */
+export function formatBoolean(column: string, v: boolean): string {
+  return SWITCH_COLUMNS.test(column) ? (v ? "on" : "off") : v ? "yes" : "no";
+}
+
+/**
+ * Decimals for a percent column of a table: a value column (a saving, a share) takes the two decimals the prose and
+ * the other tables use, so one quantity reads the same everywhere ("2.20%", never "2.198%" beside "2.19%"); a 95% CI
+ * column (`...Ci95`) takes percentDecimals, enough for its smallest half-width.
+ */
+export function tablePercentDecimals(column: string, fractions: readonly number[]): number {
+  return /Ci95$/.test(column) ? percentDecimals(fractions) : 2;
+}
+
+/** A table's percentage: `decimals` decimals; a non-zero value that would round to zero is "< 0.01%" (not "0.00%"). */
+export function formatPercentCell(v: number, decimals: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const p = v * 100;
+  const least = 10 ** -decimals;
+  if (p !== 0 && Math.abs(p) < least / 2) return p > 0 ? `< ${least.toFixed(decimals)}%` : `> -${least.toFixed(decimals)}%`;
+  return `${p.toFixed(decimals)}%`;
+}
+
 /** A fraction as a percentage with exactly `decimals` decimals. */
 export function formatPercentFixed(v: number, decimals: number): string {
   return Number.isFinite(v) ? `${(v * 100).toFixed(decimals)}%` : String(v);
@@ -85,7 +123,9 @@ export function formatPercentFixed(v: number, decimals: number): string {
 export function formatByKind(kind: ColumnKind, v: number, decimals?: number): string {
   switch (kind) {
     case "percent":
-      return decimals === undefined ? formatPercent(v) : formatPercentFixed(v, decimals);
+      return decimals === undefined ? formatPercent(v) : formatPercentCell(v, decimals);
+    case "points":
+      return formatPoints(v);
     case "count":
       return formatCount(v);
     case "seconds":
@@ -126,9 +166,11 @@ export function columnTitle(column: string): string {
   const mean = /^(.+)Mean$/.exec(column);
   if (mean) return `${columnTitle(mean[1]!)}, mean`;
   // a duration's cells carry their unit ("1.2 µs"): the header names the quantity, not the unit the data keep
-  if (columnKind(column) === "seconds") return columnTitle(column.replace(/Seconds$/, "")) + " (time)";
-  if (columnKind(column) === "nanoseconds" && column !== "ns") return columnTitle(column.replace(/Ns$/, "")) + " (time)";
-  if (columnKind(column) === "milliseconds" && column !== "ms") return columnTitle(column.replace(/Ms$/, "")) + " (time)";
+  // ("timeNs": "time", not "time (time)")
+  const timed = (base: string): string => (/\b(time|duration)\b/.test(base) ? base : `${base} (time)`);
+  if (columnKind(column) === "seconds") return timed(columnTitle(column.replace(/Seconds$/, "")));
+  if (columnKind(column) === "nanoseconds" && column !== "ns") return timed(columnTitle(column.replace(/Ns$/, "")));
+  if (columnKind(column) === "milliseconds" && column !== "ms") return timed(columnTitle(column.replace(/Ms$/, "")));
   return column
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .split(/\s+/)

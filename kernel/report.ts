@@ -13,7 +13,8 @@
  *      there are CPUs and while 1 and 2 are computed, with NESTLAB_QUICK=1 under --quick so notebooks use smaller
  *      grids; the page shows them in name order;
  *   4. the page: the summary (question, answer with intervals, main chart, safety, what is left out), contents, one
- *      section per experiment notebook, then appendices (micro benchmarks, unit costs, the pipeline smoke test);
+ *      section per experiment notebook, then appendices (the pipeline smoke test, micro benchmarks, unit costs: the
+ *      smoke test's small figures do not end the page);
  *      every table and chart's data as CSV.
  * `npm run report` (the command, not buildReport) then refreshes the README's generated blocks from the same
  * figures (kernel/readme.ts), unless --quick.
@@ -303,7 +304,7 @@ p.nbinfo,p.data{color:#666;font-size:85%}
 section.notebook,section.appendix{border-top:2px solid #ddd;margin-top:2em}figure.chart{margin:1em 0;max-width:100%;overflow-x:auto}figure.chart.live .static-svg{display:none}
 div.conclusion{border-left:4px solid #0072B2;background:#f2f7fb;padding:2px 14px;margin:1em 0}
 section.summary{background:#fafafa;border:1px solid #e4e4e4;padding:0 1.2em 1em}p.lead{font-size:1.1em}
-nav.toc ol{columns:2}`;
+nav.toc ul{columns:2;list-style:none;padding-left:0}nav.toc li{margin:0 0 .2em}`;
 
 export async function buildReport(outDir: string, o: ReportOptions = {}): Promise<ReportResult> {
   const tmp = `${outDir}.tmp-${process.pid}`;
@@ -397,12 +398,13 @@ async function writeReport(outDir: string, tmp: string, o: ReportOptions): Promi
   const link = (x: (typeof sections)[number]): string =>
     `<li><a href="#nb-${esc(slug(stemOf(x.file)))}">${esc(x.title)}</a>${x.ok ? "" : ' <span class="failed">FAILED</span>'}</li>`;
   const toc =
-    `<nav class="toc"><h2 id="contents">Contents</h2><ol>` +
+    // a plain list: the notebooks' titles carry their own numbers ("01 · Quickstart"), a numbered list would add a second
+    `<nav class="toc"><h2 id="contents">Contents</h2><ul>` +
     `<li><a href="#question">The question</a>, <a href="#answer">the answer</a>, <a href="#safety">is it safe?</a>, <a href="#left-out">what the model leaves out</a></li>` +
     experiments.map(link).join("") +
-    `<li><a href="#micro">Appendix: micro benchmarks</a></li><li><a href="#costs">Appendix: unit costs</a></li>` +
     appendix.map((x) => link({ ...x, title: `Appendix: ${x.title}` })).join("") +
-    `</ol></nav>`;
+    `<li><a href="#micro">Appendix: micro benchmarks</a></li><li><a href="#costs">Appendix: unit costs</a></li>` +
+    `</ul></nav>`;
   const summary = summaryHtml(figures, sectionRuns(runs.filter((r) => !r.file.startsWith("00-")).map((r) => r.records)));
   const specsJson = JSON.stringify(parts.specs).replace(/</g, "\\u003c");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nestlab report: the FP-elision patch under nested virtualization</title>
@@ -418,6 +420,7 @@ ${summary.tail}
 </section>
 ${toc}
 ${experiments.map((x) => x.html).join("\n")}
+${appendix.map((x) => x.html.replace('<section class="notebook"', '<section class="notebook appendix"')).join("\n")}
 <section class="appendix" id="micro"><h2>Appendix: micro benchmarks</h2>
 <p>One leaf operation in a loop, as kvm-unit-tests' micro-bench does: per-iteration averages over ${ITERATIONS} iterations after 2 warm-up iterations, every level patched or none. Times at 3 GHz. Data: <a href="micro.csv">micro.csv</a>.</p>
 ${microHtml(rows)}
@@ -426,7 +429,6 @@ ${microHtml(rows)}
 <p>Every unit cost the model charges, with its basis (published, derived, calibrated or assumed) and source.</p>
 ${costsHtml()}
 </section>
-${appendix.map((x) => x.html.replace('<section class="notebook"', '<section class="notebook appendix"')).join("\n")}
 <script>${script("vega/build/vega.min.js")}</script>
 <script>${script("vega-lite/build/vega-lite.min.js")}</script>
 <script>${script("vega-embed/build/vega-embed.min.js")}</script>

@@ -102,26 +102,77 @@ export function sensitivityBandChart(data: ChartData, o: SensitivityBandOptions)
       claimX1: from + w * (slotOf[i]! + 1),
       claimXMid: from + w * (slotOf[i]! + 0.5),
       claimMin: c.min,
+      // an open-ended claim ("at least min") reaches the axis top: no upper edge is drawn, an arrow marks it
       claimMax: c.max ?? top * 1.15,
+      claimOpen: c.max === null || c.max === undefined,
+      claimUpper: c.max === null || c.max === undefined ? "no upper bound (open-ended)" : null,
       claimLabel: c.label,
     };
   });
+  const openRows = claimRows.filter((r) => r.claimOpen === true);
+  const closedRows = claimRows.filter((r) => r.claimOpen !== true);
+  const claimTooltip = [
+    { field: "claimLabel", type: "nominal", title: "claim" },
+    { field: "claimMin", type: "quantitative", title: "claimed at least", format: fmt },
+  ] as const;
   const claimLayers: Layer[] =
     claimRows.length === 0
       ? []
       : [
-          {
-            data: { values: claimRows },
-            mark: { type: "rect", opacity: 0.14, strokeDash: [4, 3], strokeWidth: 1.5, strokeOpacity: 0.9 },
-            encoding: {
-              x: { field: "claimX0", type: "quantitative" },
-              x2: { field: "claimX1" },
-              y: { field: "claimMin", ...y(yTitle) },
-              y2: { field: "claimMax" },
-              ...(o.color !== undefined ? { color: color.color, stroke: { field: field(o.color), type: "nominal", legend: null } } : {}),
-              tooltip: [{ field: "claimLabel", type: "nominal", title: "claim" }, { field: "claimMin", type: "quantitative", title: "claimed at least", format: fmt }],
-            },
-          },
+          // a bounded claim: a box from min to max, dashed all round
+          ...(closedRows.length === 0
+            ? []
+            : [
+                {
+                  data: { values: closedRows },
+                  mark: { type: "rect", opacity: 0.14, strokeDash: [4, 3], strokeWidth: 1.5, strokeOpacity: 0.9 },
+                  encoding: {
+                    x: { field: "claimX0", type: "quantitative" },
+                    x2: { field: "claimX1" },
+                    y: { field: "claimMin", ...y(yTitle) },
+                    y2: { field: "claimMax" },
+                    ...(o.color !== undefined ? { color: color.color, stroke: { field: field(o.color), type: "nominal", legend: null } } : {}),
+                    tooltip: [...claimTooltip, { field: "claimMax", type: "quantitative", title: "claimed at most", format: fmt }],
+                  },
+                } as Layer,
+              ]),
+          // an open-ended claim: shaded from min to the axis top with no upper edge, its lower bound a solid rule and
+          // an arrow at the top (it continues beyond the axis)
+          ...(openRows.length === 0
+            ? []
+            : [
+                {
+                  data: { values: openRows },
+                  mark: { type: "rect", opacity: 0.14 },
+                  encoding: {
+                    x: { field: "claimX0", type: "quantitative" },
+                    x2: { field: "claimX1" },
+                    y: { field: "claimMin", ...y(yTitle) },
+                    y2: { field: "claimMax" },
+                    ...(o.color !== undefined ? { color: color.color } : {}),
+                    tooltip: [...claimTooltip, { field: "claimUpper", type: "nominal", title: "claimed at most" }],
+                  },
+                } as Layer,
+                {
+                  data: { values: openRows },
+                  mark: { type: "rule", strokeWidth: 2.5 },
+                  encoding: {
+                    x: { field: "claimX0", type: "quantitative" },
+                    x2: { field: "claimX1" },
+                    y: { field: "claimMin", ...y(yTitle) },
+                    ...(o.color !== undefined ? { color: color.color } : {}),
+                  },
+                } as Layer,
+                {
+                  data: { values: openRows },
+                  mark: { type: "text", text: "▲", baseline: "top", dy: 2, fontSize: 13 },
+                  encoding: {
+                    x: { field: "claimXMid", type: "quantitative" },
+                    y: { field: "claimMax", ...y(yTitle) },
+                    ...(o.color !== undefined ? { color: color.color } : {}),
+                  },
+                } as Layer,
+              ]),
           {
             data: { values: claimRows },
             mark: { type: "text", angle: 270, align: "left", baseline: "middle", dx: 4, fontSize: 11, fontWeight: "bold" },

@@ -207,15 +207,35 @@ export function traceTimeline(records: readonly TraceRecord[], o: { depth: numbe
 export interface TimelineOptions extends ChartOptions {
   /** the leaf's level: lanes L0..Ld */
   readonly depth: number;
+  /**
+   * the narrowest a run is drawn, in pixels (default 2): a guest hypervisor's runs between two traps last a few
+   * nanoseconds and would be invisible hairlines; the tooltip keeps their true times, the subtitle says so
+   */
+  readonly minRunPx?: number;
 }
 
 /** A short trace as swimlanes per level (rows as from traceTimeline). */
 export function traceTimelineChart(rows: readonly TimelineRow[] | readonly DataRow[], o: TimelineOptions): TopLevelSpec {
-  const values = rows.map((r) => ({ ...r })) as DataRow[];
+  const width = o.width ?? 720;
+  const times = rows.flatMap((r) => [Number(r.start), Number(r.end)]).filter(Number.isFinite);
+  const total = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+  const minPx = o.minRunPx ?? 2;
+  const minWidth = total > 0 ? (total * minPx) / width : 0;
+  let widened = 0;
+  const values = rows.map((r) => {
+    const start = Number(r.start);
+    const end = Number(r.end);
+    const short = r.kind === "run" && end - start < minWidth;
+    if (short) widened++;
+    return { ...r, endShown: short ? start + minWidth : end };
+  }) as DataRow[];
   const lanes = Array.from({ length: o.depth + 1 }, (_, i) => laneName(o.depth - i, o.depth));
   const runs = [WORK, ...TRAP_CAUSES.filter((c) => values.some((r) => r.kind === "run" && r.activity === c))];
   const range = [WORK_COLOUR, ...runs.slice(1).map((c) => CAUSE_COLOUR[c as TrapCause])];
   const title = o.title ?? "Which level runs when: a short trace as one lane per level";
+  const note = widened > 0 ? `runs shorter than ${minPx} px (${(minWidth * 1000).toFixed(0)} ns) are drawn ${minPx} px wide (${widened} of them); hover for true times` : "";
+  // one line each: the caller's subtitle and the note (a single line would outgrow the chart)
+  const subtitle = [o.subtitle, note].filter((t): t is string => t !== undefined && t !== "");
   const hasEvents = values.some((r) => r.kind === "event");
   const events: Layer = {
     transform: [{ filter: "datum.kind === 'event'" }],
@@ -233,10 +253,10 @@ export function traceTimelineChart(rows: readonly TimelineRow[] | readonly DataR
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: o.subtitle ? { text: title, subtitle: o.subtitle } : title,
+    title: subtitle.length > 0 ? { text: title, subtitle: subtitle.length === 1 ? subtitle[0]! : subtitle } : title,
     data: { values },
     config: chartConfig(),
-    width: o.width ?? 720,
+    width,
     height: o.height ?? 40 * (o.depth + 1),
     layer: [
       {
@@ -244,7 +264,7 @@ export function traceTimelineChart(rows: readonly TimelineRow[] | readonly DataR
         mark: { type: "rect" },
         encoding: {
           x: { field: "start", type: "quantitative", title: "time since the trace began (µs)", axis: { format: ",~f", tickCount: 8 } },
-          x2: { field: "end" },
+          x2: { field: "endShown" },
           y: { field: "lane", type: "ordinal", title: "level", sort: lanes, scale: { domain: lanes } },
           color: { field: "activity", type: "nominal", title: "what the level is doing", sort: runs, scale: { domain: runs, range } },
           tooltip: [

@@ -209,6 +209,22 @@ describe("chart builders", () => {
     for (const t of base.filter((x) => x.start > root.start)) expect(t.end).toBeLessThanOrEqual(root.end);
   });
 
+  it("timeline: a run shorter than two pixels is drawn two pixels wide (true times kept), and the subtitle says so", () => {
+    const rows = [
+      { kind: "run", level: 0, lane: "L0 host", start: 0, end: 99, activity: "system register access" },
+      { kind: "run", level: 1, lane: "L1 guest hypervisor", start: 99, end: 99.001, activity: "system register access" },
+      { kind: "run", level: 2, lane: "L2 leaf guest", start: 99.001, end: 100, activity: "leaf guest's own work" },
+    ];
+    const spec = traceTimelineChart(rows, { depth: 2, width: 500 }) as unknown as { title: { subtitle: string | string[] }; data: { values: { start: number; end: number; endShown: number }[] } };
+    const short = spec.data.values[1]!;
+    expect(short.end).toBe(99.001);
+    expect(short.endShown - short.start).toBeCloseTo((100 * 2) / 500, 6);
+    expect(spec.data.values[0]!.endShown).toBe(99);
+    expect(spec.title.subtitle).toMatch(/drawn 2 px wide \(1 of them\)/);
+    const both = traceTimelineChart(rows, { depth: 2, width: 500, subtitle: "shares" }) as unknown as { title: { subtitle: string[] } };
+    expect(both.title.subtitle).toEqual(["shares", expect.stringMatching(/drawn 2 px wide/)]); // one line each
+  });
+
   it("timeline: lanes cover the trace without gaps or overlaps", () => {
     const runs = timeline.filter((r) => r.kind === "run");
     expect(runs.length).toBeGreaterThan(3);

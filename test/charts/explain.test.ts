@@ -80,6 +80,35 @@ describe("issue 15 chart builders", () => {
     expect(await renderProblems(structuredClone(spec))).toEqual([]);
   });
 
+  it("tornado: the axis spans the bars (not 0 to a distant target), so the widest bar reads; an off-axis target is named", () => {
+    const rows = [
+      { input: "a", low: 0.0207, high: 0.0227 },
+      { input: "b", low: 0.0215, high: 0.0218 },
+    ];
+    const spec = tornadoChart(rows, { base: 0.0217, target: 0.1 }) as unknown as { width: number; title: { subtitle: string }; layer: { encoding: { x: { scale: { domain: [number, number] } } } }[] };
+    const [d0, d1] = spec.layer[0]!.encoding.x.scale.domain;
+    expect(d0).toBeGreaterThan(0.02);
+    expect(d1).toBeLessThan(0.024);
+    expect(((0.0227 - 0.0207) / (d1 - d0)) * spec.width).toBeGreaterThan(spec.width / 2);
+    expect(spec.title.subtitle).toMatch(/target, 10%, is off this axis/);
+  });
+
+  it("claims: an open-ended claim reaches the axis end with no far edge; intervals at their true width, named when narrower than the point", () => {
+    const spec = claimsChart(
+      [
+        { workload: "debian-install", patch: "all", claimLow: 0.1, claimHigh: 0.2, reductionMean: 0.019, reductionCi95: 0.00016 },
+        { workload: "io-heavy", patch: "all", claimLow: 0.1, claimHigh: null, reductionMean: 0.022, reductionCi95: 0.00017 },
+      ],
+      { upTo: 0.3 },
+    ) as unknown as { data: { values: { bandHigh: number; claimText: string; modelText: string }[] }; title: { subtitle: string }; layer: { mark: { type: string; ticks?: unknown } }[] };
+    expect(spec.data.values.map((r) => r.bandHigh)).toEqual([0.2, 0.3]);
+    expect(spec.data.values[1]!.claimText).toBe("claimed ≥ 10% (no upper bound)");
+    expect(spec.data.values[1]!.modelText).toBe("2.20% ± 0.017%");
+    const errorbar = spec.layer.find((l) => l.mark.type === "errorbar")!;
+    expect(errorbar.mark.ticks).toBeUndefined(); // end ticks would draw a sub-pixel interval as a full-height line
+    expect(spec.title.subtitle).toMatch(/narrower than the points/);
+  });
+
   it("rows: the exit chart's components sum to the exit's cost; the tornado spans every input; the explain table starts with the model", () => {
     expect(exitRows.every((r) => r.cycles >= 0)).toBe(true);
     const t = tornadoRows(fakeExplain);

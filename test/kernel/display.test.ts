@@ -62,14 +62,30 @@ describe("display helpers", () => {
     ]);
     const html = String(got[0]!.d.data["text/html"]);
     const cells = [...html.matchAll(/<td class="(?:num|text)">([^<]*)<\/td>/g)].map((m) => m[1]!);
-    expect(cells.slice(0, 10)).toEqual(["a", "2.08%", "2.20%", "0.0040%", "0.0090%", "301,597", "90,388", "1.23 µs", "0 s", "b"].slice(0, 10));
-    expect(cells.slice(10)).toEqual(["2.01%", "2.03%", "0.0200%", "0.0200%", "12", "0", "10 ns", "2 ns"]);
+    // a span (highest - lowest) is a difference of percentages: percentage points, two decimals, a tiny one not 0
+    expect(cells.slice(0, 10)).toEqual(["a", "2.08%", "2.20%", "&lt; 0.01 pp", "0.0090%", "301,597", "90,388", "1.23 µs", "0 s", "b"].slice(0, 10));
+    expect(cells.slice(10)).toEqual(["2.01%", "2.03%", "0.02 pp", "0.0200%", "12", "0", "10 ns", "2 ns"]);
     expect(html).not.toMatch(/>mean ns<|>sd ns</);
     expect(html).toContain(">mean (time)<");
     expect(html).not.toContain("overflow-wrap:anywhere"); // words are not broken mid-word
     expect(formatCell(90388.3)).toBe("90,388");
     show([{ trapsPerExit: 12.226 }, { trapsPerExit: 101.7 }]);
     expect([...String(got[1]!.d.data["text/html"]).matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(["12.2", "101.7"]); // one precision per column
+  });
+
+  it("show: one quantity, one precision (two decimals, as the prose), tiny values not 0; switches on/off, other booleans yes/no; no 'time (time)'", () => {
+    const got = capture();
+    show([
+      { statistic: "mean", wallReduction: 0.021976, wallReductionCi95: 0.00083, nv2: true, leafFp: true, timeNs: 1500, baselineSeconds: 2 },
+      { statistic: "lowest", wallReduction: 0.00002, wallReductionCi95: 0.00002, nv2: false, leafFp: false, timeNs: 10, baselineSeconds: 1 },
+    ]);
+    const html = String(got[0]!.d.data["text/html"]);
+    const cells = [...html.matchAll(/<td class="(?:num|text)">([^<]*)<\/td>/g)].map((m) => m[1]!);
+    expect(cells).toEqual(["mean", "2.20%", "0.0830%", "on", "yes", "1.5 µs", "2 s", "lowest", "&lt; 0.01%", "0.0020%", "off", "no", "10 ns", "1 s"]);
+    expect(html).not.toMatch(/>(true|false)</);
+    expect(html).toContain(">time<");
+    expect(html).not.toContain("time (time)");
+    expect(html).toContain(">baseline (time)<");
   });
 
   it("formats for people: durations scaled, percentages, intervals over seeds", () => {

@@ -262,6 +262,28 @@ describe("npm run report", () => {
     expect(heads.filter((h) => /\bns$/.test(h))).toEqual([]); // durations carry their unit in the cell
   });
 
+  it("reads plainly: contents not numbered twice, switches on/off, no 'time (time)', the smoke test states its configuration and does not end the page", async () => {
+    // the notebooks' titles carry their numbers ("01 · Quickstart"): the contents list adds none
+    expect(await page.locator("nav.toc ol").count()).toBe(0);
+    expect(await page.locator("nav.toc ul li").count()).toBeGreaterThan(10);
+    const cells = await page.evaluate(() => [...document.querySelectorAll("table td")].map((td) => (td.textContent ?? "").trim()));
+    expect(cells.filter((c) => c === "true" || c === "false")).toEqual([]);
+    const heads = await page.evaluate(() => [...document.querySelectorAll("table th")].map((th) => th.textContent ?? ""));
+    expect(heads.filter((h) => /\btime \(time\)|^meant$/.test(h))).toEqual([]);
+    // a span of percentages is in percentage points
+    for (const h of heads.filter((x) => /^span\b/.test(x))) expect(h).toMatch(/percentage points/);
+    const text = await page.locator("body").innerText();
+    expect(text).toMatch(/smoke test, not a headline figure: wall-clock time saved \d[\d.]*%\s+\(io-heavy at depth \d, SVE vector length \d+ bits, every level patched, [\d,]+ ms of leaf work per run, seed \d+\)/);
+    const lastSection = await page.evaluate(() => [...document.querySelectorAll("body > section")].pop()?.id ?? "");
+    expect(lastSection).toBe("costs");
+    // open-ended claims are drawn as such in the summary's chart and notebook 06's
+    const marks = await page.evaluate(() => [...document.querySelectorAll("div.vega-chart svg.marks")].map((s) => s.textContent ?? "").join("\n"));
+    const summaryChart = await page.evaluate(() => document.querySelector("section.summary div.vega-chart svg.marks")?.textContent ?? "");
+    expect(summaryChart).toMatch(/open-ended claim \(no upper bound\)/);
+    expect(summaryChart).toMatch(/claimed ≥ 10%/);
+    expect(marks).toMatch(/claimed ≥ 10% \(no upper bound\)/); // notebook 06's claims chart
+  });
+
   it("loads nothing from the network and logs no errors", () => {
     expect(problems).toEqual([]);
   });

@@ -120,6 +120,12 @@ export function checkExecuted(name: string, file: string, own?: NotebookCheck, r
     expect(caption, `${name}: ${o.metadata?.nestlab?.kind} ${o.metadata?.nestlab?.name} states its run length`).toMatch(/ms of leaf work|iterations/);
     expect(caption, `${name}: ${o.metadata?.nestlab?.kind} ${o.metadata?.nestlab?.name} states its seeds`).toMatch(/seed/);
   }
+  // tables for people: booleans as on/off (switches) or yes/no, never true/false; no header naming its unit twice
+  for (const o of outputs.filter((x) => x.metadata?.nestlab?.kind === "table")) {
+    const html = String(o.data?.["text/html"] ?? "");
+    expect(html, `${name}: table ${o.metadata?.nestlab?.name} shows no true/false`).not.toMatch(/<td[^>]*>(true|false)<\/td>/);
+    expect(html, `${name}: table ${o.metadata?.nestlab?.name} headers`).not.toMatch(/>[^<]*\btime \(time\)</);
+  }
   // progress displays are live only: the report leaves them out, and nothing else may look like one
   for (const o of outputs.filter((x) => String(x.data?.["text/html"] ?? "").includes("nestlab-progress"))) expect(o.metadata?.nestlab?.kind, `${name}: a progress display is marked`).toBe("progress");
   if (!EXPERIMENTS.includes(name)) return;
