@@ -3,7 +3,7 @@ import { type ChartData, type ChartOptions, type DataRow, dataValues, field, fra
 import { groupCategories, PERCENT_AXIS } from "./style";
 
 /**
- * Charts of issue 15's analysis: the cost of one leaf exit by what raised its traps (baseline vs patched, per depth),
+ * Charts of issue 15's analysis: the cost of one leaf event (an exit of the leaf's stream with the FP traps it causes) by what raised its traps (baseline vs patched, per depth),
  * the sensitivity as a tornado, and the claims against the model with the claimed ranges as bands.
  */
 
@@ -25,7 +25,7 @@ export function exitAttributionChart(data: ChartData, o: ExitChartOptions = {}):
   const values = groupCategories(dataValues(data), "component", value);
   const depths = [...new Set(values.map((r) => r["depth"]))];
   const one = depths.length === 1;
-  const title = o.title ?? (one ? `One leaf exit at depth ${String(depths[0])}, by what raised its L0 traps` : "One leaf exit, by what raised its L0 traps");
+  const title = o.title ?? (one ? `One leaf event at depth ${String(depths[0])}, by what raised its L0 traps` : "One leaf event, by what raised its L0 traps");
   return {
     ...frame(values, { ...o, title }, { title, width: 150 }),
     mark: "bar",
@@ -33,9 +33,9 @@ export function exitAttributionChart(data: ChartData, o: ExitChartOptions = {}):
       // one depth: no facet (a header "depth / 3" says nothing the title does not)
       ...(one ? {} : { column: { field: "depth", type: "ordinal", title: "nesting depth (leaf level)" } }),
       x: { field: "config", type: "nominal", title: "configuration", sort: ["baseline", "patched"], axis: { labelAngle: 0, labelPadding: 4 } },
-      y: { field: field(value), type: "quantitative", aggregate: "sum", stack: "zero", title: `${value} per leaf exit` },
+      y: { field: field(value), type: "quantitative", aggregate: "sum", stack: "zero", title: `${value} per leaf event` },
       color: { field: "component", type: "nominal", title: "raised by" },
-      tooltip: [{ field: "config", title: "configuration" }, { field: "component", title: "raised by" }, { field: field(value), aggregate: "sum", format: ",.0f", title: `${value} per leaf exit` }],
+      tooltip: [{ field: "config", title: "configuration" }, { field: "component", title: "raised by" }, { field: field(value), aggregate: "sum", format: ",.0f", title: `${value} per leaf event` }],
     },
   } as TopLevelSpec;
 }
