@@ -34,8 +34,11 @@ export function machineModelChart(data: ChartData | readonly MachineModelRow[], 
   const lo = Math.min(1, ...ratios) / 1.5;
   const hi = Math.max(1, ...ratios) * 1.5;
   const domain = [lo, hi];
-  const y = { field: "key", type: "nominal", sort: null, title: "exit kind (trace)" } as const;
-  const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain, nice: false }, title: "model / machine (log scale; 1 = agree)" } as const;
+  // no axis title: the chart's title names the section's keys, and the long exit-kind labels leave no room for one
+  const y = { field: "key", type: "nominal", sort: null, title: null, axis: { labelLimit: 320 } } as const;
+  // ticks at 1, 2 and 5 per decade only: the default log ticks crowd together (0.6, 0.7, 0.8 ran into each other)
+  const ticks = [-3, -2, -1, 0, 1, 2].flatMap((e) => [1, 2, 5].map((m) => m * 10 ** e)).filter((t) => t >= lo && t <= hi);
+  const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain, nice: false }, axis: { values: ticks, format: "~g" }, title: "model / machine (log scale; 1 = agree)" } as const;
   const color = {
     field: "side",
     type: "nominal",
