@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { type ChartData, type ChartOptions, columnsOf, dataValues, field, frame, isMissing, type Layer, unavailableLayers } from "./spec";
+import { type ChartData, type ChartOptions, columnsOf, type DataRow, dataValues, field, frame, isMissing, type Layer, unavailableLayers } from "./spec";
 import { fieldTitle, isPercentColumn, PERCENT_AXIS, PERCENT_TOOLTIP } from "./style";
 
 export interface SpeedupByDepthOptions extends ChartOptions {
@@ -33,17 +33,20 @@ export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = 
   const cols = columnsOf(values);
   const x = o.x ?? "depth";
   const y = o.y ?? (cols.includes("speedupMean") ? "speedupMean" : "speedup");
-  const color = o.color ?? "sveVl";
+  // a vector length in bits is drawn as what it is (0: FPSIMD only, no SVE), through a calculated field: the data stay numbers
+  const vlLabels = (o.color ?? "sveVl") === "sveVl" && values.some((r) => typeof r["sveVl"] === "number");
+  const color = vlLabels ? "vector length" : (o.color ?? "sveVl");
   const ciGuess = `${y.replace(/Mean$/, "")}Ci95`;
   const ci = o.ci ?? (cols.includes(ciGuess) ? ciGuess : undefined);
   const percent = isPercentColumn(y);
   const note = o.note ?? (cols.includes("note") ? "note" : undefined);
   const xEnc = { field: field(x), type: "ordinal", title: o.xTitle ?? fieldTitle(x), axis: { labelAngle: 0 } } as const;
-  const colorEnc = { field: field(color), type: "nominal", title: o.colorTitle ?? fieldTitle(color), sort: null } as const;
+  const colorTitle = o.colorTitle ?? (vlLabels ? "vector length" : fieldTitle(color));
+  const colorEnc = { field: field(color), type: "nominal", title: colorTitle, sort: null } as const;
   const yTitle = o.yTitle ?? fieldTitle(y);
   const tooltip = [
     { field: field(x), type: "ordinal", title: o.xTitle ?? fieldTitle(x) },
-    { field: field(color), type: "nominal", title: o.colorTitle ?? fieldTitle(color) },
+    { field: field(color), type: "nominal", title: colorTitle },
     { field: field(y), type: "quantitative", title: yTitle, ...(percent ? { format: PERCENT_TOOLTIP } : { format: ".4f" }) },
     ...(ci !== undefined ? [{ field: field(ci), type: "quantitative", title: "95% CI half-width", ...(percent ? { format: PERCENT_TOOLTIP } : { format: ".4f" }) } as const] : []),
   ] as const;
@@ -74,10 +77,19 @@ export function speedupByDepthChart(data: ChartData, o: SpeedupByDepthOptions = 
       },
     },
     ...(ci === undefined ? [] : [errorbar(ci)]),
-    ...unavailableLayers(values, { x, xType: "ordinal", y, series: color, note, yAt: bottom }),
+    ...unavailableLayers(values, {
+      x,
+      xType: "ordinal",
+      y,
+      series: vlLabels ? "sveVl" : color,
+      note,
+      yAt: bottom,
+      ...(vlLabels ? { seriesLabel: (v: DataRow[string]) => (v === 0 ? "FPSIMD only" : `SVE ${String(v)} bits`) } : {}),
+    }),
   ];
   return {
     ...frame(values, o, { title: percent ? "Wall-clock time saved by the FP-elision patch, by nesting depth" : "FP-elision speedup vs nesting depth" }),
+    ...(vlLabels ? { transform: [{ calculate: `datum.sveVl === 0 ? 'FPSIMD only' : 'SVE ' + datum.sveVl + ' bits'`, as: color }] } : {}),
     layer: layers,
   };
 }
