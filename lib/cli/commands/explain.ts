@@ -34,7 +34,7 @@ function distinctText(r: ExplainResult): string {
   const twins = r.entries.filter((e) => e.equivalentTo !== undefined).length;
   if (twins === 0) return "";
   const distinct = r.entries.length - twins;
-  return ` (${distinct} distinct among the ${r.entries.length} listed: the others are ${distinct === 1 ? "it" : "them"}, spelled another way, = #N)`;
+  return ` (${distinct} distinct among the ${r.entries.length} listed; = #N marks a change spelled another way)`;
 }
 
 export function explainText(r: ExplainResult, config?: ConfigBlock): string {
