@@ -34,8 +34,15 @@ export function machineModelChart(data: ChartData | readonly MachineModelRow[], 
   const lo = Math.min(1, ...ratios) / 1.5;
   const hi = Math.max(1, ...ratios) * 1.5;
   const domain = [lo, hi];
-  // no axis title: the chart's title names the section's keys, and the long exit-kind labels leave no room for one
-  const y = { field: "key", type: "nominal", sort: null, title: null, axis: { labelLimit: 320 } } as const;
+  // the exit-kind labels are long: a vertical title beside them was drawn over them in the browser; it sits level above
+  // the labels instead, right-aligned on the axis
+  const y = {
+    field: "key",
+    type: "nominal",
+    sort: null,
+    title: "exit kind (from the trace)",
+    axis: { labelLimit: 320, titleAngle: 0, titleAlign: "right", titleBaseline: "bottom", titleX: 0, titleY: -6 },
+  } as const;
   // ticks at 1, 2 and 5 per decade only: the default log ticks crowd together (0.6, 0.7, 0.8 ran into each other)
   const ticks = [-3, -2, -1, 0, 1, 2].flatMap((e) => [1, 2, 5].map((m) => m * 10 ** e)).filter((t) => t >= lo && t <= hi);
   const x = { field: "ratio", type: "quantitative", scale: { type: "log", domain, nice: false }, axis: { values: ticks, format: "~g" }, title: "model / machine (log scale; 1 = agree)" } as const;
