@@ -111,11 +111,6 @@ export function formatPercentCell(v: number, decimals: number): string {
   return `${p.toFixed(decimals)}%`;
 }
 
-/** A fraction as a percentage with exactly `decimals` decimals. */
-export function formatPercentFixed(v: number, decimals: number): string {
-  return Number.isFinite(v) ? `${(v * 100).toFixed(decimals)}%` : String(v);
-}
-
 /**
  * A value of a column of that kind, for people (numbers not of a special kind: see kernel/display formatCell).
  * `decimals`: a percent column's decimals (percentDecimals over the column), else formatPercent's own.

@@ -112,16 +112,19 @@ export function candidates(o: RunOptions, exitWindowMs = EXIT_WINDOW_MS, progres
     const r = runWorkload({ ...quiet, model: { ...o.model, changes: [...(o.model.changes ?? []), { change: elisionChange(c), levels }] } });
     tick();
     const saved = baseCycles - Number(r.cycles);
+    // a put/load row's two denominators are the same (the baseline run's leaf exits)
+    const cyclesPerLeafExit = exits > 0 ? saved / exits : 0;
+    const l0TrapsPerLeafExit = exits > 0 ? (Number(base.l0Traps) - Number(r.l0Traps)) / exits : 0;
     out.push({
       kind: "put/load",
       component: c.component,
       targets: c.steps.map((s) => `step ${s}`),
       wallSaving: baseCycles > 0 ? saved / baseCycles : 0,
-      cyclesPerExit: exits > 0 ? saved / exits : 0,
-      l0TrapsPerExit: exits > 0 ? (Number(base.l0Traps) - Number(r.l0Traps)) / exits : 0,
+      cyclesPerExit: cyclesPerLeafExit,
+      l0TrapsPerExit: l0TrapsPerLeafExit,
       perExitDenominator: "baseline leaf exits",
-      cyclesPerLeafExit: exits > 0 ? saved / exits : 0,
-      l0TrapsPerLeafExit: exits > 0 ? (Number(base.l0Traps) - Number(r.l0Traps)) / exits : 0,
+      cyclesPerLeafExit,
+      l0TrapsPerLeafExit,
       note:
         c.component === "fp" && o.model.patch.length > 0
           ? `${c.note} (already adopted at levels ${o.model.patch.join(",")} by --patch: the figure is what remains)`

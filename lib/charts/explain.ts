@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { type ChartData, type ChartOptions, type DataRow, dataValues, field, frame } from "./spec";
 import { groupCategories, PERCENT_AXIS } from "./style";
+import { formatPercent } from "../util/format";
 
 /**
  * Charts of issue 15's analysis: the cost of one leaf event (an exit of the leaf's stream with the FP traps it causes) by what raised its traps (baseline vs patched, per depth),
@@ -57,7 +58,7 @@ export interface TornadoOptions extends ChartOptions {
  */
 export function tornadoChart(data: ChartData, o: TornadoOptions = {}): TopLevelSpec {
   const values: DataRow[] = dataValues(data)
-    .map((r): DataRow => ({ ...r, span: Number(r.high) - Number(r.low), range: `${(Number(r.low) * 100).toFixed(2)}% to ${(Number(r.high) * 100).toFixed(2)}%` }))
+    .map((r): DataRow => ({ ...r, span: Number(r.high) - Number(r.low), range: `${formatPercent(Number(r.low))} to ${formatPercent(Number(r.high))}` }))
     .sort((a, b) => Number(b.span) - Number(a.span) || (String(a.input) < String(b.input) ? -1 : 1))
     .slice(0, o.limit ?? 15);
   const edges = [...values.flatMap((r) => [Number(r.low), Number(r.high)]), ...(o.base !== undefined ? [o.base] : [])].filter(Number.isFinite);
@@ -116,7 +117,6 @@ export function claimsChart(data: ChartData, o: ChartOptions & { readonly upTo?:
   const rows = dataValues(data);
   const top = Math.max(0, ...rows.flatMap((r) => [Number(r.claimHigh ?? 0), Number(r.reductionMean) + Number(r.reductionCi95 ?? 0)]).filter(Number.isFinite));
   const upTo = Math.max(o.upTo ?? 0.3, top);
-  const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
   const values = rows.map((r): DataRow => {
     const open = r.claimHigh === null || r.claimHigh === undefined;
     const mean = Number(r.reductionMean);
@@ -129,7 +129,7 @@ export function claimsChart(data: ChartData, o: ChartOptions & { readonly upTo?:
       claimText: open ? `claimed ≥ ${(Number(r.claimLow) * 100).toFixed(0)}% (no upper bound)` : `claimed ${(Number(r.claimLow) * 100).toFixed(0)}–${(Number(r.claimHigh) * 100).toFixed(0)}%`,
       lo: mean - ci,
       hi: mean + ci,
-      modelText: Number.isFinite(ci) && ci > 0 ? `${pct(mean)} ± ${(ci * 100).toFixed(3)}%` : pct(mean),
+      modelText: Number.isFinite(ci) && ci > 0 ? `${formatPercent(mean)} ± ${formatPercent(ci, 3)}` : formatPercent(mean),
     };
   });
   const width = o.width ?? 360;

@@ -1,6 +1,6 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_NAMES, COSTS, type CostName, type Costs, costValue, defaultCosts } from "../costs/table";
-import { type GuestHypFlavour, MAX_DEPTH, MAX_HELD_LRS, type ModelConfig, validateModelConfig } from "../kvm/config";
+import { type GuestHypFlavour, HARDWARE_DEFAULTS, MAX_DEPTH, MAX_HELD_LRS, type ModelConfig, validateModelConfig } from "../kvm/config";
 import { RUN_VALUES } from "../run/run";
 import type { Adopted } from "../changes/change";
 import { BUILTIN_NAMES, FP_ELISION } from "../changes/builtin";
@@ -41,11 +41,11 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: "sve-vl", kind: "value", value: { type: "enum", values: SVE_VECTOR_LENGTHS.map(String) }, help: "maximum SVE vector length in bits (0: no SVE); default 0" },
   { name: "el2-vtimer", kind: "bool", help: "guest hypervisor kernels use the EL2 virtual timer; default off" },
-  { name: "phys-offset", kind: "bool", help: "VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap); default off" },
-  { name: "fgt", kind: "bool", help: "FEAT_FGT; --no-fgt: MDCR_EL2.TDA in a guest hypervisor's context traps every MDSCR_EL1 access; default on" },
-  { name: "nv2p1", kind: "bool", help: "FEAT_NV2p1: CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2 (no traps for them); default off" },
-  { name: "vpmu", kind: "bool", help: "guest hypervisors have a vPMU (PMSELR_EL0/PMUSERENR_EL0 switched at their put/load, TPM-trapped); default on" },
-  { name: "lrs", kind: "value", value: { type: "integer", min: 0, max: MAX_HELD_LRS }, help: "list registers held across exits at every level (restored, saved and read back on each); default 0" },
+  { name: "phys-offset", kind: "bool", help: `VMMs set a non-zero physical counter offset (then, without CNTPOFF, physical counter reads trap); default ${HARDWARE_DEFAULTS.physOffset ? "on" : "off"}` },
+  { name: "fgt", kind: "bool", help: `FEAT_FGT; --no-fgt: MDCR_EL2.TDA in a guest hypervisor's context traps every MDSCR_EL1 access; default ${HARDWARE_DEFAULTS.fgt ? "on" : "off"}` },
+  { name: "nv2p1", kind: "bool", help: `FEAT_NV2p1: CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2 (no traps for them); default ${HARDWARE_DEFAULTS.nv2p1 ? "on" : "off"}` },
+  { name: "vpmu", kind: "bool", help: `guest hypervisors have a vPMU (PMSELR_EL0/PMUSERENR_EL0 switched at their put/load, TPM-trapped); default ${HARDWARE_DEFAULTS.vpmu ? "on" : "off"}` },
+  { name: "lrs", kind: "value", value: { type: "integer", min: 0, max: MAX_HELD_LRS }, help: `list registers held across exits at every level (restored, saved and read back on each); default ${HARDWARE_DEFAULTS.lrs}` },
   { name: "host-preempt-rate", kind: "value", value: RUN_VALUES.hostPreemptRate, help: "host preemptions per second of simulated time; default 0" },
   { name: "host-neon-rate", kind: "value", value: RUN_VALUES.hostNeonRate, help: "host kernel-mode NEON uses per second of simulated time; default 0" },
   {
@@ -71,9 +71,14 @@ export interface ParsedArgs {
   readonly repeated: Map<string, string[]>;
 }
 
+/** A bool option that shows and suggests its --no-NAME form (--help and --json have no off form worth offering). */
+function negatable(s: OptionSpec): boolean {
+  return s.kind === "bool" && s.name !== "help" && s.name !== "json";
+}
+
 /** "depth" and "no-nv2" for every option: what a mistyped name is compared with. */
 function spellings(specs: readonly OptionSpec[]): string[] {
-  return specs.flatMap((s) => (s.kind === "bool" && s.name !== "help" && s.name !== "json" ? [s.name, `no-${s.name}`] : [s.name]));
+  return specs.flatMap((s) => (negatable(s) ? [s.name, `no-${s.name}`] : [s.name]));
 }
 
 /** An unknown option, with the options it was probably meant as, and where to find them all. */
@@ -306,11 +311,11 @@ export function commonOptions(p: ParsedArgs): CommonOptions {
     patch: fp ? [...fp.levels] : parsePatch(p.values.get("patch"), depth),
     sveVl: Number(oneOf(p, "sve-vl", "0")),
     el2Vtimer: p.flags.get("el2-vtimer") ?? false,
-    physOffset: p.flags.get("phys-offset") ?? false,
-    fgt: p.flags.get("fgt") ?? true,
-    nv2p1: p.flags.get("nv2p1") ?? false,
-    vpmu: p.flags.get("vpmu") ?? true,
-    lrs: num(p, "lrs", 0),
+    physOffset: p.flags.get("phys-offset") ?? HARDWARE_DEFAULTS.physOffset,
+    fgt: p.flags.get("fgt") ?? HARDWARE_DEFAULTS.fgt,
+    nv2p1: p.flags.get("nv2p1") ?? HARDWARE_DEFAULTS.nv2p1,
+    vpmu: p.flags.get("vpmu") ?? HARDWARE_DEFAULTS.vpmu,
+    lrs: num(p, "lrs", HARDWARE_DEFAULTS.lrs),
     costs: loadCosts(p.values.get("costs")),
     ...(others.length > 0 ? { changes: others } : {}),
   };
@@ -356,8 +361,7 @@ export function costsNamed(p: ParsedArgs, e: unknown): unknown {
 export function helpText(usage: string, summary: string, specs: readonly OptionSpec[]): string {
   const lines = [`usage: ${usage}`, "", summary, "", "options:"];
   for (const s of specs) {
-    // a bool option also takes --no-NAME (but --help and --json, which have no off form)
-    const flag = s.kind === "bool" ? (s.name === "help" || s.name === "json" ? `--${s.name}` : `--${s.name}, --no-${s.name}`) : `--${s.name} <${accepted(s)}>`;
+    const flag = s.kind === "value" ? `--${s.name} <${accepted(s)}>` : negatable(s) ? `--${s.name}, --no-${s.name}` : `--${s.name}`;
     lines.push(`  ${flag}`);
     lines.push(`      ${s.help}`);
   }

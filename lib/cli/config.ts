@@ -1,6 +1,6 @@
 import { COST_NAMES, type CostName, type Costs, defaultCosts } from "../costs/table";
 import { KERNEL } from "../kvm/kernel";
-import type { ModelConfig } from "../kvm/config";
+import { hardwareInputs, type ModelConfig } from "../kvm/config";
 import { RUN_DEFAULTS } from "../run/run";
 import { type WorkloadProfile, profileJson } from "../workload/profiles";
 
@@ -81,12 +81,8 @@ export function configBlock(c: ConfigInputs): ConfigBlock {
     patch: m.patch,
     sveVl: m.sveVl,
     el2Vtimer: m.el2Vtimer,
-    // the hardware and VM inputs: absent in a ModelConfig means the default (lib/kvm/config.ts defaultModelConfig)
-    physOffset: m.physOffset ?? false,
-    fgt: m.fgt ?? true,
-    nv2p1: m.nv2p1 ?? false,
-    vpmu: m.vpmu ?? true,
-    lrs: m.lrs ?? 0,
+    // the hardware and VM inputs, an absent one being its default (lib/kvm/config.ts HARDWARE_DEFAULTS)
+    ...hardwareInputs(m),
     clockGhz: c.clockGhz,
     ...(c.seed !== undefined ? { seed: c.seed } : {}),
     ...(r

@@ -1,6 +1,6 @@
 import { SVE_VECTOR_LENGTHS } from "../arch/sve";
 import { COST_NAMES, COSTS, type CostName, type Costs } from "../costs/table";
-import type { ModelConfig } from "../kvm/config";
+import { hardwareInputs, type ModelConfig } from "../kvm/config";
 import { RUN_DEFAULTS, type RunOptions } from "../run/run";
 import type { WorkloadProfile } from "../workload/profiles";
 
@@ -116,11 +116,11 @@ export const MODEL_INPUTS: { readonly [K in keyof ModelConfig]-?: InputSpec | No
   },
   sveVl: among(SVE_VECTOR_LENGTHS, (o) => o.model.sveVl, (o, v) => withModel(o, { sveVl: v }), "the SVE vector length (0: FPSIMD only)"),
   el2Vtimer: toggle((o) => o.model.el2Vtimer, (o, v) => withModel(o, { el2Vtimer: v }), "guest hypervisor kernels on the EL2 virtual timer"),
-  physOffset: toggle((o) => o.model.physOffset ?? false, (o, v) => withModel(o, { physOffset: v }), "the VMMs set a non-zero physical counter offset"),
-  fgt: toggle((o) => o.model.fgt !== false, (o, v) => withModel(o, { fgt: v }), "FEAT_FGT (off: MDCR_EL2.TDA traps every MDSCR_EL1 access of a guest hypervisor)"),
-  nv2p1: toggle((o) => o.model.nv2p1 === true, (o, v) => withModel(o, { nv2p1: v }), "FEAT_NV2p1 (CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2)"),
-  vpmu: toggle((o) => o.model.vpmu !== false, (o, v) => withModel(o, { vpmu: v }), "guest hypervisors have a vPMU (PMSELR/PMUSERENR switched at put/load)"),
-  lrs: among([0, 1, 2, 3], (o) => o.model.lrs ?? 0, (o, v) => withModel(o, { lrs: v }), "list registers held across exits at every level"),
+  physOffset: toggle((o) => hardwareInputs(o.model).physOffset, (o, v) => withModel(o, { physOffset: v }), "the VMMs set a non-zero physical counter offset"),
+  fgt: toggle((o) => hardwareInputs(o.model).fgt, (o, v) => withModel(o, { fgt: v }), "FEAT_FGT (off: MDCR_EL2.TDA traps every MDSCR_EL1 access of a guest hypervisor)"),
+  nv2p1: toggle((o) => hardwareInputs(o.model).nv2p1, (o, v) => withModel(o, { nv2p1: v }), "FEAT_NV2p1 (CPACR_EL1 and CNTKCTL_EL1 stateful at vEL2)"),
+  vpmu: toggle((o) => hardwareInputs(o.model).vpmu, (o, v) => withModel(o, { vpmu: v }), "guest hypervisors have a vPMU (PMSELR/PMUSERENR switched at put/load)"),
+  lrs: among([0, 1, 2, 3], (o) => hardwareInputs(o.model).lrs, (o, v) => withModel(o, { lrs: v }), "list registers held across exits at every level"),
   costs: { notAnInput: "each unit cost is its own scaled input (COST_INPUTS)" },
   fpPolicy: { notAnInput: "the unsound FP policies exist for check's oracle, not as configurations" },
   changes: { notAnInput: "a kernel change is what compare --change measures, not an input of the explained run" },

@@ -74,6 +74,25 @@ export const MAX_DEPTH = 8;
 /** list registers the CPU interface has (ICH_VTR_EL2.ListRegs + 1), less the one an injected interrupt takes */
 export const MAX_HELD_LRS = 3;
 
+/**
+ * The hardware and VM inputs' defaults (each input's comment above says why): the one home of these values. A
+ * ModelConfig may leave any of them out, meaning this value; hardwareInputs resolves them.
+ */
+export const HARDWARE_DEFAULTS = { physOffset: false, fgt: true, nv2p1: false, vpmu: true, lrs: 0 } as const;
+
+export type HardwareInputs = { -readonly [K in keyof typeof HARDWARE_DEFAULTS]: (typeof HARDWARE_DEFAULTS)[K] extends boolean ? boolean : number };
+
+/** The hardware and VM inputs of a configuration, defaults filled in. */
+export function hardwareInputs(m: Pick<ModelConfig, keyof HardwareInputs>): HardwareInputs {
+  return {
+    physOffset: m.physOffset ?? HARDWARE_DEFAULTS.physOffset,
+    fgt: m.fgt ?? HARDWARE_DEFAULTS.fgt,
+    nv2p1: m.nv2p1 ?? HARDWARE_DEFAULTS.nv2p1,
+    vpmu: m.vpmu ?? HARDWARE_DEFAULTS.vpmu,
+    lrs: m.lrs ?? HARDWARE_DEFAULTS.lrs,
+  };
+}
+
 export function defaultModelConfig(over: Partial<ModelConfig> = {}): ModelConfig {
   const depth = over.depth ?? 1;
   return {
@@ -84,10 +103,10 @@ export function defaultModelConfig(over: Partial<ModelConfig> = {}): ModelConfig
     patch: Array.from({ length: depth }, (_, i) => i),
     sveVl: 0,
     el2Vtimer: false,
-    fgt: true,
-    nv2p1: false,
-    vpmu: true,
-    lrs: 0,
+    fgt: HARDWARE_DEFAULTS.fgt,
+    nv2p1: HARDWARE_DEFAULTS.nv2p1,
+    vpmu: HARDWARE_DEFAULTS.vpmu,
+    lrs: HARDWARE_DEFAULTS.lrs,
     costs: defaultCosts(),
     ...over,
   };

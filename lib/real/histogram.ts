@@ -39,6 +39,8 @@ export class Distribution {
   private readonly buckets = new Float64Array(BUCKETS);
   /** every value while count <= EXACT_QUANTILES_UP_TO; undefined after */
   private exact: number[] | undefined = [];
+  /** `exact` sorted, kept while no value is added (summary asks for three quantiles; `exact` only grows) */
+  private sorted: Float64Array | undefined;
 
   add(ns: number): void {
     this.count++;
@@ -66,7 +68,8 @@ export class Distribution {
   quantile(q: number): number {
     if (this.count === 0) return 0;
     if (this.exact !== undefined) {
-      const v = Float64Array.from(this.exact).sort();
+      if (this.sorted?.length !== this.exact.length) this.sorted = Float64Array.from(this.exact).sort();
+      const v = this.sorted;
       const h = (v.length - 1) * q;
       const lo = Math.floor(h);
       const hi = Math.min(v.length - 1, lo + 1);

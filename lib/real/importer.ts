@@ -1,4 +1,5 @@
 import * as encodings from "../arch/encodings";
+import * as format from "../util/format";
 import * as histogram from "./histogram";
 import type { DistributionSummary } from "./histogram";
 import * as parse from "./parse";
@@ -8,6 +9,7 @@ import type { EventLine } from "./parse";
 // getter (esbuild's interop, used by tsx, vitest and notebooks) a per-line call through one costs several percent of
 // an import (test/engine/hot-imports.test.ts keeps it so)
 const { SYSREG_BY_ENCODING } = encodings;
+const { formatDuration } = format;
 const { Distribution, QUANTILE_NOTE } = histogram;
 type Distribution = histogram.Distribution;
 const { exitReason, isNoiseLine, KVM_EVENTS, lostEvents, parseEventLine, parseKvmExit, parseKvmForwardSysregTrap, parseKvmInjectNested, parseKvmMmio, parseKvmNestedEret, parseKvmSysAccess, parseKvmUserspaceExit, parseKvmWfx, TextError } = parse;
@@ -444,9 +446,8 @@ export class TraceImporter {
     if (this.digits === 6) warnings.push(`${this.source}: timestamps in microseconds: each exit's time is quantised to 1 us (trace-cmd report -t, perf script --ns print nanoseconds)`);
     if (this.exits === 0) warnings.push(`${this.source}: no kvm_exit events: record with -e kvm (trace-cmd) or -e 'kvm:*' (perf)`);
     else if (seconds < RATE_MIN_SECONDS || this.exits < RATE_MIN_EXITS) {
-      const span = seconds >= 1 ? `${seconds.toFixed(3)} s` : seconds >= 1e-3 ? `${(seconds * 1e3).toFixed(3)} ms` : `${(seconds * 1e6).toFixed(3)} us`;
       warnings.push(
-        `${this.source}: the recording spans ${span} with ${this.exits.toLocaleString("en-US")} kvm exits (rates need at least ${RATE_MIN_SECONDS} s and ${RATE_MIN_EXITS.toLocaleString("en-US")} exits): ` +
+        `${this.source}: the recording spans ${formatDuration(seconds, 4)} with ${this.exits.toLocaleString("en-US")} kvm exits (rates need at least ${RATE_MIN_SECONDS} s and ${RATE_MIN_EXITS.toLocaleString("en-US")} exits): ` +
           `the per-second rates (exits/s, per s) extrapolate from too little time to mean much`,
       );
     }

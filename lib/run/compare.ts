@@ -142,11 +142,14 @@ export function compareBaseline(o: RunOptions): RunOptions["model"] {
   return o.compareBaseline ?? { ...o.model, patch: [] };
 }
 
+/** Part i of n equal parts of one progress (named `what`): its done/total becomes the whole's; undefined without one. */
+export function progressPart(p: RunOptions["progress"], i: number, n: number, what: string): RunOptions["progress"] {
+  return p && ((d, t) => p(i * t + d, n * t, what));
+}
+
 /** Both runs; progress (when asked for) covers the two: the baseline's work is the first half, the patched run's the second. */
 export function runCompare(o: RunOptions): CompareResult {
-  const p = o.progress;
-  const half = (i: number, label: string): RunOptions["progress"] => p && ((d, t) => p(i * t + d, 2 * t, `compare ${label}`));
-  const baseline = runWorkload({ ...o, model: compareBaseline(o), progress: half(0, "baseline run") });
-  const patched = runWorkload({ ...o, progress: half(1, "patched run") });
+  const baseline = runWorkload({ ...o, model: compareBaseline(o), progress: progressPart(o.progress, 0, 2, "compare baseline run") });
+  const patched = runWorkload({ ...o, progress: progressPart(o.progress, 1, 2, "compare patched run") });
   return compareRuns(baseline, patched);
 }

@@ -126,6 +126,26 @@ describe("point 6: each figure named for what it counts", () => {
     expect(t).not.toMatch(/ {3}FP traps avoided /);
   });
 
+  it("compare: a level with no FP save or restore avoided but FP cycles saved says why, with the buckets' sum", async () => {
+    const r = await cli("compare", "--depth", "3", "--duration-ms", "5", "--exit-window-ms", "0", "--json");
+    const c = json(r.out) as {
+      attribution: { fpByLevel: { level: number; fpSavesAvoided: number; fpRestoresAvoided: number }[] };
+      saving: { mechanism: string; level: number | null; saved: number }[];
+    };
+    const t = (await cli("compare", "--depth", "3", "--duration-ms", "5", "--exit-window-ms", "0")).out;
+    let explained = 0;
+    for (const l of c.attribution.fpByLevel) {
+      const saved = c.saving.filter((b) => b.level === l.level && ["fp-save", "fp-restore", "fp-moves"].includes(b.mechanism)).reduce((s, b) => s + b.saved, 0);
+      const line = t.split("\n").find((x) => x.startsWith(`L${l.level}: none of its FP saves or restores is avoided`));
+      if (l.fpSavesAvoided === 0 && l.fpRestoresAvoided === 0 && saved > 0) {
+        expect(line, `L${l.level}`).toContain(`they cost ${saved.toLocaleString("en-US")} cycles less`);
+        explained++;
+      } else expect(line, `L${l.level}`).toBeUndefined();
+    }
+    // at depth 3 the leaf's own hypervisor (L2) makes no nested transitions, yet its saves stop trapping
+    expect(explained).toBeGreaterThan(0);
+  });
+
   it("leaf exits: without ticks, the leaf's exits other than FP traps are the stream's, identical in both runs", async () => {
     const r = await cli("compare", "--depth", "3", "--duration-ms", "5", "--exit-window-ms", "0", "--timer-hz", "0", "--hyp-hz", "0", "--json");
     expect(r.code, r.err).toBe(0);

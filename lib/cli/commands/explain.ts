@@ -61,8 +61,12 @@ export function explainText(r: ExplainResult, config?: ConfigBlock): string {
   if (r.entries.length === 0) lines.push("", "no single change and no pair among the paired inputs reaches the target");
   const twins = r.entries.filter((e) => e.equivalentTo !== undefined);
   if (twins.length > 0) {
-    const groups = [...new Set(twins.map((e) => e.equivalentTo!))].map(
-      (first) => `#${first} = ${r.entries.filter((e) => e.rank === first || e.equivalentTo === first).map((e) => `#${e.rank}`).join(" = ")}`.replace(/^#\d+ = /, ""),
+    // each group: its first entry, then its other spellings
+    const groups = [...new Set(twins.map((e) => e.equivalentTo!))].map((first) =>
+      r.entries
+        .filter((e) => e.rank === first || e.equivalentTo === first)
+        .map((e) => `#${e.rank}`)
+        .join(" = "),
     );
     lines.push(
       "",

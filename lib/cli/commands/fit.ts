@@ -89,8 +89,10 @@ export const fitCommand: Command = {
     if (raw !== undefined) {
       costs = [];
       for (const n of raw.split(",")) {
-        if (!(FITTABLE as readonly string[]).includes(n)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
-        if (costs.includes(n as CostName)) throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
+        // an unknown cost, or one named twice
+        if (!(FITTABLE as readonly string[]).includes(n) || costs.includes(n as CostName)) {
+          throw new ConfigError("fit-costs", raw, `a comma list of assumed or calibrated unit costs (${FITTABLE.join(", ")}), each once`);
+        }
         costs.push(n as CostName);
       }
     }

@@ -1,5 +1,5 @@
 import { formatDuration } from "../../util/format";
-import { compareBaseline, type CompareResult, runCompare, SAVING_MECHANISMS } from "../../run/compare";
+import { compareBaseline, type CompareResult, progressPart, runCompare, SAVING_MECHANISMS } from "../../run/compare";
 import { SENSITIVITY_CASES, sensitivity } from "../../run/sensitivity";
 import { EXIT_WINDOW_MS, exitAttribution, type ExitDiffRow, exitDiff } from "../../run/exit";
 import { RUN_DEFAULTS, RUN_VALUES, type RunOptions, type RunResult, runWorkload } from "../../run/run";
@@ -150,10 +150,8 @@ export interface CompareExit {
 }
 
 export function compareExit(o: RunOptions, windowMs: number): CompareExit {
-  const pr = o.progress;
-  const half = (i: number): RunOptions["progress"] => pr && ((d, t) => pr(i * t + d, 2 * t, "compare exit window"));
-  const b = exitAttribution({ ...o, model: compareBaseline(o), progress: half(0) }, windowMs);
-  const p = exitAttribution({ ...o, progress: half(1) }, windowMs);
+  const b = exitAttribution({ ...o, model: compareBaseline(o), progress: progressPart(o.progress, 0, 2, "compare exit window") }, windowMs);
+  const p = exitAttribution({ ...o, progress: progressPart(o.progress, 1, 2, "compare exit window") }, windowMs);
   return { windowMs: b.durationMs, leafEvents: b.leafEvents, baseline: b.perExit, patched: p.perExit, rows: exitDiff(b, p) };
 }
 

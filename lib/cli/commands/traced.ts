@@ -28,7 +28,6 @@ export function missingTrace(command: string): ConfigError {
   return new ConfigError("trace", "", accepted(TRACE_OPTION), `${command} needs --trace FILE: ${accepted(TRACE_OPTION)}`);
 }
 
-
 /**
  * diff and fit: without --workload the leaf's rates come from the trace, so --io-rate and --timer-hz are refused;
  * true when the workload is to be derived.
